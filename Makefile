@@ -1,0 +1,34 @@
+# Two commands do everything: `make run` (the product) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+
+.PHONY: run test lint format venv clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(DEPS)
+
+venv: $(DEPS)
+
+## Run web, worker and beat on the embedded database (or MONGODB_URI) until Ctrl-C.
+run: $(DEPS)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runstack
+
+## Lint, then the whole test suite on a throw-away embedded database (or MONGODB_URI).
+test: $(DEPS)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+format: $(DEPS)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var/staticfiles

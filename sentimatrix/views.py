@@ -1,0 +1,18 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from sentimatrix import health
+
+
+@require_GET
+def home(request):
+    return render(request, "home.html")
+
+
+@never_cache
+@require_GET
+def health_view(request):
+    report = health.overall()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -1,0 +1,87 @@
+"""Real Celery worker (and beat) processes for tests, on the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment that points a child process at this test run's database."""
+    env = os.environ.copy()
+    env.update(
+        MONGODB_URI=settings.MONGODB_URI,
+        MONGODB_NAME=connection.settings_dict["NAME"],
+        DJANGO_DEBUG="1",
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("PYTEST_VERSION", None)  # the child is not a test session
+    env.update(extra)
+    return env
+
+
+class WorkerProcess:
+    """A ``celery worker`` subprocess; ``stop()`` or ``kill()`` ends it."""
+
+    def __init__(self, log_path: Path, concurrency: int = 2, queues: str | None = None, **env: str):
+        self.log_path = log_path
+        self.hostname = f"test-{uuid.uuid4().hex[:8]}@%h"
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "sentimatrix", "worker",
+            "-l", "info", "-n", self.hostname,
+            "-Q", queues or settings.CELERY_WORKER_QUEUES,
+            "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=child_env(**env), stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from sentimatrix.tasks import worker_ping
+
+        deadline = time.monotonic() + timeout
+        result = worker_ping.delay(f"ready-{uuid.uuid4().hex}")
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.log()}")
+            if result.ready():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as an out-of-memory killer would."""
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self._log.close()
+
+    def stop(self, timeout: float = 10) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            # SIGQUIT: cold shutdown; the suite has nothing left for the worker to finish.
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
