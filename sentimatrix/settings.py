@@ -220,3 +220,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Collectors ---------------------------------------------------------------------
+# Base URLs are settings so tests (and proxies) can point collectors elsewhere.
+PLATFORM_BASE_URLS = {
+    "steam": env_str("STEAM_BASE_URL", "https://store.steampowered.com"),
+    "reddit": env_str("REDDIT_BASE_URL", "https://www.reddit.com"),
+    "reddit_oauth": env_str("REDDIT_OAUTH_BASE_URL", "https://oauth.reddit.com"),
+    "reddit_auth": env_str("REDDIT_AUTH_BASE_URL", "https://www.reddit.com"),
+    "youtube": env_str("YOUTUBE_BASE_URL", "https://www.googleapis.com/youtube/v3"),
+    "google": env_str("GOOGLE_PLACES_BASE_URL", "https://maps.googleapis.com/maps/api/place"),
+    "amazon": env_str("AMAZON_BASE_URL", "https://www.amazon.{tld}"),
+    "scraperapi": env_str("SCRAPERAPI_BASE_URL", "https://api.scraperapi.com"),
+    "apify": env_str("APIFY_BASE_URL", "https://api.apify.com/v2"),
+    "appstore": env_str("APPSTORE_BASE_URL", "https://itunes.apple.com"),
+    "hackernews": env_str("HACKERNEWS_BASE_URL", "https://hn.algolia.com/api/v1"),
+    "trustpilot": env_str("TRUSTPILOT_BASE_URL", "https://www.trustpilot.com"),
+}
+# Only tests may fetch generic targets (feeds, web pages) from loopback addresses.
+SCRAPING_ALLOW_LOOPBACK = env_bool("SCRAPING_ALLOW_LOOPBACK", False)
+SCRAPING_USER_AGENT = env_str(
+    "SCRAPING_USER_AGENT", "SentimatrixStudio/0.1 (+https://github.com/sentimatrix; review analytics)"
+)
+SCRAPING_TIMEOUT = env_int("SCRAPING_TIMEOUT", 20)
+SCRAPING_MAX_RESPONSE_BYTES = env_int("SCRAPING_MAX_RESPONSE_BYTES", 10 * 1024 * 1024)
+SCRAPING_MAX_RETRIES = env_int("SCRAPING_MAX_RETRIES", 4)

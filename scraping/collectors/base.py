@@ -1,0 +1,95 @@
+"""The interface every platform collector implements.
+
+A collector turns one target into pages of items. It knows the platform's
+endpoints, pagination and field mapping, and nothing about jobs, the database
+or limits: the runner that drives it stops at ``max_items``, at items already
+stored (incremental runs) and on cancellation, between pages.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from scraping.http import HttpClient
+
+
+class CollectorError(Exception):
+    """A target-level failure with a message the analyst can act on."""
+
+
+class LayoutChangedError(CollectorError):
+    """The page or payload no longer has the shape the collector expects."""
+
+    def __init__(self, detail: str = ""):
+        message = "no reviews found where expected: the page layout may have changed"
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+
+class MissingCredentialError(CollectorError):
+    """The platform needs an API key the user has not stored in the vault."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What a collector needs to know about a target."""
+
+    platform: str
+    url: str
+    platform_data: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass
+class CollectedItem:
+    """One review/comment/post, mapped to the ``content`` of the schema."""
+
+    platform_id: str
+    text: str
+    title: str = ""
+    author: str = ""
+    rating: float | None = None
+    date: datetime | None = None  # timezone-aware
+    url: str = ""
+    parent_id: str | None = None  # replies keep the id of what they answer
+    metadata: dict = field(default_factory=dict)  # votes, playtime, app version, ...
+
+
+@dataclass
+class Page:
+    items: list[CollectedItem]
+    next_cursor: str | None = None  # None: this was the last page
+    reported_total: int | None = None  # what the platform says exists, when it says
+    requests_made: int = 1
+
+
+@dataclass
+class FetchContext:
+    http: HttpClient
+    max_items: int = 100
+    include_replies: bool = False
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    credentials: dict[str, str] = field(default_factory=dict)  # provider -> plaintext key
+
+
+class Collector(ABC):
+    platform: str = ""
+    #: Short caveat shown on the target, e.g. a platform cap on reviews.
+    caveat: str = ""
+
+    @abstractmethod
+    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+        """Yield pages of items, newest first where the platform allows it."""
+
+    @staticmethod
+    def base_url(platform: str) -> str:
+        """The platform's base URL; a setting so tests point it at a local server."""
+        return settings.PLATFORM_BASE_URLS[platform].rstrip("/")
