@@ -1,0 +1,14 @@
+# Production image: gunicorn + whitenoise for web; the same image runs worker and beat.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+# collectstatic imports settings: give it a URI so no embedded server is started at build time.
+RUN MONGODB_URI=mongodb://build.invalid:27017 DJANGO_SECRET_KEY=build-only \
+    python manage.py collectstatic --noinput
+RUN useradd --create-home sentimatrix && mkdir -p var && chown -R sentimatrix var
+USER sentimatrix
+EXPOSE 8000
+CMD ["gunicorn", "sentimatrix.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
