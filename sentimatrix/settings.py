@@ -38,6 +38,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> str:
+    from sentimatrix.crypto import generate_key_spec, parse_keys
+
+    spec = env_str("SENTIMATRIX_ENCRYPTION_KEYS")
+    if not spec:
+        if not (DEBUG or TESTING):
+            raise ImproperlyConfigured("SENTIMATRIX_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off.")
+        # Development only: a master key generated once and kept under var/.
+        path = VAR_DIR / "encryption_keys"
+        if not path.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            path.write_text(generate_key_spec("dev1"))
+            path.chmod(0o600)
+        spec = path.read_text().strip()
+    parse_keys(spec)  # refuse to start with a malformed key
+    return spec
+
+
+ENCRYPTION_KEYS = _encryption_keys()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

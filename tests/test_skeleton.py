@@ -1,4 +1,3 @@
-import os
 import subprocess
 import sys
 import uuid
@@ -7,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import User
+from sentimatrix.crypto import generate_key_spec
 from sentimatrix.mongo import collection
 from sentimatrix.tasks import HEARTBEAT_COLLECTION, worker_ping
 from tests.workers import ROOT, child_env
@@ -60,7 +60,7 @@ def test_check_deploy_is_clean_with_production_env():
         DJANGO_SECRET_KEY="x" * 20 + uuid.uuid4().hex + "Q9!zW$" * 5,
         DJANGO_ALLOWED_HOSTS="sentimatrix.example.com",
         DJANGO_CSRF_TRUSTED_ORIGINS="https://sentimatrix.example.com",
-        SENTIMATRIX_ENCRYPTION_KEYS=os.environ.get("SENTIMATRIX_ENCRYPTION_KEYS", ""),
+        SENTIMATRIX_ENCRYPTION_KEYS=generate_key_spec("prod1"),
     )
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -70,10 +70,19 @@ def test_check_deploy_is_clean_with_production_env():
     assert "System check identified no issues" in proc.stdout
 
 
-def test_production_settings_refuse_to_start_without_secret_key():
-    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="")
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY must be set"),
+        ({"SENTIMATRIX_ENCRYPTION_KEYS": ""}, "SENTIMATRIX_ENCRYPTION_KEYS must be set"),
+        ({"SENTIMATRIX_ENCRYPTION_KEYS": "k1:c2hvcnQ"}, "must be 32 bytes"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_secrets(missing, message):
+    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 60, SENTIMATRIX_ENCRYPTION_KEYS=generate_key_spec())
+    env.update(missing)
     proc = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode != 0
-    assert "DJANGO_SECRET_KEY must be set" in proc.stderr
+    assert message in proc.stderr

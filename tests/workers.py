@@ -23,6 +23,7 @@ def child_env(**extra: str) -> dict[str, str]:
         MONGODB_NAME=connection.settings_dict["NAME"],
         DJANGO_DEBUG="1",
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        SENTIMATRIX_ENCRYPTION_KEYS=settings.ENCRYPTION_KEYS,
         PYTHONUNBUFFERED="1",
     )
     env.pop("PYTEST_VERSION", None)  # the child is not a test session

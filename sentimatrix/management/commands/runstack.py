@@ -78,6 +78,7 @@ class Command(BaseCommand):
         env["MONGODB_NAME"] = settings.MONGODB_NAME
         env.setdefault("DJANGO_DEBUG", "1" if settings.DEBUG else "0")
         env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
+        env["SENTIMATRIX_ENCRYPTION_KEYS"] = settings.ENCRYPTION_KEYS
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
