@@ -79,7 +79,8 @@ def test_check_deploy_is_clean_with_production_env():
     ],
 )
 def test_production_settings_refuse_to_start_without_secrets(missing, message):
-    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 60, SENTIMATRIX_ENCRYPTION_KEYS=generate_key_spec())
+    keys = generate_key_spec()
+    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 60, SENTIMATRIX_ENCRYPTION_KEYS=keys)
     env.update(missing)
     proc = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
