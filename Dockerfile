@@ -1,10 +1,16 @@
 # Production image: gunicorn + whitenoise for web; the same image runs worker and beat.
+FROM node:20-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+COPY --from=assets /app/node_modules ./node_modules
 # collectstatic imports settings: give it a URI so no embedded server is started at build time.
 RUN MONGODB_URI=mongodb://build.invalid:27017 DJANGO_SECRET_KEY=build-only \
     python manage.py collectstatic --noinput

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
+ASSETS := node_modules/.assets-installed
 
 .PHONY: run test lint format venv clean
 
@@ -14,14 +15,20 @@ $(DEPS): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(DEPS)
 
-venv: $(DEPS)
+# Front-end libraries (htmx, Chart.js, Pico CSS, axe-core) from the npm registry.
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+venv: $(DEPS) $(ASSETS)
 
 ## Run web, worker and beat on the embedded database (or MONGODB_URI) until Ctrl-C.
-run: $(DEPS)
+run: $(DEPS) $(ASSETS)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runstack
 
 ## Lint, then the whole test suite on a throw-away embedded database (or MONGODB_URI).
-test: $(DEPS)
+test: $(DEPS) $(ASSETS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -31,4 +38,4 @@ format: $(DEPS)
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var/staticfiles
+	rm -rf $(VENV) node_modules var/staticfiles

@@ -1,0 +1,24 @@
+// Theme toggle (kept in a cookie so the server renders the chosen theme) and toast expiry.
+(function () {
+  function setTheme(theme) {
+    document.documentElement.setAttribute("data-theme", theme);
+    document.cookie = "theme=" + theme + ";path=/;max-age=31536000;samesite=lax";
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-theme-toggle]");
+    if (!button) return;
+    var current = document.documentElement.getAttribute("data-theme");
+    if (current === "auto" || !current) {
+      current = window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+    }
+    setTheme(current === "dark" ? "light" : "dark");
+  });
+  function expireToasts(root) {
+    root.querySelectorAll(".toast:not([data-timer])").forEach(function (toast) {
+      toast.setAttribute("data-timer", "1");
+      setTimeout(function () { toast.remove(); }, 8000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { expireToasts(document); });
+  document.addEventListener("htmx:afterSwap", function () { expireToasts(document); });
+})();
