@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "allauth",
     "sentimatrix.apps.MongoAccountConfig",
     "sentimatrix.apps.MongoSocialAccountConfig",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.github",
     "sentimatrix.apps.MongoBeatConfig",
     "sentimatrix.apps.SentimatrixConfig",
     "accounts",
@@ -193,6 +195,40 @@ STORAGES = {
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+
+# --- Sign-in (django-allauth) ----------------------------------------------------
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Stored confirmations: the HMAC variant signs the address's ObjectId, which
+# Django's JSON signer cannot serialise.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Failed sign-ins are limited per IP and per account; entries expire by themselves.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/5m/ip,5/5m/key"),
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+# Social sign-in never logs into an existing account because the email matches:
+# the owner must connect the provider while signed in.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    provider: {"APPS": [{"client_id": env_str(f"{prefix}_CLIENT_ID"), "secret": env_str(f"{prefix}_SECRET")}]}
+    for provider, prefix in (("google", "GOOGLE"), ("github", "GITHUB"))
+    if env_str(f"{prefix}_CLIENT_ID") and env_str(f"{prefix}_SECRET")
+}
 
 # --- Cache (shared by every process: rate limits and lockouts hold across them) ---
 CACHE_URL = env_str("CACHE_URL")

@@ -18,3 +18,15 @@ def celery_worker_process(django_db_setup, django_db_blocker, output_dir):
             yield worker
         finally:
             worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(request):
+    """The cache lives in a collection no model owns, so test flushes keep it; clear it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker:
+        request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+        from django.core.cache import cache
+
+        cache.clear()
+    yield
