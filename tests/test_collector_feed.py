@@ -1,0 +1,130 @@
+"""Feed collector against constructed RSS 2.0 and Atom documents served by a local server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraping.collectors.base import FetchContext, LayoutChangedError, TargetSpec
+from scraping.collectors.feed import FeedCollector
+from scraping.collectors.registry import get_collector
+from scraping.netguard import BlockedAddressError
+from tests.playback import playback_client
+
+FIXTURES = Path(__file__).parent / "fixtures" / "constructed"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def target(url: str) -> TargetSpec:
+    return TargetSpec(platform="feed", url=url, platform_data={"feed_url": url})
+
+
+def collect(url: str, **ctx_kwargs):
+    ctx = FetchContext(http=playback_client(), **ctx_kwargs)
+    return list(FeedCollector().pages(target(url), ctx)), ctx
+
+
+@pytest.fixture
+def loopback(settings):
+    settings.SCRAPING_ALLOW_LOOPBACK = True
+
+
+def test_registry_knows_the_collector():
+    assert isinstance(get_collector("feed"), FeedCollector)
+
+
+def test_rss_items_with_every_field(loopback, httpserver):
+    httpserver.expect_request("/reviews/feed.xml").respond_with_data(
+        fixture("constructed_feed_rss.xml"), content_type="application/rss+xml"
+    )
+
+    pages, ctx = collect(httpserver.url_for("/reviews/feed.xml"))
+
+    assert len(pages) == 1 and pages[0].next_cursor is None
+    assert pages[0].requests_made == 1 == ctx.http.requests_made
+    first, second, third = pages[0].items
+    assert first.platform_id == "kettlecorner-review-1042"
+    assert first.title == "Brightwell 1.5 L review: quiet & quick"
+    # content:encoded wins over the short description; its HTML becomes plain text.
+    assert first.text == (
+        "The Brightwell boiled a litre in 2 minutes 48 seconds.\n\n"
+        "It is the quietest kettle we have tested this year.\nDownside: the lid hinge feels fragile."
+    )
+    assert first.author == "Alex Moreno"
+    assert first.date == datetime(2024, 3, 14, 8, 30, tzinfo=UTC)  # 09:30 +0100
+    assert first.url == "https://kettlecorner.example/reviews/brightwell-1-5"
+    assert first.rating is None
+    assert first.metadata == {
+        "feed_title": "Kettle Corner & Co. — Reviews",
+        "tags": ["kettles", "brightwell"],
+        "comments_url": "https://kettlecorner.example/reviews/brightwell-1-5#comments",
+    }
+    assert second.platform_id == "https://kettlecorner.example/reviews/five-kettles"
+    assert second.text.startswith("We put five kettles through a month")
+    assert second.author == "Sam Lee"  # from "editor@kettlecorner.example (Sam Lee)"
+    # No guid: the link is the id.
+    assert third.platform_id == "https://kettlecorner.example/guides/descaling"
+
+
+def test_atom_feed_paged_with_next_links(loopback, httpserver):
+    httpserver.expect_request("/feeds/atom-page1.xml").respond_with_data(
+        fixture("constructed_feed_atom_page1.xml"), content_type="application/atom+xml"
+    )
+    httpserver.expect_request("/feeds/atom-page2.xml").respond_with_data(
+        fixture("constructed_feed_atom_page2.xml"), content_type="application/atom+xml"
+    )
+
+    pages, ctx = collect(httpserver.url_for("/feeds/atom-page1.xml"))
+
+    assert [page.next_cursor for page in pages] == [httpserver.url_for("/feeds/atom-page2.xml"), None]
+    assert ctx.http.requests_made == 2
+    items = [item for page in pages for item in page.items]
+    assert [item.platform_id for item in items] == [
+        "tag:community.brightwell.example,2024:review-881",
+        "tag:community.brightwell.example,2024:review-877",
+        "tag:community.brightwell.example,2024:review-850",
+    ]
+    first = items[0]
+    assert first.title == "Love it <3"
+    assert first.text == "Third Brightwell in our house. Still love it."
+    assert first.author == "maria_k"
+    assert first.date == datetime(2024, 3, 14, 20, 10, tzinfo=UTC)  # published, not updated
+    assert first.url == "https://community.brightwell.example/reviews/881"
+    assert first.metadata["tags"] == ["5-stars"]
+    assert items[1].text == "The handle gets uncomfortably hot near the lid after two boils in a row."
+    assert items[1].date == datetime(2024, 3, 12, 6, 45, tzinfo=UTC)  # only <updated>
+
+
+def test_a_page_that_is_not_a_feed_is_a_layout_change(loopback, httpserver):
+    httpserver.expect_request("/feed").respond_with_data(
+        "<html><body>Not here</body></html>", content_type="text/html"
+    )
+
+    with pytest.raises(LayoutChangedError, match="not an RSS or Atom feed"):
+        collect(httpserver.url_for("/feed"))
+
+
+def test_loopback_feed_is_refused_when_not_allowed(settings, httpserver):
+    settings.SCRAPING_ALLOW_LOOPBACK = False
+    httpserver.expect_request("/reviews/feed.xml").respond_with_data(fixture("constructed_feed_rss.xml"))
+
+    with pytest.raises(BlockedAddressError, match="loopback"):
+        collect(httpserver.url_for("/reviews/feed.xml"))
+
+    assert httpserver.log == []
+
+
+def test_redirect_to_a_private_address_is_refused(loopback, httpserver):
+    httpserver.expect_request("/moved.xml").respond_with_data(
+        "", status=302, headers={"Location": "http://10.20.30.40/internal/feed.xml"}
+    )
+
+    with pytest.raises(BlockedAddressError, match="private"):
+        collect(httpserver.url_for("/moved.xml"))
+
+    assert len(httpserver.log) == 1

@@ -1,0 +1,197 @@
+"""File import collector on constructed CSV, JSON and JSON Lines uploads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraping.collectors import fileimport
+from scraping.collectors._text import fallback_id
+from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
+from scraping.collectors.fileimport import FileImportCollector
+from scraping.collectors.registry import get_collector
+
+FIXTURES = Path(__file__).parent / "fixtures" / "constructed"
+
+
+@pytest.fixture
+def uploads(settings, tmp_path):
+    """An upload directory holding copies of the constructed files."""
+    root = tmp_path / "media"
+    (root / "imports").mkdir(parents=True)
+    settings.MEDIA_ROOT = str(root)
+    for source in FIXTURES.glob("constructed_import_*"):
+        shutil.copy(source, root / "imports" / source.name)
+    return root
+
+
+def collect(file_path: str, **options):
+    spec = TargetSpec(platform="file", url="", platform_data={"file_path": file_path}, options=options)
+    # No HTTP at all: the context has no client.
+    return list(FileImportCollector().pages(spec, FetchContext(http=None)))
+
+
+def items_of(pages):
+    return [item for page in pages for item in page.items]
+
+
+def test_registry_knows_the_collector():
+    assert isinstance(get_collector("file"), FileImportCollector)
+
+
+def test_csv_with_bom_and_semicolons_is_mapped_automatically(uploads):
+    pages = collect("imports/constructed_import_semicolon_bom.csv")
+
+    assert len(pages) == 1 and pages[0].next_cursor is None
+    assert pages[0].requests_made == 0
+    assert pages[0].reported_total == 4  # rows in the file, one of them without text
+    items = items_of(pages)
+    assert [item.platform_id for item in items] == ["IMP-001", "IMP-002", "IMP-003"]
+    first = items[0]
+    assert first.text == "Schnell; leise; schön."  # a quoted cell keeps its semicolons
+    assert first.author == "Greta N."
+    assert first.rating == 5.0
+    assert first.date == datetime(2024, 3, 14, tzinfo=UTC)  # 14.03.2024, day first
+    assert first.metadata == {"Product": "Brightwell 1.5 L", "row": 1}
+    assert items[1].text == "Leaks from the spout.\nWater runs down the side."
+    assert items[2].author == 'Ana "Chef" R.'
+    assert items[2].rating == 4.5  # "4,5"
+    assert items[2].date == datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def test_csv_with_an_explicit_mapping(uploads):
+    mapping = {"text": "kommentar", "rating": "bewertung", "date": "wann", "author": "wer"}
+
+    items = items_of(
+        collect(str(uploads / "imports" / "constructed_import_custom_columns.csv"), mapping=mapping)
+    )
+
+    assert [item.text for item in items] == [
+        "Gutes Preis-Leistungs-Verhältnis, schnell geliefert",
+        "Deckel klemmt",
+        "Okay",
+    ]
+    assert [item.rating for item in items] == [5.0, 2.0, 3.0]
+    assert items[0].author == "Jana"
+    assert items[0].date == datetime(2024, 3, 12, tzinfo=UTC)
+    assert items[0].metadata == {"kanal": "Shop", "row": 1}
+    # No id column: a stable hash of author, date and text.
+    assert items[2].platform_id == fallback_id("", items[2].date, "Okay")
+
+
+def test_a_file_without_a_text_column_is_a_clear_error(uploads):
+    with pytest.raises(CollectorError, match="no text column") as raised:
+        collect("imports/constructed_import_custom_columns.csv")
+    # The message lists the columns the user can map.
+    assert "kommentar" in str(raised.value)
+
+
+def test_a_mapping_naming_a_missing_column_is_a_clear_error(uploads):
+    with pytest.raises(CollectorError, match="'body'"):
+        collect("imports/constructed_import_custom_columns.csv", mapping={"text": "body"})
+    with pytest.raises(CollectorError, match="unknown field"):
+        collect(
+            "imports/constructed_import_custom_columns.csv",
+            mapping={"text": "kommentar", "stars": "bewertung"},
+        )
+
+
+def test_json_list_is_mapped_automatically(uploads):
+    rows = json.loads((FIXTURES / "constructed_import_reviews.json").read_text())
+
+    items = items_of(collect("imports/constructed_import_reviews.json"))
+
+    with_text = [row for row in rows if row["reviewText"]]
+    assert [item.platform_id for item in items] == [row["id"] for row in with_text]
+    first = items[0]
+    assert first.text == with_text[0]["reviewText"]
+    assert first.title == with_text[0]["title"]
+    assert first.rating == float(with_text[0]["rating"])
+    assert first.date == datetime(2024, 3, 14, 10, tzinfo=UTC)
+    assert first.author == with_text[0]["user"]["name"]  # "user" is an object: its name is used
+    assert first.metadata == {"user": with_text[0]["user"], "helpful": with_text[0]["helpful"], "row": 1}
+    assert items[1].date == datetime.fromtimestamp(with_text[1]["createdAt"], tz=UTC)  # a Unix timestamp
+
+
+def test_json_with_an_explicit_mapping_and_a_dotted_path(uploads):
+    mapping = {"text": "title", "author": "user.country", "platform_id": "id"}
+
+    items = items_of(collect("imports/constructed_import_reviews.json", mapping=mapping))
+
+    assert [item.text for item in items] == ["Works well", "Broke"]
+    assert [item.author for item in items] == ["IE", "GB"]
+    assert items[0].rating is None  # not mapped: an explicit mapping is taken as it is
+    assert items[0].metadata["reviewText"] == "Arrived quickly and works well."
+
+
+def test_json_lines_with_and_without_mapping(uploads):
+    items = items_of(collect("imports/constructed_import_reviews.jsonl"))
+
+    assert [item.platform_id for item in items] == ["j-1001", "j-1002", "j-1004"]
+    assert items[2].rating == 4.0  # "4"
+    assert items[2].date == datetime(2024, 3, 2, tzinfo=UTC)  # "March 2, 2024"
+
+    mapped = items_of(collect("imports/constructed_import_reviews.jsonl", mapping={"text": "title"}))
+    assert [item.text for item in mapped] == ["Works well", "Broke", "Decent"]
+
+
+def test_large_files_come_in_pages(uploads, monkeypatch):
+    monkeypatch.setattr(fileimport, "PAGE_SIZE", 2)
+
+    pages = collect("imports/constructed_import_semicolon_bom.csv")
+
+    assert [page.next_cursor for page in pages] == ["2", None]
+    resumed = list(
+        FileImportCollector().pages(
+            TargetSpec(
+                platform="file",
+                url="",
+                platform_data={"file_path": "imports/constructed_import_semicolon_bom.csv"},
+            ),
+            FetchContext(http=None),
+            cursor="2",
+        )
+    )
+    assert [item.platform_id for item in items_of(resumed)] == ["IMP-003"]
+
+
+def test_files_outside_the_upload_directory_are_refused(uploads, tmp_path):
+    outside = tmp_path / "secret.csv"
+    outside.write_text("text\nhello\n")
+
+    with pytest.raises(CollectorError, match="upload"):
+        collect(str(outside))
+    with pytest.raises(CollectorError, match="upload"):
+        collect("../secret.csv")
+    with pytest.raises(CollectorError, match="missing"):
+        collect("imports/gone.csv")
+
+
+def test_files_over_the_size_cap_are_refused(uploads, settings):
+    size = (uploads / "imports" / "constructed_import_reviews.json").stat().st_size
+    settings.FILE_IMPORT_MAX_BYTES = size - 1
+
+    with pytest.raises(CollectorError, match="larger than the import limit"):
+        collect("imports/constructed_import_reviews.json")
+
+    settings.FILE_IMPORT_MAX_BYTES = size
+    assert items_of(collect("imports/constructed_import_reviews.json"))
+
+
+def test_format_recorded_at_upload_is_used_for_files_stored_without_extension(uploads):
+    source = uploads / "imports" / "constructed_import_semicolon_bom.csv"
+    stored = uploads / "imports" / "3f2a9c"
+    shutil.copy(source, stored)
+    spec = TargetSpec(
+        platform="file",
+        url="upload:sha256:3f2a9c",
+        platform_data={"file_path": "imports/3f2a9c", "filename": source.name, "format": "csv"},
+    )
+
+    items = items_of(FileImportCollector().pages(spec, FetchContext(http=None)))
+
+    assert [item.platform_id for item in items] == ["IMP-001", "IMP-002", "IMP-003"]
