@@ -1,6 +1,8 @@
 """Liveness of the database and the broker, for load balancers and operators."""
 
+import pymongo
 from django.conf import settings
+from django.db import DatabaseError
 from pymongo.errors import PyMongoError
 
 from sentimatrix.mongo import get_db
@@ -35,4 +37,57 @@ def overall() -> dict:
         "database": db,
         "broker": broker,
         "embedded_database": settings.EMBEDDED_DB is not None,
+    }
+
+
+# The collections of the specification, reported by ``/health/db``.
+SPEC_COLLECTIONS = (
+    "users",
+    "projects",
+    "targets",
+    "scrape_jobs",
+    "results",
+    "schedules",
+    "api_keys",
+    "webhooks",
+    "webhook_deliveries",
+    "audit_logs",
+    "refresh_tokens",
+    "presets",
+)
+
+
+def has_text_index(coll) -> bool:
+    """True when the collection has a text index (stored as ``_fts``/``_ftsx`` with weights)."""
+    return any("weights" in info or "_fts" in info.get("key", {}) for info in coll.list_indexes())
+
+
+def database_report(timeout: float = 5.0) -> dict:
+    """Connection status, server version, document counts of the specification's collections
+    and whether ``results`` has a native text index.
+
+    Only those facts: no URI, host, port, user or error text (which can name the host) is
+    returned; a failure reports the exception's class name.
+    """
+    try:
+        # Bounds server selection too, so an unreachable database answers within the timeout.
+        with pymongo.timeout(timeout):
+            db = get_db()
+            db.client.admin.command("ping")
+            version = db.client.admin.command("buildInfo").get("version", "")
+            present = set(db.list_collection_names())
+            counts = {
+                name: db[name].estimated_document_count() if name in present else 0
+                for name in SPEC_COLLECTIONS
+            }
+            text_native = "results" in present and has_text_index(db["results"])
+    except (PyMongoError, DatabaseError) as exc:
+        return {"status": "error", "connected": False, "error": type(exc).__name__}
+    return {
+        "status": "ok",
+        "connected": True,
+        "server_version": version,
+        "collections": counts,
+        "missing_collections": [name for name in SPEC_COLLECTIONS if name not in present],
+        "text_search_native": text_native,
     }

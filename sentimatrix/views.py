@@ -16,3 +16,10 @@ def home(request):
 def health_view(request):
     report = health.overall()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+@never_cache
+@require_GET
+def health_db_view(request):
+    report = health.database_report()
+    return JsonResponse(report, status=200 if report["connected"] else 503)
