@@ -6,6 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts import allauth_compat
+        from accounts import allauth_compat, signals  # noqa: F401 - connects the receivers
 
         allauth_compat.install()

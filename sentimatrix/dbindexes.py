@@ -1,16 +1,33 @@
 """Indexes, TTLs and validators of the specification that Django models cannot declare.
 
-Model ``Meta.indexes`` and ``unique=True`` fields are created by migrations.
-This registry holds the rest (TTL, sparse-unique on embedded fields, text
-indexes) and ``ensure_indexes`` applies it idempotently: an index whose keys
+Model ``Meta.indexes``, ``Meta.constraints`` and ``unique=True`` fields are
+created by migrations. This registry holds the rest and each app's migration
+applies its collections' part (``ensure(db, specs_for(...))``);
+``manage.py ensure_indexes`` applies it all, idempotently: an index whose keys
 and options already exist, under any name, is left alone.
+
+What lives here rather than on the models, and why:
+
+- indexes on paths inside embedded documents (``content.date``,
+  ``analysis.sentiment.label``, ``config.schedule.next_run_at``, the OAuth ids).
+  django-mongodb-backend 5.2 can index a field of an embedded model, but only
+  through the embedded model's own ``Meta``, which applies the index to every
+  collection embedding that model (``ProjectConfig`` is in projects *and*
+  presets), and later ``AddIndex`` operations on an embedded model are no-ops.
+  A compound index mixing a top-level field and an embedded path (the results
+  deduplication key) cannot be declared at all;
+- TTL indexes (``expireAfterSeconds`` is not an option of Django's ``Index``);
+- the text index (MongoDB's ``text`` key type).
+
+The ``users`` collection's ``$jsonSchema`` validator is here too
+(:data:`VALIDATORS`, applied by :func:`ensure_validators`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pymongo import ASCENDING, TEXT
+from pymongo import ASCENDING, DESCENDING, TEXT
 from pymongo.errors import OperationFailure
 
 
@@ -25,6 +42,9 @@ class IndexSpec:
     def is_text(self) -> bool:
         return any(direction == TEXT for _, direction in self.keys)
 
+
+WEBHOOK_DELIVERIES_TTL = 7 * 24 * 3600  # 604800 s
+AUDIT_LOGS_TTL = 365 * 24 * 3600  # 31536000 s
 
 # The specification's "sparse unique" OAuth ids become partial unique indexes:
 # embedded documents store unlinked ids as null, and a sparse index would still
@@ -42,9 +62,43 @@ SPEC_INDEXES: list[IndexSpec] = [
         "users_oauth_github_id_unique",
         {"unique": True, "partialFilterExpression": {"oauth.github_id": {"$type": "string"}}},
     ),
+    # The scheduler's query: projects whose next run is due.
+    IndexSpec("projects", (("config.schedule.next_run_at", ASCENDING),), "projects_schedule_next_run_at"),
+    IndexSpec("results", (("analysis.sentiment.label", ASCENDING),), "results_sentiment_label"),
+    IndexSpec("results", (("content.date", DESCENDING),), "results_content_date_desc"),
+    # A result is stored once per target: collectors insert and let this index refuse repeats.
+    IndexSpec(
+        "results",
+        (("target_id", ASCENDING), ("content.platform_id", ASCENDING)),
+        "results_target_platform_id_unique",
+        {"unique": True},
+    ),
+    IndexSpec(
+        "results",
+        (("content.text", TEXT), ("content.title", TEXT)),
+        "results_text",
+        {"weights": {"content.title": 10, "content.text": 5}, "default_language": "english"},
+    ),
+    IndexSpec(
+        "webhook_deliveries",
+        (("created_at", ASCENDING),),
+        "webhook_deliveries_created_ttl",
+        {"expireAfterSeconds": WEBHOOK_DELIVERIES_TTL},
+    ),
+    IndexSpec(
+        "audit_logs",
+        (("created_at", ASCENDING),),
+        "audit_logs_created_ttl",
+        {"expireAfterSeconds": AUDIT_LOGS_TTL},
+    ),
 ]
 
 COMPARED_OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpression")
+
+
+def specs_for(*collections: str) -> list[IndexSpec]:
+    """The registry's indexes of the named collections (what one app's migration applies)."""
+    return [spec for spec in SPEC_INDEXES if spec.collection in collections]
 
 
 def _same(existing: dict, spec: IndexSpec) -> bool:
@@ -73,4 +127,91 @@ def ensure(db, specs: list[IndexSpec] | None = None) -> list[str]:
                 report.append(f"skipped {spec.collection}.{spec.name}: server has no text indexes")
             else:
                 raise
+    return report
+
+
+def missing(db, specs: list[IndexSpec] | None = None) -> list[IndexSpec]:
+    """The specs that have no matching index in ``db``."""
+    result = []
+    for spec in specs if specs is not None else SPEC_INDEXES:
+        existing = db[spec.collection].index_information().values()
+        if not any(_same(info, spec) for info in existing):
+            result.append(spec)
+    return result
+
+
+# --- Validators ---------------------------------------------------------------------
+
+_STRING = {"bsonType": "string"}
+_BOOL = {"bsonType": "bool"}
+_INT = {"bsonType": ["int", "long"]}
+_DATE = {"bsonType": "date"}
+_OPTIONAL_DATE = {"bsonType": ["date", "null"]}
+_OPTIONAL_STRING = {"bsonType": ["string", "null"]}
+
+# The users collection is validated by the server as well as by the models
+# (the other collections are validated by the models only): accounts are the
+# data a bug must never corrupt. Extra fields are allowed so that a new model
+# field never needs the validator changed first.
+USERS_SCHEMA = {
+    "bsonType": "object",
+    "required": ["email", "password_hash", "created_at"],
+    "properties": {
+        "email": _STRING,
+        "password_hash": _STRING,
+        "name": _STRING,
+        "company": _STRING,
+        "avatar_url": _STRING,
+        "role": {"enum": ["user", "admin"]},
+        "plan": _STRING,
+        "status": {"enum": ["active", "suspended", "deleted"]},
+        "settings": {
+            "bsonType": "object",
+            "properties": {
+                "timezone": _STRING,
+                "email_notifications": _BOOL,
+                "weekly_digest": _BOOL,
+                "default_preset": _STRING,
+                "results_per_page": _INT,
+                "dashboard_layout": {"enum": ["grid", "list"]},
+            },
+        },
+        "oauth": {
+            "bsonType": "object",
+            "properties": {"google_id": _OPTIONAL_STRING, "github_id": _OPTIONAL_STRING},
+        },
+        "usage": {
+            "bsonType": "object",
+            "properties": {
+                "projects_count": _INT,
+                "scrapes_this_month": _INT,
+                "api_calls_this_month": _INT,
+                "last_reset_at": _OPTIONAL_DATE,
+            },
+        },
+        "email_verified": _BOOL,
+        "email_verified_at": _OPTIONAL_DATE,
+        "created_at": _DATE,
+        "updated_at": _DATE,
+        "last_login_at": _OPTIONAL_DATE,
+        "deleted_at": _OPTIONAL_DATE,
+    },
+}
+
+VALIDATORS: dict[str, dict] = {"users": {"$jsonSchema": USERS_SCHEMA}}
+
+
+def ensure_validators(db, collections: tuple[str, ...] | None = None) -> list[str]:
+    """Install the registry's validators (creating a missing collection); idempotent."""
+    report = []
+    existing = set(db.list_collection_names())
+    for name, validator in VALIDATORS.items():
+        if collections is not None and name not in collections:
+            continue
+        options = {"validator": validator, "validationLevel": "strict", "validationAction": "error"}
+        if name in existing:
+            db.command("collMod", name, **options)
+        else:
+            db.create_collection(name, **options)
+        report.append(f"validator {name}")
     return report

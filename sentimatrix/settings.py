@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -275,6 +276,12 @@ CELERY_TASK_ROUTES = {
     "analysis.*": {"queue": "analysis"},
     "webhooks.*": {"queue": "webhooks"},
 }
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-scrape-targets": {
+        "task": "scraping.reap_stale_targets",
+        "schedule": float(env_int("SCRAPE_REAPER_INTERVAL_SECONDS", 30)),
+    },
+}
 CELERY_WORKER_QUEUES = env_str("CELERY_WORKER_QUEUES", "scrape,analysis,webhooks,default")
 
 # --- Email ------------------------------------------------------------------------
@@ -311,6 +318,9 @@ PLATFORM_BASE_URLS = {
     "hackernews": env_str("HACKERNEWS_BASE_URL", "https://hn.algolia.com/api/v1"),
     "trustpilot": env_str("TRUSTPILOT_BASE_URL", "https://www.trustpilot.com"),
 }
+# Uploaded review files (CSV/JSON) for file-import targets.
+MEDIA_ROOT = VAR_DIR / "uploads"
+FILE_IMPORT_MAX_BYTES = env_int("FILE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Only tests may fetch generic targets (feeds, web pages) from loopback addresses.
 SCRAPING_ALLOW_LOOPBACK = env_bool("SCRAPING_ALLOW_LOOPBACK", False)
 SCRAPING_USER_AGENT = env_str(
@@ -319,3 +329,21 @@ SCRAPING_USER_AGENT = env_str(
 SCRAPING_TIMEOUT = env_int("SCRAPING_TIMEOUT", 20)
 SCRAPING_MAX_RESPONSE_BYTES = env_int("SCRAPING_MAX_RESPONSE_BYTES", 10 * 1024 * 1024)
 SCRAPING_MAX_RETRIES = env_int("SCRAPING_MAX_RETRIES", 4)
+
+# --- Providers behind the API key vault ----------------------------------------------
+# LLM endpoints speak the OpenAI chat-completions protocol except Anthropic's.
+PROVIDER_BASE_URLS = {
+    "openai": env_str("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+    "anthropic": env_str("ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+    "groq": env_str("GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
+    "openrouter": env_str("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1"),
+    "ollama": env_str("OLLAMA_BASE_URL", "http://localhost:11434/v1"),
+}
+
+# --- Scrape jobs ------------------------------------------------------------------------
+# A running target whose heartbeat is older than this lost its worker and is re-queued.
+SCRAPE_HEARTBEAT_STALE_SECONDS = env_int("SCRAPE_HEARTBEAT_STALE_SECONDS", 180)
+# A queued target untouched this long lost its broker message and is sent again.
+SCRAPE_QUEUED_STALE_SECONDS = env_int("SCRAPE_QUEUED_STALE_SECONDS", 600)
+SCRAPE_MAX_ATTEMPTS = env_int("SCRAPE_MAX_ATTEMPTS", 3)
+ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 100)

@@ -8,11 +8,31 @@ def output_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("output")
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, output_dir):
-    """One real worker for the session, consuming every queue of the test database."""
+PLATFORM_URL_VARIABLES = (
+    "STEAM_BASE_URL", "REDDIT_BASE_URL", "REDDIT_OAUTH_BASE_URL", "REDDIT_AUTH_BASE_URL", "YOUTUBE_BASE_URL",
+    "GOOGLE_PLACES_BASE_URL", "SCRAPERAPI_BASE_URL", "APIFY_BASE_URL", "APPSTORE_BASE_URL",
+    "HACKERNEWS_BASE_URL", "TRUSTPILOT_BASE_URL",
+)  # fmt: skip
+
+
+def playback_env(server) -> dict[str, str]:
+    """Worker environment that sends every collector to the local playback server."""
+    base = server.url_for("").rstrip("/")
+    return {
+        **dict.fromkeys(PLATFORM_URL_VARIABLES, base),
+        "AMAZON_BASE_URL": base,
+        "SCRAPING_ALLOW_LOOPBACK": "1",
+        "SCRAPING_MAX_RETRIES": "1",
+    }
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup, django_db_blocker, output_dir, make_httpserver, request):
+    """A real worker for the module, consuming every queue of the test database and
+    collecting from the local playback server."""
     with django_db_blocker.unblock():
-        worker = WorkerProcess(output_dir / "worker.log")
+        log = output_dir / f"worker-{request.module.__name__}.log"
+        worker = WorkerProcess(log, **playback_env(make_httpserver))
         try:
             worker.wait_ready()
             yield worker

@@ -13,6 +13,11 @@
     }
     setTheme(current === "dark" ? "light" : "dark");
   });
+  // Destructive forms ask first; without JavaScript the server-side confirm pages still apply.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
   function expireToasts(root) {
     root.querySelectorAll(".toast:not([data-timer])").forEach(function (toast) {
       toast.setAttribute("data-timer", "1");

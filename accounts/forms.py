@@ -1,0 +1,101 @@
+from zoneinfo import available_timezones
+
+from django import forms
+
+from accounts.models import BASE_URL_PROVIDERS, DashboardLayout, Provider, User
+
+TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(available_timezones())]
+
+
+class ProfileForm(forms.ModelForm):
+    """Profile fields and the embedded ``settings`` of the schema, in one form."""
+
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, help_text="Dates are shown in this time zone.")
+    email_notifications = forms.BooleanField(required=False, help_text="Job failures and disabled webhooks.")
+    weekly_digest = forms.BooleanField(required=False, help_text="A summary of your projects every Monday.")
+    default_preset = forms.ChoiceField(choices=(), help_text="Preset proposed for new projects.")
+    results_per_page = forms.IntegerField(min_value=5, max_value=200)
+    dashboard_layout = forms.ChoiceField(choices=DashboardLayout.choices, widget=forms.RadioSelect)
+
+    SETTINGS_FIELDS = (
+        "timezone",
+        "email_notifications",
+        "weekly_digest",
+        "default_preset",
+        "results_per_page",
+        "dashboard_layout",
+    )
+
+    class Meta:
+        model = User
+        fields = ["name", "company", "avatar_url"]
+        labels = {"avatar_url": "Avatar URL"}
+
+    def __init__(self, *args, preset_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_preset"].choices = list(preset_choices) or [("standard", "Standard")]
+        for name in self.SETTINGS_FIELDS:
+            self.fields[name].initial = getattr(self.instance.settings, name)
+
+    def clean_avatar_url(self):
+        url = self.cleaned_data["avatar_url"]
+        if url and not url.startswith("https://"):
+            raise forms.ValidationError("Use an https:// address so the image loads on secure pages.")
+        return url
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        for name in self.SETTINGS_FIELDS:
+            setattr(user.settings, name, self.cleaned_data[name])
+        if commit:
+            user.save()
+        return user
+
+
+class ApiKeyForm(forms.Form):
+    """A new vault entry; the plaintext never comes back to a page once saved."""
+
+    name = forms.CharField(max_length=100, help_text="Something to recognise it by, e.g. “Team OpenAI”.")
+    provider = forms.ChoiceField(choices=Provider.choices)
+    key = forms.CharField(
+        label="API key",
+        strip=True,
+        max_length=4096,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="For Reddit enter “client_id:client_secret” of a script app.",
+    )
+    base_url = forms.URLField(
+        required=False,
+        label="Base URL",
+        assume_scheme="https",
+        help_text="Only for OpenAI-compatible endpoints and Ollama, e.g. http://localhost:11434/v1",
+    )
+
+    def clean(self):
+        data = super().clean()
+        provider, base_url = data.get("provider"), data.get("base_url")
+        if provider == Provider.OPENAI_COMPATIBLE and not base_url:
+            self.add_error("base_url", "An OpenAI-compatible key needs the endpoint's base URL.")
+        if base_url and provider not in BASE_URL_PROVIDERS:
+            self.add_error("base_url", "Only OpenAI-compatible and Ollama keys take a base URL.")
+        if provider == Provider.REDDIT and ":" not in data.get("key", ""):
+            self.add_error("key", "Enter the Reddit app as client_id:client_secret.")
+        return data
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Enter your password to confirm. This removes every project, result and key you own.",
+    )
+    confirm = forms.BooleanField(label="I understand this cannot be undone")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

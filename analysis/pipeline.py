@@ -1,0 +1,164 @@
+"""Analysing stored results in batches and keeping the statistics in step.
+
+Collected results are analysed by the analysis queue in batches of
+``ANALYSIS_BATCH_SIZE``. Writing an analysis is a conditional update on the
+result's previous analysis time, so two workers analysing the same result
+never both move the statistics.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+
+from bson import ObjectId
+from django.conf import settings
+from django.utils import timezone
+
+from analysis import stats
+from analysis.engine.base import AnalysisConfig, AnalysisItem
+from sentimatrix.mongo import collection
+
+logger = logging.getLogger(__name__)
+RESULT_FIELDS = {
+    "project_id": 1, "target_id": 1, "platform": 1, "content": 1, "analysis": 1, "excluded": 1,
+    "flags": 1, "created_at": 1,
+}  # fmt: skip
+
+
+def batches(ids: list, size: int) -> Iterable[list]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def enqueue_analysis(project_id, result_ids: list, job_id=None) -> int:
+    """Send the results to the analysis queue in batches; returns the number of batches."""
+    from analysis.tasks import analyze_results
+
+    count = 0
+    for batch in batches([str(i) for i in result_ids], settings.ANALYSIS_BATCH_SIZE):
+        analyze_results.delay(str(project_id), batch, str(job_id) if job_id else None)
+        count += 1
+    return count
+
+
+def _items(docs: list[dict]) -> list[AnalysisItem]:
+    items = []
+    for doc in docs:
+        content = doc.get("content") or {}
+        scale = (content.get("metadata") or {}).get("rating_scale") or 5.0
+        items.append(
+            AnalysisItem(
+                id=str(doc["_id"]),
+                text=content.get("text") or "",
+                title=content.get("title") or "",
+                rating=content.get("rating"),
+                rating_scale=float(scale),
+            )
+        )
+    return items
+
+
+def project_engine(project: dict):
+    """The engine the project's settings ask for (the local engine by default)."""
+    from analysis.engine.factory import engine_for_project
+    from projects.models import Project
+
+    return engine_for_project(Project.objects.get(pk=project["_id"]))
+
+
+def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: ObjectId | None = None) -> int:
+    """Analyse these results with the project's engine and settings; returns how many changed."""
+    project = collection("projects").find_one({"_id": project_id})
+    if project is None:
+        return 0
+    config = AnalysisConfig.from_dict((project.get("config") or {}).get("analysis"))
+    docs = list(
+        collection("results").find({"_id": {"$in": result_ids}, "project_id": project_id}, RESULT_FIELDS)
+    )
+    if not docs:
+        return 0
+    engine = project_engine(project)
+    analyses = engine.analyze(_items(docs), config)
+    usage = getattr(engine, "usage", None)
+    delta = stats.Delta()
+    changed = 0
+    now = timezone.now()
+    for doc in docs:
+        result = analyses.get(str(doc["_id"]))
+        if result is None:
+            continue
+        new_analysis = {**result.analysis, "engine": result.engine or engine.name}
+        previous = (doc.get("analysis") or {}).get("sentiment") or {}
+        guard = {"_id": doc["_id"], "analysis.sentiment.analyzed_at": previous.get("analyzed_at")}
+        updated = collection("results").update_one(
+            guard,
+            {
+                "$set": {
+                    "analysis": new_analysis,
+                    "language": result.language,
+                    "word_count": result.word_count,
+                    "flags.rating_disagreement": bool(result.rating_disagreement),
+                    "updated_at": now,
+                }
+            },
+        )
+        if not updated.modified_count:
+            continue  # someone else re-analysed it meanwhile; their delta counts
+        changed += 1
+        delta.add(stats.contribution(doc), -1)
+        delta.add(
+            stats.contribution(
+                {
+                    **doc,
+                    "analysis": new_analysis,
+                    "flags": {"rating_disagreement": result.rating_disagreement},
+                }
+            ),
+            +1,
+        )
+    stats.apply(delta)
+    if usage is not None and job_id is not None:
+        collection("scrape_jobs").update_one(
+            {"_id": job_id},
+            {"$inc": {"llm_usage.prompt_tokens": usage.prompt_tokens,
+                      "llm_usage.completion_tokens": usage.completion_tokens,
+                      "llm_usage.cost_usd": usage.cost_usd}},
+        )  # fmt: skip
+    return changed
+
+
+def set_excluded(result_id: ObjectId, excluded: bool) -> bool:
+    """Triage: take a result out of (or back into) the statistics; reversible."""
+    doc = collection("results").find_one_and_update(
+        {"_id": result_id, "excluded": not excluded},
+        {"$set": {"excluded": excluded}},
+        projection=RESULT_FIELDS,
+    )
+    if doc is None:
+        return False
+    delta = stats.Delta()
+    delta.add(stats.contribution({**doc, "excluded": False}), -1 if excluded else +1)
+    stats.apply(delta)
+    return True
+
+
+def remove_results(query: dict) -> int:
+    """Delete results and take their contributions out of the statistics."""
+    delta = stats.Delta()
+    ids, per_target, per_project = [], Counter(), Counter()
+    for doc in collection("results").find(query, RESULT_FIELDS):
+        delta.add(stats.contribution(doc), -1)
+        ids.append(doc["_id"])
+        per_target[doc["target_id"]] += 1
+        per_project[doc["project_id"]] += 1
+    if not ids:
+        return 0
+    collection("results").delete_many({"_id": {"$in": ids}})
+    stats.apply(delta)
+    for target_id, n in per_target.items():
+        collection("targets").update_one({"_id": target_id}, {"$inc": {"stats.results_count": -n}})
+    for project_id, n in per_project.items():
+        collection("projects").update_one({"_id": project_id}, {"$inc": {"stats.total_results": -n}})
+    return len(ids)

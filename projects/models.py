@@ -1,0 +1,368 @@
+"""The ``projects``, ``targets``, ``schedules`` and ``presets`` collections.
+
+A project's ``config`` (scrapers, LLM, analysis, schedule, limits) is one
+embedded document shared by projects and user presets, so a preset can be
+applied to a project and a project saved as a preset without translation.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.timezone import now
+from django_mongodb_backend.fields import (
+    ArrayField,
+    EmbeddedModelArrayField,
+    EmbeddedModelField,
+    ObjectIdField,
+)
+
+from accounts.models import LLM_PROVIDERS, SCRAPER_PROVIDERS, Provider
+from scraping.platforms import DetectedType, Platform
+from sentimatrix.validators import (
+    AT_LEAST_ONE,
+    DAY_OF_MONTH_RANGE,
+    DAY_OF_WEEK_RANGE,
+    POSITIVE,
+    SCORE_RANGE,
+    TEMPERATURE_RANGE,
+    ValidatedEmbeddedModel,
+    ValidatedModel,
+    validate_hhmm,
+    validate_http_url,
+    validate_timezone,
+)
+
+# --- Enumerations ---------------------------------------------------------------------
+
+
+class ProjectStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ERROR = "error", "Error"
+    ARCHIVED = "archived", "Archived"
+
+
+class PresetKey(models.TextChoices):
+    """What a project was configured from; ``custom`` once edited or taken from a user preset."""
+
+    STARTER = "starter", "Starter"
+    STANDARD = "standard", "Standard"
+    ADVANCED = "advanced", "Advanced"
+    BUDGET = "budget", "Budget"
+    ENTERPRISE = "enterprise", "Enterprise"
+    CUSTOM = "custom", "Custom"
+
+
+class Frequency(models.TextChoices):
+    # ``monthly`` exists in the schedules collection; project configs mirror it.
+    HOURLY = "hourly", "Hourly"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class EmotionModel(models.TextChoices):
+    EKMAN = "ekman", "Ekman (6 basic emotions)"
+    GOEMOTIONS = "goemotions", "GoEmotions (27 emotions)"
+    PLUTCHIK = "plutchik", "Plutchik (8 primary emotions)"
+
+
+class SentimentClasses(models.IntegerChoices):
+    THREE = 3, "3 classes (positive, neutral, negative)"
+    FIVE = 5, "5 classes (very positive to very negative)"
+
+
+class TargetStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ERROR = "error", "Error"
+
+
+LLM_PROVIDER_CHOICES = [(value, label) for value, label in Provider.choices if value in LLM_PROVIDERS]
+SCRAPER_PROVIDER_CHOICES = [(value, label) for value, label in Provider.choices if value in SCRAPER_PROVIDERS]
+
+
+# --- config (embedded in projects and presets) -----------------------------------------
+
+
+class CommercialConfig(ValidatedEmbeddedModel):
+    api_key_id = ObjectIdField(null=True, blank=True)  # api_keys
+    render_js = models.BooleanField(default=False)
+    country = models.CharField(max_length=8, blank=True)
+    premium_proxy = models.BooleanField(default=False)
+
+
+class ScrapersConfig(ValidatedEmbeddedModel):
+    platforms = ArrayField(
+        models.CharField(max_length=16, choices=Platform.choices), default=list, blank=True
+    )
+    commercial_provider = models.CharField(  # noqa: DJ001 - the specification's "no provider" is null
+        max_length=16, choices=SCRAPER_PROVIDER_CHOICES, null=True, blank=True
+    )
+    commercial_config = EmbeddedModelField(CommercialConfig, default=CommercialConfig)
+
+
+class LLMConfig(ValidatedEmbeddedModel):
+    # Blank: analyse with the local engine only.
+    provider = models.CharField(max_length=32, choices=LLM_PROVIDER_CHOICES, blank=True)
+    model = models.CharField(max_length=128, blank=True)
+    api_key_id = ObjectIdField(null=True, blank=True)  # api_keys
+    temperature = models.FloatField(default=0.7, validators=TEMPERATURE_RANGE)
+    max_tokens = models.PositiveIntegerField(default=1000, validators=AT_LEAST_ONE)
+
+    def clean(self):
+        if self.provider and not self.model:
+            raise ValidationError({"model": "Choose the model the provider should run."})
+
+
+class AnalysisConfig(ValidatedEmbeddedModel):
+    sentiment = models.BooleanField(default=True)
+    sentiment_classes = models.PositiveSmallIntegerField(
+        choices=SentimentClasses.choices, default=SentimentClasses.THREE
+    )
+    emotions = models.BooleanField(default=False)
+    emotion_model = models.CharField(max_length=16, choices=EmotionModel.choices, default=EmotionModel.EKMAN)
+    summarize = models.BooleanField(default=False)
+    extract_insights = models.BooleanField(default=False)
+
+
+class ScheduleConfig(ValidatedEmbeddedModel):
+    enabled = models.BooleanField(default=False)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
+    time = models.CharField(max_length=5, default="06:00", validators=[validate_hhmm])
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    days = ArrayField(
+        models.PositiveSmallIntegerField(validators=DAY_OF_WEEK_RANGE),
+        default=list,
+        blank=True,
+        help_text="Weekdays for weekly runs, 0 = Sunday (the schedules collection counts from Monday).",
+    )
+    next_run_at = models.DateTimeField(null=True, blank=True)
+
+    def clean(self):
+        if len(set(self.days)) != len(self.days):
+            raise ValidationError({"days": "List each weekday once."})
+        if self.enabled and self.frequency == Frequency.WEEKLY and not self.days:
+            raise ValidationError({"days": "A weekly schedule needs at least one weekday."})
+
+
+class LimitsConfig(ValidatedEmbeddedModel):
+    max_reviews_per_target = models.PositiveIntegerField(default=100, validators=AT_LEAST_ONE)
+    max_requests_per_day = models.PositiveIntegerField(default=500, validators=AT_LEAST_ONE)
+    rate_limit_delay = models.FloatField(
+        default=1.0, validators=POSITIVE, help_text="Seconds between requests."
+    )
+
+
+class ProjectConfig(ValidatedEmbeddedModel):
+    scrapers = EmbeddedModelField(ScrapersConfig, default=ScrapersConfig)
+    llm = EmbeddedModelField(LLMConfig, default=LLMConfig)
+    analysis = EmbeddedModelField(AnalysisConfig, default=AnalysisConfig)
+    schedule = EmbeddedModelField(ScheduleConfig, default=ScheduleConfig)
+    limits = EmbeddedModelField(LimitsConfig, default=LimitsConfig)
+
+
+# --- projects ---------------------------------------------------------------------------
+
+
+class SentimentDistribution(ValidatedEmbeddedModel):
+    positive = models.PositiveIntegerField(default=0)
+    neutral = models.PositiveIntegerField(default=0)
+    negative = models.PositiveIntegerField(default=0)
+
+
+class ProjectStats(ValidatedEmbeddedModel):
+    total_targets = models.PositiveIntegerField(default=0)
+    total_results = models.PositiveIntegerField(default=0)
+    total_scrapes = models.PositiveIntegerField(default=0)
+    avg_sentiment = models.FloatField(null=True, blank=True, validators=SCORE_RANGE)
+    sentiment_distribution = EmbeddedModelField(SentimentDistribution, default=SentimentDistribution)
+    last_scrape_at = models.DateTimeField(null=True, blank=True)
+    last_analysis_at = models.DateTimeField(null=True, blank=True)
+    llm_tokens_this_month = models.PositiveBigIntegerField(default=0)
+    llm_cost_this_month = models.FloatField(default=0.0, help_text="USD")
+
+
+class Project(ValidatedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects", db_index=False
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
+    preset = models.CharField(max_length=16, choices=PresetKey.choices, default=PresetKey.STANDARD)
+    config = EmbeddedModelField(ProjectConfig, default=ProjectConfig)
+    stats = EmbeddedModelField(ProjectStats, default=ProjectStats)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "projects"
+        indexes = [
+            models.Index(fields=["user"], name="projects_user"),
+            models.Index(fields=["user", "status"], name="projects_user_status"),
+            models.Index(fields=["-created_at"], name="projects_created_desc"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+class PlatformData(ValidatedEmbeddedModel):
+    """Identifiers parsed from the target URL; only the platform's own are set."""
+
+    asin = models.CharField(max_length=16, blank=True)  # Amazon
+    app_id = models.BigIntegerField(null=True, blank=True)  # Steam, App Store
+    video_id = models.CharField(max_length=32, blank=True)  # YouTube
+    post_id = models.CharField(max_length=64, blank=True)  # Reddit, Hacker News
+    place_id = models.CharField(max_length=255, blank=True)  # Google
+    domain = models.CharField(max_length=255, blank=True)  # Trustpilot, web pages
+
+
+class TargetOptions(ValidatedEmbeddedModel):
+    country = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=32, blank=True)
+    sort_by = models.CharField(max_length=32, blank=True)
+    filter = models.JSONField(default=dict, blank=True)
+
+
+class TargetStats(ValidatedEmbeddedModel):
+    results_count = models.PositiveIntegerField(default=0)
+    last_scraped_at = models.DateTimeField(null=True, blank=True)
+    last_result_date = models.DateTimeField(null=True, blank=True)
+    # What the platform says exists, which may exceed what it lets anyone collect.
+    available_total = models.PositiveIntegerField(null=True, blank=True)
+
+
+class Target(ValidatedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="targets", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Text, not URLField: imported files have no web address (see clean()).
+    url = models.CharField(max_length=2048)
+    label = models.CharField(max_length=200, blank=True)
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    detected_type = models.CharField(max_length=16, choices=DetectedType.choices, blank=True)
+    platform_data = EmbeddedModelField(PlatformData, default=PlatformData)
+    options = EmbeddedModelField(TargetOptions, default=TargetOptions)
+    metadata = models.JSONField(default=dict, blank=True)
+    stats = EmbeddedModelField(TargetStats, default=TargetStats)
+    status = models.CharField(max_length=8, choices=TargetStatus.choices, default=TargetStatus.ACTIVE)
+    error_message = models.TextField(blank=True)
+    # A platform limit the analyst should know about, e.g. a cap on reachable reviews.
+    caveat = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "targets"
+        indexes = [
+            models.Index(fields=["project"], name="targets_project"),
+            models.Index(fields=["project", "status"], name="targets_project_status"),
+            models.Index(fields=["user"], name="targets_user"),
+            models.Index(fields=["url"], name="targets_url"),
+            models.Index(fields=["project", "platform"], name="targets_project_platform"),
+        ]
+
+    def __str__(self):
+        return self.label or self.url
+
+    def clean(self):
+        if self.platform != Platform.FILE:
+            try:
+                validate_http_url(self.url)
+            except ValidationError as exc:
+                raise ValidationError({"url": exc.messages}) from exc
+        if self.project_id and self.user_id and self.project.user_id != self.user_id:
+            raise ValidationError({"user": "A target belongs to the owner of its project."})
+
+
+# --- schedules --------------------------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RunHistoryEntry(ValidatedEmbeddedModel):
+    job_id = ObjectIdField()  # scrape_jobs
+    started_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices)
+    results_count = models.PositiveIntegerField(default=0)
+
+
+class Schedule(ValidatedModel):
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="schedule")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DAILY)
+    time = models.CharField(
+        max_length=5,
+        default="06:00",
+        validators=[validate_hhmm],
+        help_text="HH:MM; the minute for hourly runs.",
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    day_of_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=DAY_OF_WEEK_RANGE, help_text="Weekly runs: 0 = Monday."
+    )
+    day_of_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=DAY_OF_MONTH_RANGE, help_text="Monthly runs: 1 to 28."
+    )
+    enabled = models.BooleanField(default=True)
+    next_run = models.DateTimeField(null=True, blank=True)
+    last_run = models.DateTimeField(null=True, blank=True)
+    run_history = EmbeddedModelArrayField(RunHistoryEntry, default=list, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "schedules"
+        indexes = [
+            models.Index(fields=["user"], name="schedules_user"),
+            models.Index(fields=["enabled", "next_run"], name="schedules_enabled_next_run"),
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.get_frequency_display().lower()} at {self.time} {self.timezone}"
+
+    def clean(self):
+        if self.frequency == Frequency.WEEKLY and self.day_of_week is None:
+            raise ValidationError({"day_of_week": "A weekly schedule needs a day of the week."})
+        if self.frequency == Frequency.MONTHLY and self.day_of_month is None:
+            raise ValidationError({"day_of_month": "A monthly schedule needs a day of the month."})
+
+
+# --- presets ----------------------------------------------------------------------------
+
+
+class Preset(ValidatedModel):
+    """A user's own named project configuration (system presets live in ``projects.presets``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presets", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    config = EmbeddedModelField(ProjectConfig, default=ProjectConfig)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "presets"
+        indexes = [
+            models.Index(fields=["user"], name="presets_user"),
+            models.Index(fields=["-created_at"], name="presets_created_desc"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="presets_user_name_unique")]
+
+    def __str__(self):
+        return self.name

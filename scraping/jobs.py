@@ -1,0 +1,272 @@
+"""Scrape jobs: start, run targets, finish, cancel, and recover from dead workers.
+
+The job document in MongoDB is the source of truth, never the broker: kombu's
+MongoDB transport deletes a message as soon as a worker fetches it, so a worker
+killed mid-task loses it whatever ``acks_late`` says. Targets therefore carry
+heartbeats, and ``reap_stale_targets`` (run by beat) re-queues a target whose
+worker went silent, up to ``SCRAPE_MAX_ATTEMPTS`` times.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, timedelta
+
+from bson import ObjectId
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.usage import PlanLimitReached, consume
+from projects.models import Project, ProjectStatus, Target
+from scraping import runner
+from scraping.models import (
+    FINISHED_STATUSES,
+    JobOptions,
+    JobStats,
+    JobStatus,
+    JobTarget,
+    JobTrigger,
+    ScrapeJob,
+)
+from sentimatrix.mongo import collection
+
+logger = logging.getLogger(__name__)
+ACTIVE = [JobStatus.QUEUED, JobStatus.RUNNING]
+
+
+class JobRefused(Exception):
+    """A job cannot start; the message says why (already running, paused, plan limit...)."""
+
+
+def active_job(project_id) -> ScrapeJob | None:
+    return ScrapeJob.objects.filter(project_id=project_id, status__in=ACTIVE).order_by("-created_at").first()
+
+
+def _lock_project(project_id, job_id) -> bool:
+    """Take the project's single running-job slot (one conditional update)."""
+    result = collection("projects").update_one(
+        {"_id": project_id, "$or": [{"running_job_id": None}, {"running_job_id": {"$exists": False}}]},
+        {"$set": {"running_job_id": job_id}},
+    )
+    return result.modified_count == 1
+
+
+def _unlock_project(project_id, job_id) -> None:
+    collection("projects").update_one(
+        {"_id": project_id, "running_job_id": job_id}, {"$set": {"running_job_id": None}}
+    )
+
+
+def start_job(
+    project: Project,
+    *,
+    trigger: str = JobTrigger.MANUAL,
+    triggered_by=None,
+    target_ids: list | None = None,
+    options: JobOptions | None = None,
+) -> ScrapeJob:
+    """Create a queued job for the project's active targets (or the given ones) and send
+    one task per target. Raises JobRefused with a message for the user."""
+    if project.status == ProjectStatus.ARCHIVED:
+        raise JobRefused("This project is archived; it is kept read-only.")
+    if project.status == ProjectStatus.PAUSED and trigger == JobTrigger.SCHEDULED:
+        raise JobRefused("This project is paused.")
+    targets = Target.objects.filter(project=project, status__in=["active", "error"])
+    if target_ids is not None:
+        targets = targets.filter(pk__in=[ObjectId(str(t)) for t in target_ids])
+    targets = list(targets.order_by("created_at"))
+    if not targets:
+        raise JobRefused("There is no active target to collect. Add a target or resume a paused one.")
+    job_id = ObjectId()
+    if not _lock_project(project.pk, job_id):
+        running = active_job(project.pk)
+        if running is not None:
+            raise JobRefused("A job is already running for this project.")
+        # The slot points at a job that no longer runs (deleted, or finished by a crash).
+        collection("projects").update_one({"_id": project.pk}, {"$set": {"running_job_id": None}})
+        if not _lock_project(project.pk, job_id):
+            raise JobRefused("A job is already running for this project.")
+    try:
+        consume(project.user, "scrapes_this_month")
+    except PlanLimitReached as exc:
+        _unlock_project(project.pk, job_id)
+        raise JobRefused(str(exc)) from exc
+    now = timezone.now()
+    job = ScrapeJob(
+        pk=job_id,
+        project=project,
+        user_id=project.user_id,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        options=options or JobOptions(),
+        targets=[JobTarget(target_id=t.pk, heartbeat_at=now) for t in targets],
+        stats=JobStats(targets_total=len(targets)),
+    )
+    job.save(force_insert=True)
+    dispatch(job.pk, [t.pk for t in targets])
+    return job
+
+
+def dispatch(job_id, target_ids) -> None:
+    from scraping.tasks import run_target
+
+    for target_id in target_ids:
+        run_target.delay(str(job_id), str(target_id))
+
+
+def run_target(job_id: ObjectId, target_id: ObjectId) -> str:
+    """Run one target if it is still queued; safe to call twice. Returns what happened."""
+    job = runner.claim(job_id, target_id)
+    if job is None:
+        return "skipped"
+    collection("scrape_jobs").update_one(
+        {"_id": job_id, "started_at": None}, {"$set": {"started_at": timezone.now()}}
+    )
+    target = collection("targets").find_one({"_id": target_id})
+    project = collection("projects").find_one({"_id": job["project_id"]})
+    if target is None or project is None:
+        runner.fail_unclaimable(job_id, target_id, "the target was removed before it ran")
+        finish_if_done(job_id)
+        return "failed"
+    outcome = runner.collect(job, target, project)
+    if runner.finish_target(job_id, target, outcome):
+        from analysis import pipeline
+
+        if outcome.new_result_ids:
+            pipeline.enqueue_analysis(job["project_id"], outcome.new_result_ids, job_id=job_id)
+    finish_if_done(job_id)
+    return outcome.status
+
+
+def finish_if_done(job_id: ObjectId) -> bool:
+    """Close the job once every target has ended; True for the call that closed it."""
+    job = collection("scrape_jobs").find_one({"_id": job_id})
+    if job is None or job["status"] in FINISHED_STATUSES:
+        return False
+    statuses = [t["status"] for t in job["targets"]]
+    if any(s not in FINISHED_STATUSES for s in statuses):
+        return False
+    if job.get("cancel_requested"):
+        status = JobStatus.CANCELLED
+    elif statuses and all(s == JobStatus.FAILED for s in statuses):
+        status = JobStatus.FAILED
+    else:
+        status = JobStatus.COMPLETED
+    failed = [t for t in job["targets"] if t["status"] == JobStatus.FAILED]
+    message = ""
+    if failed:
+        message = f"{len(failed)} of {len(statuses)} targets failed: " + "; ".join(
+            t.get("error", "")[:200] for t in failed[:3]
+        )
+    now = timezone.now()
+    closed = collection("scrape_jobs").update_one(
+        {"_id": job_id, "status": {"$in": ACTIVE}},
+        {"$set": {"status": status, "progress": 100, "completed_at": now, "error_message": message}},
+    )
+    if not closed.modified_count:
+        return False
+    _unlock_project(job["project_id"], job_id)
+    collection("projects").update_one(
+        {"_id": job["project_id"]},
+        {"$set": {"stats.last_scrape_at": now}, "$inc": {"stats.total_scrapes": 1}},
+    )
+    return True
+
+
+def cancel_job(job: ScrapeJob) -> None:
+    """Ask running targets to stop after their current page; queued ones stop now."""
+    now = timezone.now()
+    collection("scrape_jobs").update_one(
+        {"_id": job.pk, "status": {"$in": ACTIVE}}, {"$set": {"cancel_requested": True}}
+    )
+    # Positional updates change one array element at a time: repeat until none is left.
+    while (
+        collection("scrape_jobs")
+        .update_one(
+            {"_id": job.pk, "targets": {"$elemMatch": {"status": JobStatus.QUEUED}}},
+            {
+                "$set": {
+                    "targets.$.status": JobStatus.CANCELLED,
+                    "targets.$.finished_at": now,
+                    "targets.$.progress": 100,
+                },
+                "$inc": {"stats.targets_completed": 1},
+            },
+        )
+        .modified_count
+    ):
+        pass
+    finish_if_done(job.pk)
+
+
+def reap_stale_targets(stale_after: int | None = None, queued_after: int | None = None) -> dict:
+    """Re-queue targets whose worker died, fail them after too many attempts.
+
+    A running target whose heartbeat is older than ``stale_after`` seconds lost its
+    worker; a queued target untouched for ``queued_after`` seconds lost its message.
+    Returns counts of what it did.
+    """
+    stale_after = stale_after if stale_after is not None else settings.SCRAPE_HEARTBEAT_STALE_SECONDS
+    queued_after = queued_after if queued_after is not None else settings.SCRAPE_QUEUED_STALE_SECONDS
+    now = timezone.now()
+    report = {"requeued": 0, "failed": 0, "closed": 0}
+    for job in collection("scrape_jobs").find({"status": {"$in": ACTIVE}}):
+        for entry in job["targets"]:
+            status, beat = entry["status"], entry.get("heartbeat_at")
+            if beat is not None and timezone.is_naive(beat):
+                beat = beat.replace(tzinfo=UTC)
+            if status == JobStatus.RUNNING and (beat is None or beat < now - timedelta(seconds=stale_after)):
+                report[_recover(job, entry, now)] += 1
+            elif status == JobStatus.QUEUED and (
+                beat is None or beat < now - timedelta(seconds=queued_after)
+            ):
+                _touch_queued(job["_id"], entry["target_id"], now)
+                dispatch(job["_id"], [entry["target_id"]])
+                report["requeued"] += 1
+        if finish_if_done(job["_id"]):
+            report["closed"] += 1
+    return report
+
+
+def _touch_queued(job_id, target_id, now) -> None:
+    collection("scrape_jobs").update_one(
+        {"_id": job_id, "targets": {"$elemMatch": {"target_id": target_id, "status": JobStatus.QUEUED}}},
+        {"$set": {"targets.$.heartbeat_at": now}},
+    )
+
+
+def _recover(job: dict, entry: dict, now) -> str:
+    target_id = entry["target_id"]
+    match = {"_id": job["_id"], "targets": {"$elemMatch": {"target_id": target_id, "status": JobStatus.RUNNING,
+                                                           "heartbeat_at": entry.get("heartbeat_at")}}}  # fmt: skip
+    if entry.get("attempts", 0) >= settings.SCRAPE_MAX_ATTEMPTS or job.get("cancel_requested"):
+        message = (
+            "cancelled"
+            if job.get("cancel_requested")
+            else f"the worker stopped responding {entry.get('attempts', 0)} times; giving up"
+        )
+        collection("scrape_jobs").update_one(
+            match,
+            {
+                "$set": {
+                    "targets.$.status": JobStatus.CANCELLED
+                    if job.get("cancel_requested")
+                    else JobStatus.FAILED,
+                    "targets.$.error": "" if job.get("cancel_requested") else message,
+                    "targets.$.finished_at": now,
+                    "targets.$.progress": 100,
+                },
+                "$inc": {
+                    "stats.targets_completed": 1,
+                    "stats.errors_count": 0 if job.get("cancel_requested") else 1,
+                },
+            },
+        )
+        return "failed"
+    updated = collection("scrape_jobs").update_one(
+        match, {"$set": {"targets.$.status": JobStatus.QUEUED, "targets.$.heartbeat_at": now}}
+    )
+    if updated.modified_count:
+        logger.warning("re-queueing target %s of job %s: heartbeat went stale", target_id, job["_id"])
+        dispatch(job["_id"], [target_id])
+    return "requeued"

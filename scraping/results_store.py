@@ -1,0 +1,105 @@
+"""Writing collected items into ``results``: in bulk, idempotent, never duplicated.
+
+Each item is an upsert keyed on (target_id, content.platform_id), the unique
+index of the collection, with every field under ``$setOnInsert``: a page
+written twice (a task run twice, a worker that died after writing) inserts
+nothing the second time and never overwrites an analysed result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bson import ObjectId
+from django.utils import timezone
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from scraping.collectors.base import CollectedItem
+from sentimatrix.mongo import collection
+
+DUPLICATE_KEY = 11000
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    project_id: ObjectId
+    target_id: ObjectId
+    user_id: ObjectId
+    platform: str
+
+
+@dataclass
+class WriteOutcome:
+    inserted_ids: list[ObjectId]
+    known: int  # items that were already stored
+
+    @property
+    def inserted(self) -> int:
+        return len(self.inserted_ids)
+
+
+def result_document(item: CollectedItem, ref: TargetRef, job_id: ObjectId | None, now) -> dict:
+    """The ``results`` document of a freshly collected item (analysis still empty)."""
+    text = item.text or ""
+    return {
+        "project_id": ref.project_id,
+        "target_id": ref.target_id,
+        "user_id": ref.user_id,
+        "scrape_job_id": job_id,
+        "content": {
+            "text": text,
+            "title": item.title or "",
+            "author": item.author or "",
+            "rating": item.rating,
+            "date": item.date,
+            "url": item.url or "",
+            "platform_id": str(item.platform_id),
+            "parent_id": item.parent_id,
+            "metadata": item.metadata or {},
+        },
+        "analysis": {"sentiment": None, "emotions": None, "summary": None, "insights": None, "engine": ""},
+        "platform": ref.platform,
+        "language": "",
+        "word_count": len(text.split()),
+        "flags": {"rating_disagreement": False},
+        "excluded": False,
+        "tags": [],
+        "pinned": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def write_items(items: Iterable[CollectedItem], ref: TargetRef, job_id: ObjectId | None) -> WriteOutcome:
+    """Upsert a page of items; returns the ids of the results that are new."""
+    now = timezone.now()
+    operations, seen = [], set()
+    for item in items:
+        key = str(item.platform_id)
+        if not key or key in seen:  # a platform repeating an item inside one page
+            continue
+        seen.add(key)
+        doc = result_document(item, ref, job_id, now)
+        operations.append(
+            UpdateOne(
+                {"target_id": ref.target_id, "content.platform_id": key},
+                {"$setOnInsert": doc},
+                upsert=True,
+            )
+        )
+    if not operations:
+        return WriteOutcome([], 0)
+    try:
+        result = collection("results").bulk_write(operations, ordered=False)
+        upserted = result.upserted_ids
+    except BulkWriteError as exc:
+        # Two workers upserting the same new item race on the unique index: the loser's
+        # duplicate-key error means "already stored", which is what it wanted.
+        errors = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+        if errors:
+            raise
+        upserted = {u["index"]: u["_id"] for u in exc.details.get("upserted", [])}
+    inserted_ids = [upserted[i] for i in sorted(upserted)]
+    return WriteOutcome(inserted_ids, len(operations) - len(inserted_ids))

@@ -1,0 +1,267 @@
+"""Run one target of a scrape job: claim it, page through its collector, store, report.
+
+The job document is the source of truth. A target entry moves
+queued → running → completed/failed/cancelled through conditional updates, so
+a task delivered twice, or re-queued by the reaper while the first copy still
+runs, does the work once. A running target writes a heartbeat after every page.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from django.conf import settings
+from django.utils import timezone
+from pymongo import ReturnDocument
+
+from scraping import credentials
+from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
+from scraping.collectors.registry import get_collector
+from scraping.http import HttpClient
+from scraping.models import JobStatus
+from scraping.results_store import TargetRef, write_items
+from sentimatrix.mongo import collection
+
+logger = logging.getLogger(__name__)
+
+
+class TargetCancelled(Exception):
+    """The job was cancelled while this target ran."""
+
+
+@dataclass
+class RunOutcome:
+    status: str
+    collected: int = 0  # new results stored by this run
+    requests: int = 0
+    error: str = ""
+    partial: bool = False
+    reported_total: int | None = None
+    new_result_ids: list[ObjectId] = field(default_factory=list)
+
+
+def _entry_filter(job_id, target_id, **entry) -> dict:
+    return {"_id": job_id, "targets": {"$elemMatch": {"target_id": target_id, **entry}}}
+
+
+def claim(job_id: ObjectId, target_id: ObjectId) -> dict | None:
+    """Move the target entry from queued to running; None when someone else has it."""
+    now = timezone.now()
+    # update_one then a read, not find_one_and_update: the embedded server rejects the
+    # positional operator inside findAndModify (MongoDB accepts both).
+    claimed = collection("scrape_jobs").update_one(
+        {
+            **_entry_filter(job_id, target_id, status=JobStatus.QUEUED),
+            "status": {"$in": [JobStatus.QUEUED, JobStatus.RUNNING]},
+            "cancel_requested": {"$ne": True},
+        },
+        {
+            "$set": {
+                "status": JobStatus.RUNNING,
+                "targets.$.status": JobStatus.RUNNING,
+                "targets.$.started_at": now,
+                "targets.$.heartbeat_at": now,
+                "targets.$.error": "",
+            },
+            "$inc": {"targets.$.attempts": 1},
+        },
+    )
+    return collection("scrape_jobs").find_one({"_id": job_id}) if claimed.modified_count else None
+
+
+def _daily_requests_key(project_id) -> str:
+    return f"{project_id}:{datetime.now(UTC):%Y-%m-%d}"
+
+
+def take_requests(project_id, count: int, daily_cap: int) -> bool:
+    """Count requests against the project's daily cap; False when the cap is reached."""
+    if count <= 0:
+        return True
+    doc = collection("request_counters").find_one_and_update(
+        {"_id": _daily_requests_key(project_id)},
+        {"$inc": {"count": count}, "$setOnInsert": {"created_at": timezone.now()}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    return doc["count"] <= daily_cap
+
+
+def requests_left_today(project_id, daily_cap: int) -> int:
+    doc = collection("request_counters").find_one({"_id": _daily_requests_key(project_id)})
+    return max(0, daily_cap - (doc or {}).get("count", 0))
+
+
+def _progress(collected: int, limit: int, reported: int | None) -> int:
+    goal = min(limit, reported) if reported else limit
+    return max(1, min(99, round(100 * collected / max(goal, 1))))
+
+
+def _report_page(job_id, target_id, *, new: int, requests: int, progress: int) -> dict | None:
+    """Heartbeat + counters after a page; answers the job (to see a cancellation)."""
+    updated = collection("scrape_jobs").update_one(
+        _entry_filter(job_id, target_id, status=JobStatus.RUNNING),
+        {
+            "$set": {"targets.$.heartbeat_at": timezone.now(), "targets.$.progress": progress},
+            "$inc": {
+                "targets.$.results_count": new,
+                "targets.$.requests_made": requests,
+                "stats.results_total": new,
+                "stats.requests_made": requests,
+            },
+        },
+    )
+    if not updated.modified_count:
+        return None
+    return collection("scrape_jobs").find_one({"_id": job_id}, {"cancel_requested": 1, "status": 1})
+
+
+def collect(job: dict, target: dict, project: dict) -> RunOutcome:
+    """Page through the target's collector, storing every page as it arrives."""
+    limits = project["config"]["limits"]
+    options = job.get("options") or {}
+    max_items = options.get("max_results") or limits["max_reviews_per_target"]
+    daily_cap = limits["max_requests_per_day"]
+    ref = TargetRef(project["_id"], target["_id"], target["user_id"], target["platform"])
+    spec = TargetSpec(
+        platform=target["platform"],
+        url=target["url"],
+        platform_data=credentials.platform_data(target),
+        options={**(target.get("options") or {}), **credentials.commercial_options(project)},
+        id=str(target["_id"]),
+    )
+    http = HttpClient(rate_limit_delay=float(limits.get("rate_limit_delay") or 0))
+    ctx = FetchContext(
+        http=http,
+        max_items=max_items,
+        include_replies=bool(options.get("include_replies")),
+        date_from=options.get("date_from"),
+        date_to=options.get("date_to"),
+        credentials=credentials.for_user(target["user_id"], project),
+    )
+    outcome = RunOutcome(status=JobStatus.COMPLETED)
+    seen_requests = 0
+    try:
+        for page in get_collector(target["platform"]).pages(spec, ctx):
+            requests = http.requests_made - seen_requests
+            seen_requests = http.requests_made
+            outcome.requests += requests
+            if page.reported_total is not None:
+                outcome.reported_total = page.reported_total
+            room = max_items - outcome.collected
+            written = write_items(page.items[:room], ref, job["_id"])
+            outcome.collected += written.inserted
+            outcome.new_result_ids += written.inserted_ids
+            if written.inserted:
+                collection("projects").update_one(
+                    {"_id": project["_id"]}, {"$inc": {"stats.total_results": written.inserted}}
+                )
+            state = _report_page(
+                job["_id"],
+                target["_id"],
+                new=written.inserted,
+                requests=requests,
+                progress=_progress(outcome.collected, max_items, outcome.reported_total),
+            )
+            if state is None or state.get("cancel_requested"):
+                raise TargetCancelled
+            if outcome.collected >= max_items:
+                outcome.partial = bool(page.next_cursor) or (
+                    outcome.reported_total is not None and outcome.reported_total > outcome.collected
+                )
+                break
+            if page.items and written.inserted == 0 and _stored_by_earlier_jobs(page.items, target, job):
+                # Incremental run: this page holds only items stored by earlier jobs. (Items
+                # this job stored before its worker died do not count: the run resumes.)
+                break
+            if not take_requests(project["_id"], requests, daily_cap):
+                outcome.partial = True
+                outcome.error = f"stopped at the project's limit of {daily_cap} requests per day"
+                break
+    except TargetCancelled:
+        outcome.status = JobStatus.CANCELLED
+        outcome.partial = True
+    except CollectorError as exc:
+        outcome.status = JobStatus.FAILED
+        outcome.error = str(exc)
+    finally:
+        http.close()
+    if outcome.status == JobStatus.COMPLETED and outcome.collected == 0 and outcome.reported_total:
+        already = collection("results").count_documents({"target_id": target["_id"]}, limit=1)
+        if not already:
+            # The platform says there is something to collect, yet nothing came back.
+            outcome.status = JobStatus.FAILED
+            outcome.error = f"0 collected of {outcome.reported_total} reported"
+    return outcome
+
+
+def _stored_by_earlier_jobs(items, target: dict, job: dict) -> bool:
+    ids = [str(item.platform_id) for item in items]
+    earlier = collection("results").count_documents(
+        {
+            "target_id": target["_id"],
+            "content.platform_id": {"$in": ids},
+            "scrape_job_id": {"$ne": job["_id"]},
+        }
+    )
+    return earlier >= len(set(ids))
+
+
+def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
+    """Record the target's end in the job and on the target; False if already recorded."""
+    now = timezone.now()
+    failed = outcome.status == JobStatus.FAILED
+    updated = collection("scrape_jobs").update_one(
+        _entry_filter(job_id, target["_id"], status=JobStatus.RUNNING),
+        {
+            "$set": {
+                "targets.$.status": outcome.status,
+                "targets.$.progress": 100,
+                "targets.$.finished_at": now,
+                "targets.$.error": outcome.error,
+                "targets.$.partial": outcome.partial,
+                "targets.$.available_total": outcome.reported_total,
+                **({"partial": True} if outcome.partial else {}),
+            },
+            "$inc": {"stats.targets_completed": 1, "stats.errors_count": 1 if failed else 0},
+        },
+    )
+    if not updated.modified_count:
+        return False
+    target_update = {
+        "$set": {
+            "stats.last_scraped_at": now,
+            "error_message": outcome.error if failed else "",
+            "status": "error" if failed else target.get("status", "active"),
+            "updated_at": now,
+        },
+        "$inc": {"stats.results_count": outcome.collected},
+    }
+    if outcome.reported_total is not None:
+        target_update["$set"]["stats.available_total"] = outcome.reported_total
+    if not failed and target.get("status") == "error":
+        target_update["$set"]["status"] = "active"
+    collection("targets").update_one({"_id": target["_id"]}, target_update)
+    return True
+
+
+def fail_unclaimable(job_id: ObjectId, target_id: ObjectId, message: str) -> None:
+    """Mark a target failed without running it (its target or project is gone)."""
+    collection("scrape_jobs").update_one(
+        _entry_filter(job_id, target_id, status={"$in": [JobStatus.QUEUED, JobStatus.RUNNING]}),
+        {
+            "$set": {
+                "targets.$.status": JobStatus.FAILED,
+                "targets.$.error": message,
+                "targets.$.finished_at": timezone.now(),
+                "targets.$.progress": 100,
+            },
+            "$inc": {"stats.targets_completed": 1, "stats.errors_count": 1},
+        },
+    )
+
+
+def heartbeat_stale_seconds() -> int:
+    return settings.SCRAPE_HEARTBEAT_STALE_SECONDS

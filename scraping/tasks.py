@@ -1,0 +1,16 @@
+"""Celery tasks of scraping: they take ids, load, call a service, and are safe to run twice."""
+
+from bson import ObjectId
+from celery import shared_task
+
+from scraping import jobs
+
+
+@shared_task(name="scraping.run_target", acks_late=True)
+def run_target(job_id: str, target_id: str) -> str:
+    return jobs.run_target(ObjectId(job_id), ObjectId(target_id))
+
+
+@shared_task(name="scraping.reap_stale_targets")
+def reap_stale_targets() -> dict:
+    return jobs.reap_stale_targets()
