@@ -1,0 +1,170 @@
+"""The analysis engine interface: what goes in (items and the project's ``config.analysis``),
+what comes out (the parts written into each result), and the abstract :class:`Engine`.
+
+Pure Python: nothing here touches the database, the network or Django settings.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+SENTIMENT_CLASSES = (3, 5)
+EMOTION_MODELS = ("ekman", "plutchik", "goemotions")
+
+
+@dataclass(frozen=True)
+class AnalysisItem:
+    """One result to analyse. ``rating`` is the platform's numeric rating, if any, on a scale
+    whose top is ``rating_scale`` (see :func:`normalise_rating`)."""
+
+    id: str
+    text: str
+    title: str = ""
+    rating: float | None = None
+    rating_scale: float = 5.0
+
+    @property
+    def full_text(self) -> str:
+        """Title and text together: a review's title often carries its verdict ("Broke in a week")."""
+        title = (self.title or "").strip()
+        text = self.text or ""
+        return f"{title}\n{text}" if title else text
+
+
+@dataclass
+class AnalysisConfig:
+    """A project's ``config.analysis`` (defaults as the specification gives them)."""
+
+    sentiment: bool = True
+    sentiment_classes: int = 3
+    emotions: bool = False
+    emotion_model: str = "ekman"
+    summarize: bool = False
+    extract_insights: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sentiment_classes not in SENTIMENT_CLASSES:
+            raise ValueError(f"sentiment_classes must be 3 or 5, not {self.sentiment_classes!r}")
+        self.emotion_model = (self.emotion_model or "ekman").lower()
+        if self.emotion_model not in EMOTION_MODELS:
+            raise ValueError(f"emotion_model must be one of {EMOTION_MODELS}, not {self.emotion_model!r}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> AnalysisConfig:
+        """Build from a stored ``config.analysis`` document; missing or null keys take their
+        defaults and unknown keys are ignored."""
+        data = data or {}
+        values = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if value is None:
+                continue
+            if f.name == "sentiment_classes":
+                value = int(value)
+            elif f.name == "emotion_model":
+                value = str(value)
+            else:
+                value = bool(value)
+            values[f.name] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``config.analysis`` document of this configuration."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class ItemAnalysis(Mapping):
+    """What the engine writes into one result.
+
+    ``analysis`` has the keys ``sentiment``, ``emotions``, ``summary``, ``insights`` exactly as
+    the schema defines them, a part being None when its switch is off (or the engine cannot do
+    it: then ``notes`` says why, keyed by the part's name). ``rating_score`` is the item's
+    rating on -1..1 (None without a rating), kept beside the text sentiment;
+    ``rating_disagreement`` is True when text sentiment and rating point strongly in opposite
+    directions. The object reads like a dict of its fields.
+    """
+
+    analysis: dict[str, Any]
+    language: str
+    word_count: int
+    rating_disagreement: bool = False
+    rating_score: float | None = None
+    engine: str = ""
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    @classmethod
+    def _keys(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict of all fields."""
+        return {key: getattr(self, key) for key in self._keys()}
+
+    def result_fields(self) -> dict[str, Any]:
+        """The fields of the ``results`` document this analysis sets: ``analysis``,
+        ``language`` and ``word_count``."""
+        return {"analysis": self.analysis, "language": self.language, "word_count": self.word_count}
+
+
+# A rating normalised to -1..1 and a text score further apart than this, on opposite sides of
+# zero, disagree: 5 stars (+1) against any negative text, 4 of 5 stars (+0.5) against a text
+# scored -0.5 or lower, a middling 3 of 5 (0) never.
+DISAGREEMENT_MARGIN = 1.0
+# A text scored inside VADER's neutral band (|compound| < 0.05, the 3-class thresholds of
+# analysis.engine.sentiment) points in no direction, so it never disagrees with a rating.
+NEUTRAL_BAND = 0.05
+
+
+def normalise_rating(rating: float | None, scale: float = 5.0) -> float | None:
+    """``rating`` on -1..1: ``(rating - mid) / half_range``. A scale of 2 or more runs from 1
+    to ``scale`` (stars, 1-10 scores); a scale of 1 runs from 0 to 1 (thumbs down/up). Values
+    outside the scale are clamped; None stays None."""
+    if rating is None or scale is None or scale <= 0:
+        return None
+    low = 0.0 if scale < 2 else 1.0
+    mid = (low + scale) / 2
+    half = (scale - low) / 2
+    return round(max(-1.0, min(1.0, (float(rating) - mid) / half)), 4)
+
+
+def ratings_disagree(text_score: float | None, rating_score: float | None) -> bool:
+    """True when the text's sentiment score (outside the neutral band) and the normalised
+    rating point in opposite directions and differ by at least :data:`DISAGREEMENT_MARGIN`."""
+    if text_score is None or rating_score is None:
+        return False
+    opposite = (text_score <= -NEUTRAL_BAND and rating_score > 0) or (
+        text_score >= NEUTRAL_BAND and rating_score < 0
+    )
+    return opposite and abs(text_score - rating_score) >= DISAGREEMENT_MARGIN
+
+
+class Engine(ABC):
+    """An analysis engine: analyses a batch of items under a project's analysis config."""
+
+    #: Name recorded with each analysis ("local", or the LLM provider's).
+    name: str = ""
+
+    @abstractmethod
+    def analyze(self, items: list[AnalysisItem], config: AnalysisConfig) -> dict[str, ItemAnalysis]:
+        """Analyse ``items``; the answer is keyed by item id (an id given twice is analysed
+        once, the last item with that id wins)."""
+
+    def unsupported(self, config: AnalysisConfig) -> dict[str, str]:
+        """Parts of ``config`` this engine cannot do, keyed by the analysis part, with the
+        reason. Empty by default."""
+        return {}

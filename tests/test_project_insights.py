@@ -1,0 +1,267 @@
+"""Project-level insights and run-to-run comparison: pure, no database."""
+
+import csv
+from collections import Counter
+
+import pytest
+from django.conf import settings
+
+from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine
+from analysis.engine.keywords import topic_key
+from analysis.engine.project_insights import compare_insights, summarize_results
+from analysis.engine.sentiment import compound
+
+INSIGHTS_ON = AnalysisConfig(sentiment=True, extract_insights=True, summarize=True, emotions=True)
+
+REVIEWS = [
+    "Great battery life. The screen is sharp, but the speaker is terrible.",
+    "Excellent battery life! Shipping was slow.",
+    "The battery life is amazing. The camera is great.",
+    "Terrible speaker, it sounds awful. Battery is fine.",
+    "The screen is gorgeous and bright. Love the camera too.",
+    "Awful speaker. Great screen.",
+    "It arrived on Tuesday.",
+    "",
+]
+
+LATER_REVIEWS = [
+    "Customer service was horrible and rude. The battery life is great.",
+    "Terrible customer service, they never answered. Screen is great.",
+    "Worst customer service ever; the refund took a month.",
+    "The screen cracked after a week, awful.",
+]
+
+
+def rows_for(texts, prefix="r", ratings=None):
+    items = [AnalysisItem(id=f"{prefix}{i}", text=text) for i, text in enumerate(texts)]
+    analysed = LocalEngine().analyze(items, INSIGHTS_ON)
+    return [
+        {
+            "id": item.id,
+            "text": item.text,
+            "analysis": analysed[item.id].analysis,
+            "rating": ratings[i] if ratings else None,
+        }
+        for i, item in enumerate(items)
+    ]
+
+
+def assert_links_come_from_input(summary, rows):
+    texts = {row["id"]: row["text"] for row in rows}
+    for kind in ("pros", "cons", "topics"):
+        for entry in summary[kind]:
+            assert entry["result_ids"], entry
+            assert set(entry["result_ids"]) <= set(texts)
+            assert entry["count"] == len(entry["result_ids"]) == len(set(entry["result_ids"]))
+            for quote in entry["quotes"]:
+                assert quote["result_id"] in entry["result_ids"]
+                assert quote["span"]
+                assert quote["span"] in texts[quote["result_id"]]
+
+
+def test_ids_and_quotes_come_from_the_input():
+    rows = rows_for(REVIEWS)
+    summary = summarize_results(rows)
+    assert_links_come_from_input(summary, rows)
+    assert summary["pros"] and summary["cons"] and summary["topics"]
+    assert summary["generated_at"].tzinfo is not None
+
+
+def test_counts_add_up():
+    rows = rows_for(REVIEWS, ratings=[5, 4, 5, 2, 5, 3, None, None])
+    summary = summarize_results(rows, max_points=100, max_topics=100)
+    assert summary["total_results"] == len(rows)
+    distribution = summary["sentiment"]["distribution"]
+    assert sum(distribution.values()) == len(rows)
+    labels = Counter(row["analysis"]["sentiment"]["label"] for row in rows)
+    assert distribution == {label: labels.get(label, 0) for label in ("positive", "neutral", "negative")}
+    scores = [row["analysis"]["sentiment"]["score"] for row in rows]
+    assert summary["sentiment"]["average"] == pytest.approx(sum(scores) / len(scores), abs=1e-4)
+    assert summary["rating"]["average"] == pytest.approx(4.0)
+    assert summary["rating"]["count"] == 6
+    disagreeing = [
+        row["id"]
+        for row, rating in zip(rows, [5, 4, 5, 2, 5, 3, None, None], strict=True)
+        if rating is not None
+        and (rating - 3) / 2 * row["analysis"]["sentiment"]["score"] < 0
+        and abs((rating - 3) / 2 - row["analysis"]["sentiment"]["score"]) >= 1.0
+        and row["analysis"]["sentiment"]["label"] != "neutral"
+    ]
+    assert summary["rating"]["disagreements"] == disagreeing
+
+    # Each topic's count is the number of results whose own topics name it.
+    for entry in summary["topics"]:
+        key = topic_key(entry["topic"])
+        supporting = [
+            r["id"]
+            for r in rows
+            if key in {topic_key(t["topic"]) for t in r["analysis"]["insights"]["topics"]}
+        ]
+        assert entry["result_ids"] == supporting
+        values = [
+            t["sentiment"]
+            for r in rows
+            for t in r["analysis"]["insights"]["topics"]
+            if topic_key(t["topic"]) == key
+        ]
+        assert entry["mean_sentiment"] == pytest.approx(sum(values) / len(values), abs=1e-4)
+
+    # Every result with a pro (con) is counted in at least one cluster, and no cluster counts more
+    # results than there are pro (con) mentions.
+    for kind in ("pros", "cons"):
+        with_points = {r["id"] for r in rows if r["analysis"]["insights"][kind]}
+        assert set().union(*(e["result_ids"] for e in summary[kind])) == with_points
+        mentions = sum(len(r["analysis"]["insights"][kind]) for r in rows)
+        assert len(with_points) <= sum(e["count"] for e in summary[kind]) <= mentions
+
+
+def test_near_duplicate_pros_are_clustered():
+    rows = rows_for(REVIEWS)
+    summary = summarize_results(rows)
+    battery = [p for p in summary["pros"] if "battery" in p["text"].lower()]
+    assert len(battery) == 1
+    expected = [
+        r["id"] for r in rows if any("battery life" in p.lower() for p in r["analysis"]["insights"]["pros"])
+    ]
+    assert len(expected) >= 3
+    assert battery[0]["result_ids"] == expected
+    speaker = [c for c in summary["cons"] if "speaker" in c["text"].lower()]
+    assert len(speaker) == 1 and speaker[0]["count"] >= 2
+    assert summary["pros"][0]["count"] >= summary["pros"][-1]["count"]
+
+
+def test_paraphrased_points_get_quotes_from_the_text_or_none():
+    rows = [
+        {
+            "id": "a1",
+            "text": "The battery easily lasts two full days. The case feels cheap.",
+            "analysis": {
+                "sentiment": {"label": "positive", "score": 0.4},
+                "insights": {
+                    "pros": ["Long-lasting battery"],
+                    "cons": ["Cheap-feeling case", "Unrelated complaint about shipping"],
+                    "topics": [{"topic": "Battery", "sentiment": 0.6}, {"topic": "case", "sentiment": -0.3}],
+                },
+            },
+            "rating": 4,
+        },
+        {
+            "id": "a2",
+            "text": "BATTERY LASTS FOREVER.",
+            "analysis": {"insights": {"pros": ["battery lasts forever"], "cons": [], "topics": []}},
+            "rating": None,
+        },
+    ]
+    summary = summarize_results(rows)
+    assert_links_come_from_input(summary, rows)
+    quotes = {q["result_id"]: q["span"] for entry in summary["pros"] for q in entry["quotes"]}
+    # A paraphrase is quoted by the sentence sharing its keywords; a case-insensitive match as written.
+    assert quotes == {"a1": "The battery easily lasts two full days.", "a2": "BATTERY LASTS FOREVER"}
+    case = next(c for c in summary["cons"] if "case" in c["text"].lower())
+    assert case["quotes"] == [{"result_id": "a1", "span": "The case feels cheap."}]
+    unrelated = next(c for c in summary["cons"] if "shipping" in c["text"])
+    assert unrelated["quotes"] == []
+    assert unrelated["result_ids"] == ["a1"]
+    topics = {t["topic"]: t for t in summary["topics"]}
+    assert topics["battery"]["quotes"] == [
+        {"result_id": "a1", "span": "The battery easily lasts two full days."}
+    ]
+    assert topics["battery"]["mean_sentiment"] == 0.6
+    assert summary["sentiment"]["average"] == pytest.approx((0.4 + compound(rows[1]["text"])) / 2, abs=1e-4)
+
+
+def test_rows_without_analysis_are_analysed_locally_and_duplicates_dropped():
+    rows = [
+        {"id": 1, "text": "Great battery life. Terrible speaker.", "analysis": None, "rating": 5},
+        {"id": 2, "text": "Excellent battery life, awful speaker!", "rating": None},
+        {"id": 2, "text": "Excellent battery life, awful speaker!", "rating": None},
+    ]
+    summary = summarize_results(rows)
+    assert summary["total_results"] == 2
+    assert {"1", "2"} == set(summary["pros"][0]["result_ids"])
+    assert summary["cons"][0]["result_ids"] == ["1", "2"]
+    texts = {str(r["id"]): r["text"] for r in rows}
+    for entry in summary["pros"] + summary["cons"] + summary["topics"]:
+        for quote in entry["quotes"]:
+            assert quote["span"] in texts[quote["result_id"]]
+
+
+def test_five_class_and_foreign_labels_fold_onto_three_classes():
+    rows = [
+        {"id": "a", "text": "x", "analysis": {"sentiment": {"label": "very_positive", "score": 0.9}}},
+        {"id": "b", "text": "y", "analysis": {"sentiment": {"label": "mixed", "score": -0.3}}},
+        {"id": "c", "text": "z", "analysis": {"sentiment": {"label": "very_negative", "score": -0.8}}},
+    ]
+    summary = summarize_results(rows)
+    assert summary["sentiment"]["distribution"] == {"positive": 1, "neutral": 0, "negative": 2}
+    assert summary["sentiment"]["average"] == pytest.approx((0.9 - 0.3 - 0.8) / 3, abs=1e-4)
+
+
+def test_results_whose_text_contradicts_their_rating_are_listed():
+    rows = [
+        {"id": "a", "text": "terrible, broke after a day, refund", "rating": 5},
+        {"id": "b", "text": "love it", "rating": 5},
+        {"id": "c", "text": "love it", "rating": 1},
+        {"id": "d", "text": "love it", "rating": 2, "rating_scale": 10},
+        {"id": "e", "text": "love it"},
+    ]
+    assert summarize_results(rows)["rating"]["disagreements"] == ["a", "c", "d"]
+
+
+def test_empty_input():
+    summary = summarize_results([])
+    assert summary["total_results"] == 0
+    assert summary["pros"] == summary["cons"] == summary["topics"] == []
+    assert summary["sentiment"] == {
+        "average": None,
+        "distribution": {"positive": 0, "neutral": 0, "negative": 0},
+    }
+
+
+def test_compare_insights_finds_a_new_topic_and_a_sentiment_drop():
+    before_rows = rows_for(REVIEWS[:6], prefix="old")
+    after_rows = rows_for(LATER_REVIEWS, prefix="new")
+    previous = summarize_results(before_rows)
+    current = summarize_results(after_rows)
+    change = compare_insights(previous, current)
+
+    appeared = {topic_key(t["topic"]) for t in change["topics"]["appeared"]}
+    assert "customer service" in appeared
+    assert "customer service" not in {topic_key(t["topic"]) for t in previous["topics"]}
+    assert change["sentiment"]["previous"] == previous["sentiment"]["average"]
+    assert change["sentiment"]["current"] == current["sentiment"]["average"]
+    assert change["sentiment"]["change"] < 0
+    assert change["sentiment"]["direction"] == "down"
+    assert change["sentiment"]["distribution_change"]["negative"] > 0
+    assert any("customer service" in c.lower() for c in change["cons"]["appeared"])
+    disappeared = {topic_key(t["topic"]) for t in change["topics"]["disappeared"]}
+    assert disappeared == {topic_key(t["topic"]) for t in previous["topics"]} - {
+        topic_key(t["topic"]) for t in current["topics"]
+    }
+    assert change["results"] == {"previous": len(before_rows), "current": len(after_rows)}
+
+
+def test_compare_insights_rising_and_unchanged():
+    rows = rows_for(REVIEWS[:6])
+    summary = summarize_results(rows)
+    same = compare_insights(summary, summary)
+    assert same["sentiment"]["direction"] == "unchanged"
+    assert same["topics"]["appeared"] == same["topics"]["disappeared"] == []
+    assert same["topics"]["rose"] == same["topics"]["fell"] == []
+    assert same["pros"] == {"appeared": [], "disappeared": []}
+
+    more_speaker = rows + rows_for(["The speaker is awful.", "Speaker is terrible and quiet."], prefix="s")
+    grown = compare_insights(summary, summarize_results(more_speaker))
+    assert "speaker" in {topic_key(t["topic"]) for t in grown["topics"]["rose"]}
+
+
+def test_real_reviews_keep_every_link_in_the_input():
+    path = settings.SHARED_DATA_DIR / "sentiment" / "uci_yelp_labelled.txt"
+    with path.open(encoding="utf-8", newline="") as handle:
+        texts = [row[0] for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)][:300]
+    rows = rows_for(texts, prefix="y")
+    summary = summarize_results(rows)
+    assert_links_come_from_input(summary, rows)
+    assert summary["sentiment"]["distribution"]["positive"] > 0
+    assert summary["sentiment"]["distribution"]["negative"] > 0
+    assert len(summary["topics"]) == 15
