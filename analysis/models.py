@@ -17,10 +17,13 @@ from sentimatrix.validators import (
 
 
 class SentimentLabel(models.TextChoices):
-    # Five-class analyses keep their finer split in ``sentiment.scores``.
+    # Three-class projects use the middle three; five-class projects all five. Statistics
+    # fold "very" labels into their three-class bucket (analysis.stats.bucket).
+    VERY_POSITIVE = "very_positive", "Very positive"
     POSITIVE = "positive", "Positive"
     NEUTRAL = "neutral", "Neutral"
     NEGATIVE = "negative", "Negative"
+    VERY_NEGATIVE = "very_negative", "Very negative"
 
 
 class AnalysisEngine(models.TextChoices):
@@ -58,7 +61,7 @@ class SentimentScores(ValidatedEmbeddedModel):
 
 
 class Sentiment(ValidatedEmbeddedModel):
-    label = models.CharField(max_length=8, choices=SentimentLabel.choices)
+    label = models.CharField(max_length=16, choices=SentimentLabel.choices)
     score = models.FloatField(validators=SCORE_RANGE)
     confidence = models.FloatField(validators=UNIT_RANGE)
     scores = EmbeddedModelField(SentimentScores, null=True, blank=True)

@@ -7,6 +7,7 @@ applied to a project and a project saved as a preset without translation.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.timezone import now
 from django_mongodb_backend.fields import (
@@ -150,7 +151,10 @@ class LimitsConfig(ValidatedEmbeddedModel):
     max_reviews_per_target = models.PositiveIntegerField(default=100, validators=AT_LEAST_ONE)
     max_requests_per_day = models.PositiveIntegerField(default=500, validators=AT_LEAST_ONE)
     rate_limit_delay = models.FloatField(
-        default=1.0, validators=POSITIVE, help_text="Seconds between requests."
+        default=1.0, validators=[MinValueValidator(0)], help_text="Seconds between requests to one site."
+    )
+    llm_monthly_token_budget = models.PositiveBigIntegerField(
+        default=2_000_000, help_text="LLM tokens this project may use per month."
     )
 
 
@@ -171,19 +175,50 @@ class SentimentDistribution(ValidatedEmbeddedModel):
     negative = models.PositiveIntegerField(default=0)
 
 
-class ProjectStats(ValidatedEmbeddedModel):
+class CounterStats(ValidatedEmbeddedModel):
+    """Sums kept by ``analysis.stats`` with $inc; averages derive from them."""
+
+    sentiment_count = models.PositiveIntegerField(default=0)
+    sentiment_sum = models.FloatField(default=0.0)
+    sentiment_distribution = EmbeddedModelField(SentimentDistribution, default=SentimentDistribution)
+    avg_sentiment = models.FloatField(null=True, blank=True, validators=SCORE_RANGE)
+
+    class Meta(ValidatedEmbeddedModel.Meta):
+        abstract = True
+
+
+class ProjectStats(CounterStats):
     total_targets = models.PositiveIntegerField(default=0)
     total_results = models.PositiveIntegerField(default=0)
     total_scrapes = models.PositiveIntegerField(default=0)
-    avg_sentiment = models.FloatField(null=True, blank=True, validators=SCORE_RANGE)
-    sentiment_distribution = EmbeddedModelField(SentimentDistribution, default=SentimentDistribution)
     last_scrape_at = models.DateTimeField(null=True, blank=True)
     last_analysis_at = models.DateTimeField(null=True, blank=True)
+    llm_month = models.CharField(max_length=7, blank=True, help_text="YYYY-MM the LLM counters belong to")
     llm_tokens_this_month = models.PositiveBigIntegerField(default=0)
     llm_cost_this_month = models.FloatField(default=0.0, help_text="USD")
 
 
-class Project(ValidatedModel):
+class CounterProtectedSave:
+    """ORM saves never overwrite counters that workers move with $inc.
+
+    A plain ``save()`` of an existing document sets every field; for ``stats`` that
+    would put back the values read earlier and lose concurrent increments. Such a
+    save therefore leaves the protected fields out unless ``update_fields`` names them.
+    """
+
+    protected_fields = ("stats",)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.protected_fields
+            ]
+        return super().save(*args, **kwargs)
+
+
+class Project(CounterProtectedSave, ValidatedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects", db_index=False
     )
@@ -196,6 +231,10 @@ class Project(ValidatedModel):
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The job holding the project's single running-job slot (set by scraping.jobs).
+    running_job_id = ObjectIdField(null=True, blank=True, editable=False)
+
+    protected_fields = ("stats", "running_job_id")
 
     class Meta:
         db_table = "projects"
@@ -221,6 +260,25 @@ class PlatformData(ValidatedEmbeddedModel):
     post_id = models.CharField(max_length=64, blank=True)  # Reddit, Hacker News
     place_id = models.CharField(max_length=255, blank=True)  # Google
     domain = models.CharField(max_length=255, blank=True)  # Trustpilot, web pages
+    subreddit = models.CharField(max_length=64, blank=True)  # Reddit
+    country = models.CharField(max_length=8, blank=True)  # Amazon, App Store
+    tld = models.CharField(max_length=16, blank=True)  # Amazon
+    cid = models.CharField(max_length=32, blank=True)  # Google (may exceed 64 bits)
+    query = models.CharField(max_length=500, blank=True)  # Google, when no id is in the URL
+    name = models.CharField(max_length=255, blank=True)  # Google place name from the URL
+    feature_id = models.CharField(max_length=64, blank=True)  # Google
+    item_id = models.BigIntegerField(null=True, blank=True)  # Hacker News
+    feed_url = models.CharField(max_length=2048, blank=True)  # feeds
+    page_url = models.CharField(max_length=2048, blank=True)  # web pages
+    # CSS selectors of a web-page target: item, text, title, author, rating, date, next.
+    selectors = models.JSONField(default=dict, blank=True)
+    short_link = models.CharField(max_length=2048, blank=True)  # amzn.to, maps.app.goo.gl ...
+    needs_resolution = models.BooleanField(default=False)
+    file_path = models.CharField(max_length=500, blank=True)  # file import, under MEDIA_ROOT
+    filename = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=8, blank=True)  # csv, json, jsonl
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
 
 
 class TargetOptions(ValidatedEmbeddedModel):
@@ -230,21 +288,24 @@ class TargetOptions(ValidatedEmbeddedModel):
     filter = models.JSONField(default=dict, blank=True)
 
 
-class TargetStats(ValidatedEmbeddedModel):
+class TargetStats(CounterStats):
     results_count = models.PositiveIntegerField(default=0)
     last_scraped_at = models.DateTimeField(null=True, blank=True)
     last_result_date = models.DateTimeField(null=True, blank=True)
     # What the platform says exists, which may exceed what it lets anyone collect.
     available_total = models.PositiveIntegerField(null=True, blank=True)
+    last_analysis_at = models.DateTimeField(null=True, blank=True)
 
 
-class Target(ValidatedModel):
+class Target(CounterProtectedSave, ValidatedModel):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="targets", db_index=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # Text, not URLField: imported files have no web address (see clean()).
     url = models.CharField(max_length=2048)
+    # Normalised URL (tracking parameters stripped...): the same target twice is refused.
+    canonical_url = models.CharField(max_length=2048, blank=True)
     label = models.CharField(max_length=200, blank=True)
     platform = models.CharField(max_length=16, choices=Platform.choices)
     detected_type = models.CharField(max_length=16, choices=DetectedType.choices, blank=True)
@@ -267,6 +328,13 @@ class Target(ValidatedModel):
             models.Index(fields=["user"], name="targets_user"),
             models.Index(fields=["url"], name="targets_url"),
             models.Index(fields=["project", "platform"], name="targets_project_platform"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "canonical_url"],
+                name="targets_project_canonical_url_unique",
+                condition=models.Q(canonical_url__gt=""),
+            )
         ]
 
     def __str__(self):
