@@ -1,0 +1,75 @@
+"""The analysis engine a project's settings ask for.
+
+The local engine unless the project names an LLM provider (other than "local") and an API key
+of its owner for that provider; then the LLM engine with the project's model, temperature and
+max tokens, the key decrypted from the vault, and the project's monthly token budget.
+
+Base URLs: an OpenAI-compatible key carries its own; an Ollama key may (else the operator's
+``PROVIDER_BASE_URLS["ollama"]``); the other providers use ``PROVIDER_BASE_URLS``. A base URL
+typed by a user is checked by the SSRF guard on every request unless the operator sets
+``LLM_ALLOW_PRIVATE_ENDPOINTS`` (for a self-hosted model on the local network).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from analysis.engine.base import Engine
+from analysis.engine.llm.budget import TokenBudget
+from analysis.engine.llm.engine import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, LLMEngine
+from analysis.engine.local import LocalEngine
+from scraping.http import HttpClient
+
+logger = logging.getLogger(__name__)
+
+LOCAL = "local"
+
+
+def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
+    """The engine for ``project`` (a ``projects.models.Project``); see the module docstring.
+    ``http`` replaces the LLM engine's HTTP client (tests, benchmarks)."""
+    from accounts import vault
+    from accounts.models import ApiKey, Provider
+
+    llm = project.config.llm
+    provider = (llm.provider or "").strip()
+    if not provider or provider == LOCAL or not llm.api_key_id:
+        return LocalEngine()
+    key = ApiKey.objects.filter(pk=llm.api_key_id, user_id=project.user_id).first()
+    if key is None or key.provider != provider:
+        logger.warning(
+            "project %s: LLM key %s is missing or not a %s key; analysing with the local engine",
+            project.pk,
+            llm.api_key_id,
+            provider,
+        )
+        return LocalEngine()
+    user_url = key.base_url if provider in (Provider.OPENAI_COMPATIBLE, Provider.OLLAMA) else ""
+    base_url = user_url or settings.PROVIDER_BASE_URLS.get(provider, "")
+    if not base_url:
+        logger.warning(
+            "project %s: no base URL for provider %s; using the local engine", project.pk, provider
+        )
+        return LocalEngine()
+    if http is None:
+        guard = bool(user_url) and not getattr(settings, "LLM_ALLOW_PRIVATE_ENDPOINTS", False)
+        http = HttpClient(
+            rate_limit_delay=0,
+            timeout=getattr(settings, "LLM_TIMEOUT", DEFAULT_TIMEOUT),
+            max_retries=getattr(settings, "LLM_MAX_RETRIES", DEFAULT_MAX_RETRIES),
+            guard=guard,
+        )
+    engine = LLMEngine(
+        provider=provider,
+        model=llm.model,
+        api_key=vault.reveal(key),
+        base_url=base_url,
+        temperature=llm.temperature,
+        max_tokens=llm.max_tokens,
+        http=http,
+        budget=TokenBudget.for_project(project),
+    )
+    vault.mark_used(key)
+    return engine
