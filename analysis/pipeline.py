@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from analysis import stats
 from analysis.engine.base import AnalysisConfig, AnalysisItem
+from analysis.engine.llm.budget import BudgetExceeded
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,12 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
     if not docs:
         return 0
     engine = project_engine(project)
-    analyses = engine.analyze(_items(docs), config)
+    stopped = None
+    try:
+        analyses = engine.analyze(_items(docs), config)
+    except BudgetExceeded as exc:
+        # What was analysed before the budget ran out is written; the rest waits, unlost.
+        analyses, stopped = exc.results, exc
     usage = getattr(engine, "usage", None)
     delta = stats.Delta()
     changed = 0
@@ -119,6 +125,9 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
             +1,
         )
     stats.apply(delta)
+    collection("projects").update_one(
+        {"_id": project_id}, {"$set": {"analysis_notice": str(stopped) if stopped else ""}}
+    )
     if usage is not None and job_id is not None:
         collection("scrape_jobs").update_one(
             {"_id": job_id},

@@ -23,7 +23,6 @@ from sentimatrix.validators import (
     AT_LEAST_ONE,
     DAY_OF_MONTH_RANGE,
     DAY_OF_WEEK_RANGE,
-    POSITIVE,
     SCORE_RANGE,
     TEMPERATURE_RANGE,
     ValidatedEmbeddedModel,
@@ -233,8 +232,10 @@ class Project(CounterProtectedSave, ValidatedModel):
     archived_at = models.DateTimeField(null=True, blank=True)
     # The job holding the project's single running-job slot (set by scraping.jobs).
     running_job_id = ObjectIdField(null=True, blank=True, editable=False)
+    # Why analysis stopped (e.g. the monthly LLM budget is used up); empty when all is well.
+    analysis_notice = models.CharField(max_length=500, blank=True, editable=False)
 
-    protected_fields = ("stats", "running_job_id")
+    protected_fields = ("stats", "running_job_id", "analysis_notice")
 
     class Meta:
         db_table = "projects"
