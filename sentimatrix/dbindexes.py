@@ -77,7 +77,13 @@ SPEC_INDEXES: list[IndexSpec] = [
         "results",
         (("content.text", TEXT), ("content.title", TEXT)),
         "results_text",
-        {"weights": {"content.title": 10, "content.text": 5}, "default_language": "english"},
+        # Results store a detected language code in ``language``; MongoDB would read that field
+        # as the text-search language and reject codes it has no stemmer for.
+        {
+            "weights": {"content.title": 10, "content.text": 5},
+            "default_language": "english",
+            "language_override": "text_search_language",
+        },
     ),
     IndexSpec(
         "webhook_deliveries",
@@ -90,6 +96,21 @@ SPEC_INDEXES: list[IndexSpec] = [
         (("created_at", ASCENDING),),
         "audit_logs_created_ttl",
         {"expireAfterSeconds": AUDIT_LOGS_TTL},
+    ),
+    # Collections of the product beyond the specification.
+    IndexSpec("daily_stats", (("project_id", ASCENDING), ("day", ASCENDING)), "daily_stats_project_day"),
+    IndexSpec("daily_stats", (("target_id", ASCENDING), ("day", ASCENDING)), "daily_stats_target_day"),
+    IndexSpec(
+        "request_counters",
+        (("created_at", ASCENDING),),
+        "request_counters_created_ttl",
+        {"expireAfterSeconds": 3 * 24 * 3600},
+    ),
+    IndexSpec(
+        "llm_cache",
+        (("created_at", ASCENDING),),
+        "llm_cache_created_at_ttl",
+        {"expireAfterSeconds": 90 * 24 * 3600},
     ),
 ]
 
