@@ -11,10 +11,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts import audit
-from accounts.models import ApiKey, AuditLog, User
+from accounts import audit, data
+from accounts.models import ApiKey, AuditLog, Status, User
 
 # Changes an admin makes to these fields are written to the audit trail.
 AUDITED_FIELDS = ("plan", "role", "status")
@@ -80,7 +81,20 @@ class UserAdmin(DjangoUserAdmin):
             f"{usage.api_calls_this_month} API calls"
         )
 
+    def delete_model(self, request, obj):
+        # Deletion is soft: data erased, account kept as "deleted" until the grace period ends.
+        removed = data.erase_user(obj)
+        audit.record(
+            "account.delete", request=request, user=obj, admin_id=str(request.user.pk), removed=removed
+        )
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
     def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data and obj.status == Status.DELETED and not obj.deleted_at:
+            obj.deleted_at = timezone.now()
         before = {}
         if change:
             before = User.objects.filter(pk=obj.pk).values(*AUDITED_FIELDS).first() or {}

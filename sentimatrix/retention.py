@@ -26,6 +26,8 @@ from sentimatrix.mongo import get_db
 
 DEFAULT_RESULT_RETENTION_DAYS = 90
 JOB_RETENTION_DAYS = 30
+# A deleted account keeps its address reserved this long, then the document goes.
+ACCOUNT_DELETION_GRACE_DAYS = 30
 NO_OWNER = "no existing owner"
 # Owner ids per query: keeps each filter document small whatever the number of users.
 ID_CHUNK = 1000
@@ -47,6 +49,7 @@ class CleanupReport:
     now: datetime
     results: list[PlanRemoval] = field(default_factory=list)
     scrape_jobs_removed: int = 0
+    accounts_purged: int = 0
 
     @property
     def results_removed(self) -> int:
@@ -56,6 +59,11 @@ class CleanupReport:
 def _remove(coll: Collection, query: dict, dry_run: bool) -> int:
     if dry_run:
         return coll.count_documents(query)
+    if coll.name == "results":
+        # Through the pipeline, so statistics describe the results that remain.
+        from analysis.pipeline import remove_results
+
+        return remove_results(query)
     return coll.delete_many(query).deleted_count
 
 
@@ -109,4 +117,9 @@ def purge_expired(
 
     job_cutoff = now - timedelta(days=JOB_RETENTION_DAYS)
     report.scrape_jobs_removed = _remove(db["scrape_jobs"], {"created_at": {"$lt": job_cutoff}}, dry_run)
+
+    grace_cutoff = now - timedelta(days=ACCOUNT_DELETION_GRACE_DAYS)
+    report.accounts_purged = _remove(
+        db["users"], {"status": "deleted", "deleted_at": {"$lt": grace_cutoff}}, dry_run
+    )
     return report

@@ -118,3 +118,20 @@ def test_cleanup_removes_exactly_what_retention_allows(aged_data):
     # A second run finds nothing left to remove.
     again = retention.purge_expired()
     assert again.results_removed == 0 and again.scrape_jobs_removed == 0
+
+
+@pytest.mark.django_db
+def test_deleted_accounts_are_purged_after_the_grace_period_freeing_the_email():
+    from accounts import data
+    from tests.factories import make_user
+
+    old, recent = make_user("old@example.com"), make_user("recent@example.com")
+    data.erase_user(old)
+    data.erase_user(recent)
+    User.objects.filter(pk=old.pk).update(deleted_at=datetime.now(UTC) - timedelta(days=31))
+    report = retention.purge_expired()
+    assert report.accounts_purged == 1
+    assert not User.objects.filter(email="old@example.com").exists()
+    assert User.objects.filter(email="recent@example.com").exists()
+    # The address can be used again.
+    make_user("old@example.com")

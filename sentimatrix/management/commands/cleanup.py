@@ -6,7 +6,8 @@ from sentimatrix import retention
 class Command(BaseCommand):
     help = (
         "Apply data retention: delete results older than their owner's plan retention (90 days when "
-        "the owner is gone) and scrape jobs older than 30 days. --dry-run only counts."
+        "the owner is gone), scrape jobs older than 30 days, and accounts deleted more than 30 days "
+        "ago (freeing their address). --dry-run only counts."
     )
 
     def add_arguments(self, parser):
@@ -27,5 +28,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {scope}: {verb} {plan.removed}")
         self.stdout.write(f"results: {verb} {report.results_removed}")
         self.stdout.write(f"scrape_jobs: {verb} {report.scrape_jobs_removed}")
+        self.stdout.write(
+            f"users (deleted more than {retention.ACCOUNT_DELETION_GRACE_DAYS} days ago): {verb} {report.accounts_purged}"
+        )
         if report.dry_run:
             self.stdout.write(self.style.WARNING("dry run: nothing was deleted"))
