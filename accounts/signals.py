@@ -1,11 +1,13 @@
 """Audit entries for the sign-in events of Django and allauth."""
 
 from allauth.account import signals as allauth_signals
+from allauth.socialaccount import signals as social_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts import audit
+from accounts.adapters import link_oauth_id
 from accounts.models import User
 
 
@@ -58,3 +60,10 @@ def on_email_changed(sender, request, user, from_email_address, to_email_address
 @receiver(allauth_signals.email_confirmed)
 def on_email_confirmed(sender, request, email_address, **kwargs):
     audit.record("auth.email_confirmed", request=request, user=email_address.user, email=email_address.email)
+
+
+@receiver(social_signals.social_account_added)
+@receiver(social_signals.social_account_updated)
+def on_social_account(sender, request, sociallogin, **kwargs):
+    """A Google or GitHub account connected (by its signed-in owner): keep its id in users.oauth."""
+    link_oauth_id(sociallogin.user, sociallogin.account.provider, sociallogin.account.uid)

@@ -82,3 +82,34 @@ def test_password_change_and_sign_out(client):
     assert User.objects.get(email="ana@example.com").check_password(new)
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_email_change_is_audited_and_mirrored_on_the_user(client, mailoutbox):
+    from accounts.models import AuditLog
+
+    user = _verified_user()
+    client.force_login(user)
+    client.post(reverse("account_email"), {"action_add": "", "email": "ana.new@example.com"})
+    address = EmailAddress.objects.get(email="ana.new@example.com")
+    address.verified = True
+    address.save()
+    client.post(reverse("account_email"), {"action_primary": "", "email": "ana.new@example.com"})
+    user.refresh_from_db()
+    assert user.email == "ana.new@example.com"
+    entry = AuditLog.objects.get(user=user, event_type="auth.email_change")
+    assert entry.metadata == {"old": "ana@example.com", "new": "ana.new@example.com"}
+
+
+@pytest.mark.django_db
+def test_connected_social_account_id_is_kept_in_users_oauth(rf):
+    from allauth.socialaccount import signals
+    from allauth.socialaccount.models import SocialAccount, SocialLogin
+
+    user = _verified_user()
+    account = SocialAccount.objects.create(user=user, provider="github", uid="583231")
+    signals.social_account_added.send(
+        sender=SocialLogin, request=rf.get("/"), sociallogin=SocialLogin(user=user, account=account)
+    )
+    user.refresh_from_db()
+    assert user.oauth.github_id == "583231" and user.oauth.google_id is None
