@@ -60,7 +60,8 @@ class Usage(ValidatedEmbeddedModel):
     projects_count = models.PositiveIntegerField(default=0)
     scrapes_this_month = models.PositiveIntegerField(default=0)
     api_calls_this_month = models.PositiveIntegerField(default=0)
-    last_reset_at = models.DateTimeField(null=True, blank=True)
+    # Set at sign-up so the first month counts; consume() resets when a new month starts.
+    last_reset_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
 
 
 class UserManager(BaseUserManager):

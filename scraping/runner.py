@@ -77,16 +77,16 @@ def _daily_requests_key(project_id) -> str:
 
 
 def take_requests(project_id, count: int, daily_cap: int) -> bool:
-    """Count requests against the project's daily cap; False when the cap is reached."""
+    """Count requests against the project's daily cap; False once no request is left today."""
     if count <= 0:
-        return True
+        return requests_left_today(project_id, daily_cap) > 0
     doc = collection("request_counters").find_one_and_update(
         {"_id": _daily_requests_key(project_id)},
         {"$inc": {"count": count}, "$setOnInsert": {"created_at": timezone.now()}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
-    return doc["count"] <= daily_cap
+    return doc["count"] < daily_cap
 
 
 def requests_left_today(project_id, daily_cap: int) -> int:
@@ -118,7 +118,33 @@ def _report_page(job_id, target_id, *, new: int, requests: int, progress: int) -
     return collection("scrape_jobs").find_one({"_id": job_id}, {"cancel_requested": 1, "status": 1})
 
 
+#: Platforms whose collector can fetch through a commercial scraping provider.
+PROVIDER_PLATFORMS = frozenset({"amazon"})
+
+
 def collect(job: dict, target: dict, project: dict) -> RunOutcome:
+    """Collect a target directly; when that fails without a single result and the project
+    has a commercial provider, try once more through the provider."""
+    provider_options = credentials.commercial_options(project)
+    outcome = _collect_once(job, target, project, {})
+    if (
+        outcome.status == JobStatus.FAILED
+        and outcome.collected == 0
+        and provider_options
+        and target["platform"] in PROVIDER_PLATFORMS
+    ):
+        first_error = outcome.error
+        retried = _collect_once(job, target, project, provider_options)
+        retried.requests += outcome.requests
+        if retried.status == JobStatus.FAILED:
+            retried.error = (
+                f"{first_error}; through {provider_options['commercial_provider']}: {retried.error}"
+            )
+        return retried
+    return outcome
+
+
+def _collect_once(job: dict, target: dict, project: dict, provider_options: dict) -> RunOutcome:
     """Page through the target's collector, storing every page as it arrives."""
     limits = project["config"]["limits"]
     options = job.get("options") or {}
@@ -129,7 +155,7 @@ def collect(job: dict, target: dict, project: dict) -> RunOutcome:
         platform=target["platform"],
         url=target["url"],
         platform_data=credentials.platform_data(target),
-        options={**(target.get("options") or {}), **credentials.commercial_options(project)},
+        options={**(target.get("options") or {}), **provider_options},
         id=str(target["_id"]),
     )
     http = HttpClient(rate_limit_delay=float(limits.get("rate_limit_delay") or 0))
@@ -142,6 +168,12 @@ def collect(job: dict, target: dict, project: dict) -> RunOutcome:
         credentials=credentials.for_user(target["user_id"], project),
     )
     outcome = RunOutcome(status=JobStatus.COMPLETED)
+    if requests_left_today(project["_id"], daily_cap) <= 0:
+        http.close()
+        return RunOutcome(
+            status=JobStatus.FAILED,
+            error=f"the project's limit of {daily_cap} requests per day is reached; it resets at midnight UTC",
+        )
     seen_requests = 0
     try:
         for page in get_collector(target["platform"]).pages(spec, ctx):
@@ -177,8 +209,9 @@ def collect(job: dict, target: dict, project: dict) -> RunOutcome:
                 # this job stored before its worker died do not count: the run resumes.)
                 break
             if not take_requests(project["_id"], requests, daily_cap):
-                outcome.partial = True
-                outcome.error = f"stopped at the project's limit of {daily_cap} requests per day"
+                if page.next_cursor:
+                    outcome.partial = True
+                    outcome.error = f"stopped at the project's limit of {daily_cap} requests per day"
                 break
     except TargetCancelled:
         outcome.status = JobStatus.CANCELLED
