@@ -144,7 +144,7 @@ def collect(job: dict, target: dict, project: dict) -> RunOutcome:
     return outcome
 
 
-def _collect_once(job: dict, target: dict, project: dict, provider_options: dict) -> RunOutcome:
+def _collect_once(job: dict, target: dict, project: dict, provider_options: dict) -> RunOutcome:  # noqa: PLR0912, PLR0915 - one paging loop with its stop conditions
     """Page through the target's collector, storing every page as it arrives."""
     limits = project["config"]["limits"]
     options = job.get("options") or {}

@@ -116,6 +116,11 @@ def purge_expired(
     report.results.append(PlanRemoval(NO_OWNER, DEFAULT_RESULT_RETENTION_DAYS, len(orphans) - 1, removed))
 
     job_cutoff = now - timedelta(days=JOB_RETENTION_DAYS)
+    if not dry_run:
+        # Results outlive their job: they keep no pointer to a job that is gone.
+        old_jobs = db["scrape_jobs"].distinct("_id", {"created_at": {"$lt": job_cutoff}})
+        for chunk in _chunks(old_jobs):
+            db["results"].update_many({"scrape_job_id": {"$in": chunk}}, {"$set": {"scrape_job_id": None}})
     report.scrape_jobs_removed = _remove(db["scrape_jobs"], {"created_at": {"$lt": job_cutoff}}, dry_run)
 
     grace_cutoff = now - timedelta(days=ACCOUNT_DELETION_GRACE_DAYS)

@@ -141,6 +141,7 @@ DATABASES = {
         "TEST": {"NAME": env_str("MONGODB_TEST_NAME", f"test_{MONGODB_NAME}")},
     },
 }
+DATABASE_ROUTERS = ["django_mongodb_backend.routers.MongoRouter"]
 DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 MIGRATION_MODULES = {
     "admin": "sentimatrix.mongo_migrations.admin",
@@ -347,3 +348,29 @@ SCRAPE_HEARTBEAT_STALE_SECONDS = env_int("SCRAPE_HEARTBEAT_STALE_SECONDS", 180)
 SCRAPE_QUEUED_STALE_SECONDS = env_int("SCRAPE_QUEUED_STALE_SECONDS", 600)
 SCRAPE_MAX_ATTEMPTS = env_int("SCRAPE_MAX_ATTEMPTS", 3)
 ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 100)
+
+# --- Webhooks, schedules and email notifications ------------------------------------------
+# Webhook URLs must be https unless DEBUG or this switch is on.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+# Only tests may deliver to loopback addresses (their receivers listen there).
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+WEBHOOKS_TIMEOUT = env_int("WEBHOOKS_TIMEOUT", 10)
+# Attempts per event; between them base x factor^(n-1), +-20% jitter: 90 s, 4.5 min,
+# 13.5 min, 40 min (about an hour in all).
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 5)
+WEBHOOKS_RETRY_BASE_MS = env_int("WEBHOOKS_RETRY_BASE_MS", 90_000)
+WEBHOOKS_RETRY_FACTOR = env_int("WEBHOOKS_RETRY_FACTOR", 3)
+# A receiver's Retry-After longer than this is cut to it.
+WEBHOOKS_MAX_RETRY_AFTER = env_int("WEBHOOKS_MAX_RETRY_AFTER", 3600)
+# Consecutive failed deliveries (attempts) after which a webhook is disabled.
+WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 5)
+# How much of a receiver's answer is read and kept in the delivery log.
+WEBHOOKS_RESPONSE_EXCERPT_BYTES = env_int("WEBHOOKS_RESPONSE_EXCERPT_BYTES", 2048)
+WEBHOOKS_USER_AGENT = env_str("WEBHOOKS_USER_AGENT", "SentimatrixStudio-Webhooks/0.1")
+# The weekly digest email goes out on Mondays at 08:00 UTC.
+from celery.schedules import crontab  # noqa: E402 - kept with the section that needs it
+
+CELERY_BEAT_SCHEDULE["weekly-digest"] = {
+    "task": "projects.weekly_digest",
+    "schedule": crontab(minute=0, hour=8, day_of_week=1),
+}

@@ -64,7 +64,10 @@ def validate_timezone(value: str) -> None:
 
 @deconstructible
 class GreaterThanValidator:
-    """Strictly greater than a bound (``MinValueValidator`` includes its bound)."""
+    """Strictly greater than a bound (``MinValueValidator`` includes its bound).
+
+    Migrations refer to it (``projects`` 0001), so it stays importable from here.
+    """
 
     def __init__(self, bound: float):
         self.bound = bound
@@ -80,9 +83,6 @@ class GreaterThanValidator:
 
     def __hash__(self):
         return hash(("gt", self.bound))
-
-
-POSITIVE = [GreaterThanValidator(0)]
 
 
 # --- Embedded documents ------------------------------------------------------------
@@ -167,10 +167,11 @@ def _collect(instance, exclude=(), prefix: str = "", with_clean: bool = True) ->
 
 
 def validation_errors(instance) -> dict[str, list[str]]:
-    """Every error of ``instance`` and its embedded documents, keyed by dotted path.
+    """Field and ``clean()`` errors of ``instance`` and its embedded documents, by dotted path.
 
     Keys look like ``name``, ``config.llm.temperature``, ``targets[2].progress``
-    or ``__all__``; an empty dict means the instance is valid.
+    or ``__all__``; an empty dict means the document is valid. Uniqueness is
+    not checked here (``full_clean()`` does, and the database enforces it).
     """
     return _collect(instance)
 

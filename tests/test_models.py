@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
 from pymongo.errors import DuplicateKeyError, WriteError
 
-from accounts.models import ApiKey, Provider, Role, User
+from accounts.models import ApiKey, AuditLog, Provider, Role, User
 from analysis.models import Content, Result, Topic
 from projects.models import Platform, Preset, Project, Schedule, SentimentClasses, Target
 from scraping.models import ScrapeJob, Webhook
@@ -369,3 +369,20 @@ def test_model_forms_run_the_same_validation(data):
 def test_embedded_array_entries_are_type_checked(data):
     data.result.analysis.insights.topics = [Topic(topic="ok", sentiment=0.1), "not a topic"]
     assert "analysis.insights.topics" in validation_errors(data.result)
+
+
+# --- Deletion -------------------------------------------------------------------------------
+
+
+def test_deleting_a_job_keeps_its_results(data):
+    data.job.delete()
+    assert Result.objects.filter(target=data.target).count() == 2
+    assert raw(Result, data.result.pk)["scrape_job_id"] is None
+
+
+def test_deleting_a_user_removes_their_data_and_keeps_the_audit_trail(data):
+    data.user.delete()
+    for model in (Project, Target, Result, ScrapeJob, Schedule, Preset, Webhook, ApiKey):
+        assert not model.objects.exists(), model.__name__
+    assert not collection("webhook_deliveries").count_documents({})
+    assert raw(AuditLog, data.audit_log.pk)["user_id"] is None

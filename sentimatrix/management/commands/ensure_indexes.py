@@ -9,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         report = dbindexes.ensure(get_db())
+        report += dbindexes.ensure_validators(get_db())
         for line in report:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"indexes checked: {len(report)} change(s)"))
