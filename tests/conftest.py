@@ -50,3 +50,15 @@ def _clear_cache(request):
 
         cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_post_flush_rebuild():
+    """Flushing the test database after each test re-creates every content type and
+    permission through post_migrate (about 0.6 s a test on the embedded server). Accounts
+    use roles, not permissions, and content types are created on first use, so skip it."""
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.db.models.signals import post_migrate
+
+    post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
+    post_migrate.disconnect(create_contenttypes)
