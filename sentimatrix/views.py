@@ -1,5 +1,5 @@
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -8,6 +8,9 @@ from sentimatrix import health
 
 @require_GET
 def home(request):
+    """The landing page for visitors; signed-in users go straight to their projects."""
+    if request.user.is_authenticated:
+        return redirect("projects:list")
     return render(request, "home.html")
 
 

@@ -49,8 +49,9 @@ _ID_ATTRS = ("id", "data-id", "data-review-id", "data-comment-id", "itemid")
 def selectors_of(target: TargetSpec) -> dict[str, str]:
     """The target's selectors (options override platform_data); ``item_selector`` is required."""
     selectors = {}
+    nested = target.platform_data.get("selectors") or {}
     for key in SELECTOR_KEYS:
-        value = target.options.get(key) or target.platform_data.get(key)
+        value = target.options.get(key) or target.platform_data.get(key) or nested.get(key)
         if value:
             selectors[key] = str(value).strip()
     if not selectors.get("item_selector"):

@@ -1,0 +1,402 @@
+"""Forms of the project and target pages.
+
+The config form shows the embedded ``config`` document as flat fields (``CONFIG_FIELDS``
+maps each to its dotted path), builds a new config from them, and places the model's
+validation errors back on the fields they are about.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import soupsieve
+from bson import ObjectId
+from bson.errors import InvalidId
+from django import forms
+
+from accounts.models import LLM_PROVIDERS, SCRAPER_PROVIDERS, ApiKey
+from projects import presets
+from projects.models import (
+    LLM_PROVIDER_CHOICES,
+    SCRAPER_PROVIDER_CHOICES,
+    EmotionModel,
+    Project,
+    ProjectConfig,
+    SentimentClasses,
+)
+from projects.services import FROM_SCRATCH
+from scraping.platforms import Platform
+
+NAME_MAX = Project._meta.get_field("name").max_length
+
+# Form field -> path inside ``config``.
+CONFIG_FIELDS = {
+    "platforms": "scrapers.platforms",
+    "commercial_provider": "scrapers.commercial_provider",
+    "commercial_api_key": "scrapers.commercial_config.api_key_id",
+    "render_js": "scrapers.commercial_config.render_js",
+    "proxy_country": "scrapers.commercial_config.country",
+    "premium_proxy": "scrapers.commercial_config.premium_proxy",
+    "llm_provider": "llm.provider",
+    "llm_model": "llm.model",
+    "llm_api_key": "llm.api_key_id",
+    "temperature": "llm.temperature",
+    "max_tokens": "llm.max_tokens",
+    "sentiment": "analysis.sentiment",
+    "sentiment_classes": "analysis.sentiment_classes",
+    "emotions": "analysis.emotions",
+    "emotion_model": "analysis.emotion_model",
+    "summarize": "analysis.summarize",
+    "extract_insights": "analysis.extract_insights",
+    "max_reviews_per_target": "limits.max_reviews_per_target",
+    "max_requests_per_day": "limits.max_requests_per_day",
+    "rate_limit_delay": "limits.rate_limit_delay",
+    "llm_monthly_token_budget": "limits.llm_monthly_token_budget",
+}
+SECTIONS = (
+    ("Project", ("name", "description")),
+    (
+        "Collection",
+        (
+            "platforms",
+            "commercial_provider",
+            "commercial_api_key",
+            "render_js",
+            "proxy_country",
+            "premium_proxy",
+        ),
+    ),
+    ("Language model", ("llm_provider", "llm_model", "llm_api_key", "temperature", "max_tokens")),
+    (
+        "Analysis",
+        ("sentiment", "sentiment_classes", "emotions", "emotion_model", "summarize", "extract_insights"),
+    ),
+    (
+        "Limits",
+        ("max_reviews_per_target", "max_requests_per_day", "rate_limit_delay", "llm_monthly_token_budget"),
+    ),
+)
+# Platforms a project collects from; file imports are uploaded, not collected.
+PLATFORM_CHOICES = [(value, label) for value, label in Platform.choices if value != Platform.FILE]
+
+
+def _get(config, path: str):
+    value = config
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _set(config, path: str, value) -> None:
+    *parents, last = path.split(".")
+    node = config
+    for part in parents:
+        node = getattr(node, part)
+    setattr(node, last, value)
+
+
+def _key_choices(user, providers) -> list[tuple[str, str]]:
+    keys = ApiKey.objects.filter(user=user, provider__in=list(providers)).order_by("name")
+    return [("", "None")] + [
+        (str(key.pk), f"{key.name} ({key.get_provider_display()}, {key.masked_key})") for key in keys
+    ]
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    start_from = forms.ChoiceField(
+        label="Start from",
+        help_text="A preset fills in platforms, analysis and limits; you can change every part afterwards.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = presets.preset_choices(user)
+        self.fields["start_from"].choices = [
+            ("Presets", [c for c in choices if c[0] in presets.SYSTEM_PRESETS]),
+            *(
+                [("Your presets", [c for c in choices if c[0] not in presets.SYSTEM_PRESETS])]
+                if len(choices) > len(presets.SYSTEM_PRESETS)
+                else []
+            ),
+            (FROM_SCRATCH, "From scratch (default settings)"),
+        ]
+        default = getattr(user.settings, "default_preset", "") or presets.DEFAULT_PRESET
+        valid = {c[0] for c in choices}
+        self.fields["start_from"].initial = default if default in valid else presets.DEFAULT_PRESET
+
+
+class ProjectConfigForm(forms.Form):
+    """Name, description and every part of ``config`` except the schedule (its own page)."""
+
+    name = forms.CharField(max_length=NAME_MAX)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    platforms = forms.MultipleChoiceField(
+        choices=PLATFORM_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The platforms this project collects from.",
+    )
+    commercial_provider = forms.ChoiceField(
+        choices=[("", "None: fetch directly"), *SCRAPER_PROVIDER_CHOICES],
+        required=False,
+        label="Commercial scraping provider",
+        help_text="Fetches pages that block direct collection (Amazon, most of all).",
+    )
+    commercial_api_key = forms.ChoiceField(
+        required=False,
+        label="Provider key",
+        help_text="From your API keys; none: your newest key of the provider.",
+    )
+    render_js = forms.BooleanField(required=False, label="Render JavaScript")
+    proxy_country = forms.CharField(
+        required=False, max_length=8, label="Proxy country", help_text="Two-letter code, e.g. us."
+    )
+    premium_proxy = forms.BooleanField(required=False, label="Premium proxies")
+    llm_provider = forms.ChoiceField(
+        choices=[("", "None: local engine only"), *LLM_PROVIDER_CHOICES],
+        required=False,
+        label="LLM provider",
+        help_text="Summaries, insights and five-class sentiment read better with a language model.",
+    )
+    llm_model = forms.CharField(required=False, max_length=128, label="Model", help_text="e.g. gpt-4o-mini")
+    llm_api_key = forms.ChoiceField(required=False, label="LLM key", help_text="From your API keys.")
+    temperature = forms.FloatField(min_value=0.0, max_value=2.0)
+    max_tokens = forms.IntegerField(min_value=1, label="Max tokens")
+    sentiment = forms.BooleanField(required=False, label="Sentiment")
+    sentiment_classes = forms.TypedChoiceField(
+        choices=SentimentClasses.choices, coerce=int, label="Sentiment classes"
+    )
+    emotions = forms.BooleanField(required=False, label="Emotions")
+    emotion_model = forms.ChoiceField(choices=EmotionModel.choices, label="Emotion model")
+    summarize = forms.BooleanField(required=False, label="Summaries")
+    extract_insights = forms.BooleanField(required=False, label="Insights (pros, cons, topics)")
+    max_reviews_per_target = forms.IntegerField(min_value=1, label="Max reviews per target")
+    max_requests_per_day = forms.IntegerField(min_value=1, label="Max requests per day")
+    rate_limit_delay = forms.FloatField(
+        min_value=0.0, label="Rate-limit delay", help_text="Seconds between two requests to one site."
+    )
+    llm_monthly_token_budget = forms.IntegerField(
+        min_value=0,
+        label="LLM token budget per month",
+        help_text="Analysis falls back to the local engine past it.",
+    )
+
+    def __init__(self, *args, user, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.project = project
+        self.fields["commercial_api_key"].choices = _key_choices(user, SCRAPER_PROVIDERS)
+        self.fields["llm_api_key"].choices = _key_choices(user, LLM_PROVIDERS)
+        self.fields["name"].initial = project.name
+        self.fields["description"].initial = project.description
+        for name, path in CONFIG_FIELDS.items():
+            value = _get(project.config, path)
+            if isinstance(value, ObjectId):
+                value = str(value)
+            self.fields[name].initial = "" if value is None else value
+        for name in ("commercial_api_key", "llm_api_key"):
+            # A key deleted since it was chosen: offer "None" rather than an invalid choice.
+            if self.fields[name].initial not in {value for value, _ in self.fields[name].choices}:
+                self.fields[name].initial = ""
+
+    def sections(self):
+        """(title, bound fields) per part of the config, in page order."""
+        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+
+    def _key(self, name: str, providers) -> ApiKey | None:
+        raw = self.cleaned_data.get(name)
+        if not raw:
+            return None
+        try:
+            return ApiKey.objects.filter(
+                pk=ObjectId(raw), user=self.user, provider__in=list(providers)
+            ).first()
+        except InvalidId:
+            return None
+
+    def clean(self):
+        data = super().clean()
+        llm_key = self._key("llm_api_key", LLM_PROVIDERS)
+        provider = data.get("llm_provider")
+        if llm_key is not None and llm_key.provider != provider:
+            self.add_error(
+                "llm_api_key",
+                f"This is a {llm_key.get_provider_display()} key; choose a key of the provider above.",
+            )
+        commercial_key = self._key("commercial_api_key", SCRAPER_PROVIDERS)
+        commercial = data.get("commercial_provider")
+        if commercial_key is not None and commercial_key.provider != commercial:
+            self.add_error(
+                "commercial_api_key",
+                f"This is a {commercial_key.get_provider_display()} key; choose a key of the provider above.",
+            )
+        country = (data.get("proxy_country") or "").strip()
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            self.add_error("proxy_country", "Give a two-letter country code such as us or de.")
+        data["proxy_country"] = country.lower()
+        data["llm_api_key"] = llm_key.pk if llm_key else None
+        data["commercial_api_key"] = commercial_key.pk if commercial_key else None
+        data["commercial_provider"] = commercial or None
+        return data
+
+    def config(self) -> ProjectConfig:
+        """A new config: the project's, with this form's values (the schedule untouched)."""
+        config = copy.deepcopy(self.project.config)
+        for name, path in CONFIG_FIELDS.items():
+            _set(config, path, self.cleaned_data[name])
+        return config
+
+    def add_model_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put validation errors keyed by dotted path (``config.llm.model``) on their fields."""
+        by_path = {f"config.{path}": name for name, path in CONFIG_FIELDS.items()}
+        for path, messages in errors.items():
+            name = by_path.get(path, path if path in self.fields else None)
+            self.add_error(name, messages if name else [f"{path}: {m}" for m in messages])
+
+
+class SavePresetForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="It will be offered when you create a project.")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label="I understand this cannot be undone")
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+class _TargetForm(forms.Form):
+    """One way of adding a target; the page posts its ``KIND`` beside the fields."""
+
+    KIND = ""
+    label = forms.CharField(
+        required=False, max_length=200, help_text="Leave empty for a name taken from the link."
+    )
+
+
+class LinkTargetForm(_TargetForm):
+    """A pasted link: the platform and its identifiers are recognised from it."""
+
+    KIND = "link"
+    url = forms.CharField(
+        max_length=2048,
+        label="Link",
+        help_text="A product, game, video, post, place, app, story or company page.",
+        widget=forms.URLInput(attrs={"placeholder": "https://store.steampowered.com/app/570/"}),
+    )
+    country = forms.CharField(required=False, max_length=8, help_text="Amazon, App Store: two-letter code.")
+    language = forms.CharField(required=False, max_length=32, help_text="Steam, Google, Trustpilot.")
+    sort_by = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Sort by",
+        help_text="Steam: recent, updated, all · YouTube: time, relevance · Reddit: new, top, … · "
+        "Google: newest, most_relevant · Amazon: recent, helpful.",
+    )
+    field_order = ["url", "label", "country", "language", "sort_by"]
+
+    def options(self) -> dict:
+        return {k: self.cleaned_data.get(k, "") for k in ("country", "language", "sort_by")}
+
+
+class FeedTargetForm(_TargetForm):
+    KIND = "feed"
+    url = forms.CharField(
+        max_length=2048,
+        label="Feed URL",
+        help_text="An RSS or Atom feed; each entry becomes a result.",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/blog/feed.xml"}),
+    )
+    field_order = ["url", "label"]
+
+
+SELECTOR_FIELDS = (
+    "item_selector",
+    "text_selector",
+    "title_selector",
+    "author_selector",
+    "rating_selector",
+    "date_selector",
+    "next_selector",
+)
+
+
+class WebTargetForm(_TargetForm):
+    """Any web page, read with CSS selectors."""
+
+    KIND = "web"
+    url = forms.CharField(
+        max_length=2048,
+        label="Page URL",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/reviews"}),
+    )
+    item_selector = forms.CharField(
+        max_length=500, label="Item selector", help_text="Matches one review or comment, e.g. .review"
+    )
+    text_selector = forms.CharField(
+        required=False, max_length=500, help_text="Inside an item; empty: the item's whole text."
+    )
+    title_selector = forms.CharField(required=False, max_length=500)
+    author_selector = forms.CharField(required=False, max_length=500)
+    rating_selector = forms.CharField(required=False, max_length=500)
+    date_selector = forms.CharField(required=False, max_length=500)
+    next_selector = forms.CharField(
+        required=False, max_length=500, help_text="The link to the next page of reviews, if any."
+    )
+    field_order = ["url", "label", *SELECTOR_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        for name in SELECTOR_FIELDS:
+            selector = (data.get(name) or "").strip()
+            if not selector:
+                continue
+            try:
+                soupsieve.compile(selector)
+            except soupsieve.SelectorSyntaxError:
+                self.add_error(name, f"“{selector}” is not a valid CSS selector.")
+            data[name] = selector
+        return data
+
+    def selectors(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in SELECTOR_FIELDS if self.cleaned_data.get(name)}
+
+
+class FileTargetForm(_TargetForm):
+    KIND = "file"
+    file = forms.FileField(
+        label="File of reviews",
+        help_text="CSV, JSON or JSON Lines (.csv, .json, .jsonl). Columns such as text, rating, date "
+        "and author are recognised.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json,.jsonl,.ndjson"}),
+    )
+    field_order = ["file", "label"]
+
+
+TARGET_FORMS = {form.KIND: form for form in (LinkTargetForm, FeedTargetForm, WebTargetForm, FileTargetForm)}
+
+
+class BulkAddForm(forms.Form):
+    urls = forms.CharField(
+        required=False,
+        label="Links, one per line",
+        widget=forms.Textarea(
+            attrs={"rows": 10, "placeholder": "https://store.steampowered.com/app/570/, Dota 2"}
+        ),
+        help_text="Optionally a label after a comma or a tab. Lines starting with # are skipped.",
+    )
+    csv_file = forms.FileField(
+        required=False,
+        label="Or a CSV file",
+        help_text="Columns url and (optionally) label.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("urls") or "").strip() and not data.get("csv_file"):
+            raise forms.ValidationError("Paste at least one link or choose a CSV file.")
+        return data

@@ -1,0 +1,188 @@
+"""Job pages: a project's jobs, one job with live progress, and cancelling it.
+
+While a job runs, its progress partial asks for itself again every 2 seconds (htmx);
+once the job has ended the partial comes back without the trigger, so polling stops.
+Without JavaScript the page reloads itself (a ``noscript`` refresh) while the job runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from projects.models import Project, Target
+from scraping import jobs
+from scraping.models import JobStatus, ScrapeJob
+
+JOBS_PER_PAGE = 25
+POLL_SECONDS = 2
+STATUS_CHIPS = {JobStatus.COMPLETED: "positive", JobStatus.FAILED: "negative"}
+
+
+@dataclass
+class TargetProgress:
+    """One target's line on a job page."""
+
+    target_id: object
+    label: str
+    platform: str
+    status: str
+    status_label: str
+    progress: int
+    collected: int
+    available: int | None
+    partial: bool
+    partial_reason: str
+    error: str
+    caveat: str
+    attempts: int
+    removed: bool = False
+
+    @property
+    def chip(self) -> str:
+        return STATUS_CHIPS.get(self.status, "neutral")
+
+
+@dataclass
+class JobSummary:
+    job: ScrapeJob
+    progress: int
+    active: bool
+    chip: str
+    targets: list[TargetProgress] = field(default_factory=list)
+
+    @property
+    def targets_done(self) -> int:
+        return self.job.stats.targets_completed
+
+    @property
+    def targets_total(self) -> int:
+        return self.job.stats.targets_total or len(self.job.targets)
+
+
+def _partial_reason(entry, limit: int | None) -> str:
+    if not entry.partial:
+        return ""
+    if entry.status == JobStatus.CANCELLED:
+        return "cancelled; what was collected is kept"
+    if entry.error:
+        return entry.error
+    if limit:
+        return f"stopped at the limit of {limit:,} results per target"
+    return "stopped before the end"
+
+
+def job_summary(job: ScrapeJob, *, project: Project | None = None, with_targets: bool = False) -> JobSummary:
+    """What a page shows of a job: overall progress and, if asked, each target's line."""
+    active = not job.is_finished
+    if active and job.targets:
+        progress = round(sum(t.progress for t in job.targets) / len(job.targets))
+    else:
+        progress = 100 if not active else job.progress
+    summary = JobSummary(
+        job=job, progress=progress, active=active, chip=STATUS_CHIPS.get(job.status, "neutral")
+    )
+    if not with_targets:
+        return summary
+    project = project or job.project
+    limit = job.options.max_results or project.config.limits.max_reviews_per_target
+    targets = {
+        t.pk: t
+        for t in Target.objects.filter(pk__in=[e.target_id for e in job.targets]).only(
+            "label", "url", "platform", "caveat"
+        )
+    }
+    for entry in job.targets:
+        target = targets.get(entry.target_id)
+        summary.targets.append(
+            TargetProgress(
+                target_id=entry.target_id,
+                label=(target.label or target.url) if target else "Removed target",
+                platform=target.get_platform_display() if target else "",
+                status=entry.status,
+                status_label=JobStatus(entry.status).label
+                if entry.status in JobStatus.values
+                else entry.status,
+                progress=entry.progress,
+                collected=entry.results_count,
+                available=entry.available_total,
+                partial=entry.partial,
+                partial_reason=_partial_reason(entry, limit),
+                # A partial run's note (a limit reached) is its reason, not an error.
+                error="" if entry.partial else entry.error,
+                caveat=target.caveat if target else "",
+                attempts=entry.attempts,
+                removed=target is None,
+            )
+        )
+    return summary
+
+
+def _own_job(request, job_id) -> ScrapeJob:
+    return get_object_or_404(ScrapeJob, pk=job_id, user=request.user)
+
+
+@login_required
+def job_list(request, project_id):
+    project = get_object_or_404(Project, pk=project_id, user=request.user)
+    page = Paginator(
+        ScrapeJob.objects.filter(project=project).order_by("-created_at"), JOBS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "scraping/list.html",
+        {"project": project, "page": page, "summaries": [job_summary(job, project=project) for job in page]},
+    )
+
+
+def _progress_context(job: ScrapeJob) -> dict:
+    project = Project.objects.get(pk=job.project_id)
+    return {
+        "project": project,
+        "summary": job_summary(job, project=project, with_targets=True),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@login_required
+def job_detail(request, job_id):
+    job = _own_job(request, job_id)
+    return render(request, "scraping/detail.html", _progress_context(job))
+
+
+@login_required
+def job_progress(request, job_id):
+    """The live part of a job page (``?compact=1``: the box on the project page)."""
+    job = _own_job(request, job_id)
+    if request.GET.get("compact"):
+        return render(
+            request,
+            "scraping/partials/job_summary.html",
+            {"summary": job_summary(job), "poll_seconds": POLL_SECONDS},
+        )
+    return render(request, "scraping/partials/job_progress.html", _progress_context(job))
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id):
+    job = _own_job(request, job_id)
+    if job.is_finished:
+        messages.info(request, f"This job had already ended ({job.get_status_display().lower()}).")
+    else:
+        jobs.cancel_job(job)
+        messages.success(
+            request, "Cancelling: running targets stop after their current page; what was collected is kept."
+        )
+    if request.htmx:
+        return render(
+            request,
+            "scraping/partials/job_progress.html",
+            _progress_context(ScrapeJob.objects.get(pk=job.pk)),
+        )
+    return redirect("jobs:detail", job_id=job.pk)
