@@ -66,6 +66,11 @@ def erase_user(user: User) -> dict[str, int]:
     The address stays reserved until ``cleanup`` purges accounts deleted longer
     ago than the grace period; signing in is impossible from now on.
     """
+    from projects.models import Project
+    from projects.schedules import remove_schedule
+
+    for project in Project.objects.filter(user=user):
+        remove_schedule(project)  # its periodic task lives in beat's own tables
     removed = {
         name: collection(name).delete_many({"user_id": user.pk}).deleted_count for name in OWNED_COLLECTIONS
     }

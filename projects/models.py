@@ -358,13 +358,17 @@ class RunStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # The previous job was still running when the schedule fired.
+    SKIPPED = "skipped", "Skipped"
 
 
 class RunHistoryEntry(ValidatedEmbeddedModel):
-    job_id = ObjectIdField()  # scrape_jobs
+    # The job the run started (or, when skipped, the job still running); none when refused.
+    job_id = ObjectIdField(null=True, blank=True)  # scrape_jobs
     started_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=RunStatus.choices)
     results_count = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True, help_text="Why a run was skipped or refused.")
 
 
 class Schedule(ValidatedModel):

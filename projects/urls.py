@@ -2,19 +2,10 @@ from django.urls import path
 
 from projects import views
 
-
-def schedules(request, *args, **kwargs):
-    """The schedules list lives with the schedule pages; imported when first asked for."""
-    from projects.schedule_views import schedule_list
-
-    return schedule_list(request, *args, **kwargs)
-
-
 app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
-    path("schedules/", schedules, name="schedules"),
     path("<oid:project_id>/", views.project_detail, name="detail"),
     path("<oid:project_id>/edit/", views.project_edit, name="edit"),
     path("<oid:project_id>/delete/", views.project_delete, name="delete"),

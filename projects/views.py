@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects import presets, services
@@ -26,6 +26,7 @@ from projects.forms import (
     WebTargetForm,
 )
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
+from projects.schedules import get_schedule
 from scraping.jobs import active_job
 from scraping.models import FINISHED_STATUSES, ScrapeJob
 from scraping.platforms import Platform
@@ -86,11 +87,8 @@ def _own_target(request, project_id, target_id) -> tuple[Project, Target]:
 
 
 def schedule_url(project: Project) -> str:
-    """The project's schedule page where the schedule pages provide one, else the schedules list."""
-    try:
-        return reverse("schedules:edit", kwargs={"project_id": project.pk})
-    except NoReverseMatch:
-        return reverse("projects:schedules")
+    """The project's schedule page."""
+    return reverse("schedules:edit", kwargs={"project_id": project.pk})
 
 
 def _posted(request):
@@ -216,6 +214,7 @@ def project_detail(request, project_id):
             "read_only": project.status == ProjectStatus.ARCHIVED,
             "plan": request.user.get_plan(),
             "schedule_url": schedule_url(project),
+            "schedule": get_schedule(project),
         },
     )
 

@@ -170,6 +170,9 @@ def finish_if_done(job_id: ObjectId) -> bool:
         {"_id": job["project_id"]},
         {"$set": {"stats.last_scrape_at": now}, "$inc": {"stats.total_scrapes": 1}},
     )
+    from scraping import events
+
+    events.job_finished(job_id)
     return True
 
 

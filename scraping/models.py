@@ -140,6 +140,8 @@ class WebhookEvent(models.TextChoices):
     JOB_COMPLETED = "job.completed", "Job completed"
     JOB_FAILED = "job.failed", "Job failed"
     RESULTS_NEW = "results.new", "New results"
+    # Sent by the "send test" button only; nobody subscribes to it.
+    TEST = "test", "Test"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -3,6 +3,7 @@
 from bson import ObjectId
 from celery import shared_task
 
+import scraping.webhook_tasks  # noqa: F401 - registers the webhooks.* tasks with workers
 from scraping import jobs
 
 

@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "projects",
     "scraping",
     "analysis",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -257,7 +261,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Celery ----------------------------------------------------------------------
 # Tests send tasks to the test database, where their worker processes listen.
-_BROKER_DB = DATABASES["default"]["TEST"]["NAME"] if TESTING else MONGODB_NAME
+# pytest-xdist gives each test process its own test database, suffixed with the worker id.
+_XDIST = env_str("PYTEST_XDIST_WORKER")
+_BROKER_DB = (DATABASES["default"]["TEST"]["NAME"] + (f"_{_XDIST}" if _XDIST else "")) if TESTING else MONGODB_NAME
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or embedded_db.with_database(MONGODB_URI, _BROKER_DB)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or embedded_db.with_database(MONGODB_URI, _BROKER_DB)
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -373,4 +379,60 @@ from celery.schedules import crontab  # noqa: E402 - kept with the section that 
 CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
+}
+
+# --- REST API (the api app) ---------------------------------------------------------------
+# Requests per minute per token and per user (0: no limit), counted in the shared cache.
+API_RATE_LIMITS = {
+    "token": env_int("API_RATE_LIMIT_PER_TOKEN", 120),
+    "user": env_int("API_RATE_LIMIT_PER_USER", 300),
+}
+# Request bodies over this size are refused with 413.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.HasScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle", "api.throttling.UserRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "UNICODE_JSON": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sentimatrix Studio API",
+    "DESCRIPTION": (
+        "Projects, targets, scrape jobs, analysed results, statistics, insights and webhooks. "
+        "Authenticate with a personal access token (Settings > Access tokens) sent as "
+        "`Authorization: Bearer <token>`. Errors have one shape: "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "PlatformEnum": "scraping.platforms.Platform",
+        "CollectedPlatformEnum": "api.serializers.COLLECTED_PLATFORMS",
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "TargetStatusEnum": "projects.models.TargetStatus",
+        "JobStatusEnum": "scraping.models.JobStatus",
+        "DeliveryStatusEnum": "scraping.models.DeliveryStatus",
+        "LastDeliveryStatusEnum": "scraping.models.LastDeliveryStatus",
+        "WebhookEventEnum": "scraping.models.WebhookEvent",
+        "SubscribableEventEnum": "api.serializers.SUBSCRIBABLE_EVENTS",
+    },
 }

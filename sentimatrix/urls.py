@@ -12,5 +12,11 @@ urlpatterns = [
     path("health/db", views.health_db_view, name="health-db"),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
+    path("projects/", include("projects.urls")),
+    path("projects/<oid:project_id>/", include("analysis.urls")),
+    path("jobs/", include("scraping.urls")),
+    path("webhooks/", include("scraping.webhook_urls")),
+    path("schedules/", include("projects.schedule_urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

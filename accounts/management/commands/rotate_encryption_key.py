@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts import vault
+from scraping.webhooks.vault import rotate_webhook_secrets
 from sentimatrix import crypto
 
 
@@ -15,4 +16,11 @@ class Command(BaseCommand):
         done, skipped = vault.rotate_all()
         self.stdout.write(
             self.style.SUCCESS(f"API keys: {done} re-encrypted under {current!r}, {skipped} already current.")
+        )
+        done, skipped = rotate_webhook_secrets()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Webhook secrets: {done} re-encrypted under {current!r}, "
+                f"{skipped} already current or unsigned."
+            )
         )

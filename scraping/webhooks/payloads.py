@@ -1,0 +1,139 @@
+"""The JSON bodies of webhook deliveries.
+
+Every body follows the Standard Webhooks shape ``{"type", "timestamp", "data"}``:
+
+``job.completed`` / ``job.failed`` (a job closed) and ``results.new`` (a closed job
+stored new results; sent with either job event when ``results.new > 0``)::
+
+    {
+      "type": "job.completed",
+      "timestamp": "2025-03-01T06:04:12Z",          # when the job closed (UTC)
+      "data": {
+        "job": {
+          "id": "65e1...", "status": "completed",   # completed | failed | cancelled
+          "trigger": "scheduled",                   # manual | scheduled | api
+          "created_at": "...", "started_at": "...", "completed_at": "...",
+          "partial": false, "error_message": "",
+          "targets_total": 3, "targets_completed": 3, "errors_count": 0,
+          "results_total": 120                      # new results this job stored
+        },
+        "project": {"id": "65d0...", "name": "Product launch"},
+        "results": {"new": 120, "project_total": 5120},
+        "sentiment": {                              # the project's, as of the event;
+          "analysed": 5000, "average": 0.31,        # analysis of this job's results may
+          "distribution": {"positive": 3100, "neutral": 900, "negative": 1000}
+        },                                          # still be running
+        "links": {"project": "https://.../projects/65d0.../", "job": "https://.../jobs/65e1.../"}
+      }
+    }
+
+``test`` (the "send test" button)::
+
+    {"type": "test", "timestamp": "...",
+     "data": {"webhook": {"id": "...", "label": "..."}, "message": "..."}}
+
+Ids are strings, times ISO 8601 in UTC, counts integers; ``average`` is null before
+anything was analysed. The body is serialised once (ASCII-only JSON) and sent
+byte-for-byte identical on every retry, since the signature covers it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from scraping.models import WebhookEvent
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` (None stays None)."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def absolute_url(name: str, fallback: str, **kwargs) -> str:
+    """``SITE_URL`` + the path of a named route (``fallback`` when it is not routed)."""
+    try:
+        path = reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        path = fallback
+    return settings.SITE_URL + path
+
+
+def project_url(project_id) -> str:
+    return absolute_url("projects:detail", f"/projects/{project_id}/", project_id=project_id)
+
+
+def job_url(job_id) -> str:
+    return absolute_url("jobs:detail", f"/jobs/{job_id}/", job_id=job_id)
+
+
+def dumps(payload: dict) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+
+
+def _envelope(event: str, when: datetime | None, data: dict) -> dict:
+    return {"type": event, "timestamp": iso(when or timezone.now()), "data": data}
+
+
+def _sentiment(stats: dict) -> dict:
+    distribution = stats.get("sentiment_distribution") or {}
+    count = int(stats.get("sentiment_count") or 0)
+    average = stats.get("avg_sentiment")
+    if average is None and count:
+        average = float(stats.get("sentiment_sum") or 0.0) / count
+    return {
+        "analysed": count,
+        "average": round(average, 4) if average is not None else None,
+        "distribution": {k: int(distribution.get(k) or 0) for k in ("positive", "neutral", "negative")},
+    }
+
+
+def job_data(job: dict, project: dict) -> dict:
+    """The ``data`` of job and results events, from raw ``scrape_jobs``/``projects`` documents."""
+    stats = job.get("stats") or {}
+    project_stats = project.get("stats") or {}
+    new = int(stats.get("results_total") or 0)
+    return {
+        "job": {
+            "id": str(job["_id"]),
+            "status": job.get("status"),
+            "trigger": job.get("trigger"),
+            "created_at": iso(job.get("created_at")),
+            "started_at": iso(job.get("started_at")),
+            "completed_at": iso(job.get("completed_at")),
+            "partial": bool(job.get("partial")),
+            "error_message": job.get("error_message") or "",
+            "targets_total": int(stats.get("targets_total") or 0),
+            "targets_completed": int(stats.get("targets_completed") or 0),
+            "errors_count": int(stats.get("errors_count") or 0),
+            "results_total": new,
+        },
+        "project": {"id": str(project["_id"]), "name": project.get("name", "")},
+        "results": {"new": new, "project_total": int(project_stats.get("total_results") or 0)},
+        "sentiment": _sentiment(project_stats),
+        "links": {"project": project_url(project["_id"]), "job": job_url(job["_id"])},
+    }
+
+
+def job_event(event: str, job: dict, project: dict) -> dict:
+    """A ``job.completed``, ``job.failed`` or ``results.new`` payload."""
+    return _envelope(event, job.get("completed_at"), job_data(job, project))
+
+
+def test_event(webhook) -> dict:
+    return _envelope(
+        WebhookEvent.TEST,
+        None,
+        {
+            "webhook": {"id": str(webhook.pk), "label": webhook.label},
+            "message": "A test event from Sentimatrix Studio. Your endpoint received it.",
+        },
+    )
