@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 ASSETS := node_modules/.assets-installed
+# Test processes, each with its own throw-away embedded database.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test lint format venv clean
 
@@ -31,7 +33,7 @@ run: $(DEPS) $(ASSETS)
 test: $(DEPS) $(ASSETS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 format: $(DEPS)
 	$(PY) -m ruff format .
