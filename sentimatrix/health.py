@@ -36,7 +36,7 @@ def overall() -> dict:
         "status": "ok" if db["ok"] and broker["ok"] else "degraded",
         "database": db,
         "broker": broker,
-        "embedded_database": settings.EMBEDDED_DB is not None,
+        "embedded_database": settings.USING_EMBEDDED_DB,
     }
 
 

@@ -137,6 +137,8 @@ if not MONGODB_URI:
     embedded_db.stop_at_exit(EMBEDDED_DB, remove_dir=TESTING)
     MONGODB_URI = EMBEDDED_DB.uri
 
+USING_EMBEDDED_DB = EMBEDDED_DB is not None or env_bool("SENTIMATRIX_EMBEDDED_DB", False)
+
 DATABASES = {
     "default": {
         "ENGINE": "django_mongodb_backend",

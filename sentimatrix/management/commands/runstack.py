@@ -76,6 +76,8 @@ class Command(BaseCommand):
         # Children reuse this process's database instead of looking for one.
         env["MONGODB_URI"] = settings.MONGODB_URI
         env["MONGODB_NAME"] = settings.MONGODB_NAME
+        if settings.USING_EMBEDDED_DB:
+            env["SENTIMATRIX_EMBEDDED_DB"] = "1"  # for /health/: the URI above points at it
         env.setdefault("DJANGO_DEBUG", "1" if settings.DEBUG else "0")
         env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
         env["SENTIMATRIX_ENCRYPTION_KEYS"] = settings.ENCRYPTION_KEYS
