@@ -11,3 +11,14 @@ def analyze_results(project_id: str, result_ids: list[str], job_id: str | None =
     return pipeline.analyze_results(
         ObjectId(project_id), [ObjectId(i) for i in result_ids], ObjectId(job_id) if job_id else None
     )
+
+
+@shared_task(name="analysis.reanalyze_batch", acks_late=True)
+def reanalyze_batch(run_id: str, project_id: str, result_ids: list[str]) -> int:
+    from analysis import reanalysis
+
+    try:
+        return pipeline.analyze_results(ObjectId(project_id), [ObjectId(i) for i in result_ids])
+    finally:
+        # Counted even when a batch fails, so the progress bar always reaches its end.
+        reanalysis.record_batch(ObjectId(run_id), len(result_ids))

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from analysis import reanalysis
 from projects import presets, services
 from projects.forms import (
     TARGET_FORMS,
@@ -465,3 +466,47 @@ def target_run(request, project_id, target_id):
         return _refused(request, exc, project)
     messages.success(request, f"Collecting “{target.label}” now.")
     return redirect("jobs:detail", job_id=job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_reanalyse(request, project_id):
+    """Re-analyse the project (or one target) with its current settings; shows the estimated
+    LLM cost and asks for confirmation on large runs, then a progress bar."""
+    project = _own_project(request, project_id)
+    target = None
+    if request.GET.get("target") or request.POST.get("target"):
+        target = get_object_or_404(
+            Target, pk=_oid(request.GET.get("target") or request.POST.get("target")), project=project
+        )
+    if request.method == "POST":
+        if reanalysis.estimate(project, target).needs_confirmation and not request.POST.get("confirm"):
+            messages.error(request, "Confirm the estimated cost to start this re-analysis.")
+            return redirect("projects:reanalyse", project_id=project.pk)
+        try:
+            reanalysis.start(project, target)
+        except reanalysis.ReanalysisRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("projects:detail", project_id=project.pk)
+        messages.success(request, "Re-analysis started with the project's current settings.")
+        return redirect("projects:reanalyse", project_id=project.pk)
+    run = reanalysis.active_run(project) or reanalysis.latest_run(project)
+    context = {
+        "project": project,
+        "target": target,
+        "estimate": reanalysis.estimate(project, target),
+        "run": run,
+        "progress": reanalysis.progress(run),
+    }
+    template = "projects/partials/reanalyse_progress.html" if request.htmx else "projects/reanalyse.html"
+    return render(request, template, context)
+
+
+def _oid(value: str):
+    from bson import ObjectId
+    from bson.errors import InvalidId
+
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        raise Http404("No such target.") from None
