@@ -90,6 +90,22 @@ class Collector(ABC):
         """Yield pages of items, newest first where the platform allows it."""
 
     @staticmethod
+    def credential(ctx: FetchContext, provider: str, missing: str) -> str:
+        """The plaintext key stored for ``provider``; ``missing`` tells the user what to add."""
+        key = (ctx.credentials.get(provider) or "").strip()
+        if not key:
+            raise MissingCredentialError(missing)
+        return key
+
+    @staticmethod
+    def identifier(target: TargetSpec, key: str, missing: str) -> str:
+        """A required ``platform_data`` value as text; ``missing`` says how to fix the target."""
+        value = str(target.platform_data.get(key) or "").strip()
+        if not value:
+            raise CollectorError(missing)
+        return value
+
+    @staticmethod
     def base_url(platform: str) -> str:
         """The platform's base URL; a setting so tests point it at a local server."""
         return settings.PLATFORM_BASE_URLS[platform].rstrip("/")

@@ -23,7 +23,6 @@ from scraping.collectors.base import (
     CollectorError,
     FetchContext,
     LayoutChangedError,
-    MissingCredentialError,
     Page,
     TargetSpec,
 )
@@ -91,12 +90,10 @@ class GooglePlacesCollector(Collector):
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """A single page: the (up to five) reviews Place Details returns."""
-        key = (ctx.credentials.get("google_places") or "").strip()
-        if not key:
-            raise MissingCredentialError(MISSING_KEY)
-        place_id = str(target.platform_data.get("place_id") or "").strip()
-        if not place_id:
-            raise CollectorError("this Google target has no place id; re-add it from the place's Maps URL")
+        key = self.credential(ctx, "google_places", MISSING_KEY)
+        place_id = self.identifier(
+            target, "place_id", "this Google target has no place id; re-add it from the place's Maps URL"
+        )
         sort = str(target.options.get("sort_by") or "newest").lower()
         if sort not in SORTS:
             raise CollectorError(f"Google review order must be one of {', '.join(SORTS)}, not {sort!r}")

@@ -23,7 +23,6 @@ from scraping.collectors.base import (
     CollectorError,
     FetchContext,
     LayoutChangedError,
-    MissingCredentialError,
     Page,
     TargetSpec,
 )
@@ -95,12 +94,10 @@ class YouTubeCollector(Collector):
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """One page per ``commentThreads`` page, with its threads' replies when asked for."""
-        key = (ctx.credentials.get("youtube") or "").strip()
-        if not key:
-            raise MissingCredentialError(MISSING_KEY)
-        video_id = str(target.platform_data.get("video_id") or "").strip()
-        if not video_id:
-            raise CollectorError("this YouTube target has no video id; re-add it from the video's URL")
+        key = self.credential(ctx, "youtube", MISSING_KEY)
+        video_id = self.identifier(
+            target, "video_id", "this YouTube target has no video id; re-add it from the video's URL"
+        )
         order = str(target.options.get("sort_by") or "time").lower()
         if order not in ORDERS:
             raise CollectorError(f"YouTube comment order must be one of {', '.join(ORDERS)}, not {order!r}")
