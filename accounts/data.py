@@ -27,6 +27,7 @@ OWNED_COLLECTIONS = (
     "webhook_deliveries",
     "webhooks",
     "api_keys",
+    "api_tokens",
 )
 EXPORTED = ("projects", "targets", "presets", "schedules", "scrape_jobs", "webhooks", "results")
 # Secrets never leave the server, not even to their owner.

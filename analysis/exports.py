@@ -1,0 +1,301 @@
+"""Exports of the explorer's current filter: CSV, JSON Lines and Excel, streamed.
+
+One row per result, the analysis flattened into columns (:data:`COLUMNS`, the same in every
+format). Rows are read from the database in batches of :data:`BATCH_SIZE` through a pymongo
+cursor over the explorer's own pipeline (:func:`analysis.explorer.mql_pipeline`), and each
+batch is written out before the next is read, so an export of any size holds one batch:
+
+- **CSV**: UTF-8 with a byte-order mark (spreadsheet tools then read the accents right), one
+  chunk per batch. A text cell that a spreadsheet would take for a formula (it starts with
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with an apostrophe:
+  scraped text is data, never a formula (:func:`csv_safe`).
+- **JSON Lines**: one JSON object per line, one chunk per batch.
+- **Excel** (xlsx, XlsxWriter in ``constant_memory`` mode): each row is flushed to a temporary
+  file as it is written; the finished workbook is then streamed from disk in chunks. Every
+  text goes in as a string cell (never a formula or a link); dates are date cells, in UTC.
+
+List values (pros, cons, tags, key points, detected emotions, topics) are joined with
+:data:`LIST_SEPARATOR`; dates are ISO 8601 in UTC in CSV and JSON Lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from django.utils.text import slugify
+
+from analysis.explorer import mql_pipeline
+from sentimatrix.mongo import collection
+
+BATCH_SIZE = 1000
+FILE_CHUNK = 64 * 1024
+LIST_SEPARATOR = " | "
+EXCEL_MAX_ROWS = 1_048_576  # per sheet, the header included
+EXCEL_MAX_CELL = 32_767  # characters in one cell
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv", "CSV"),
+    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl", "JSON Lines"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "Excel"),
+}
+COLUMNS = (
+    "id", "target_id", "target", "platform", "url", "author", "title", "text", "rating", "posted_at",
+    "collected_at", "language", "word_count", "sentiment_label", "sentiment_score", "sentiment_confidence",
+    "emotion_primary", "emotion_primary_score", "emotions_detected", "summary", "key_points", "pros", "cons",
+    "topics", "analysis_engine", "rating_disagreement", "excluded", "pinned", "tags", "scrape_job_id",
+)  # fmt: skip
+DATE_COLUMNS = frozenset({"posted_at", "collected_at"})
+PROJECTION = {
+    "target_id": 1, "platform": 1, "content.url": 1, "content.author": 1, "content.title": 1,
+    "content.text": 1, "content.rating": 1, "content.date": 1, "created_at": 1, "language": 1,
+    "word_count": 1, "analysis": 1, "flags": 1, "excluded": 1, "pinned": 1, "tags": 1, "scrape_job_id": 1,
+}  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _joined(values) -> str:
+    return LIST_SEPARATOR.join(str(v) for v in values or [] if v is not None and str(v) != "")
+
+
+def _scored(name: str, score) -> str:
+    return f"{name}:{score:g}" if isinstance(score, int | float) else str(name)
+
+
+def flatten(doc: dict, target_labels: dict[str, str]) -> dict:
+    """One result document as a flat row of :data:`COLUMNS` (dates as aware datetimes)."""
+    content = doc.get("content") or {}
+    analysis = doc.get("analysis") or {}
+    sentiment = analysis.get("sentiment") or {}
+    emotions = analysis.get("emotions") or {}
+    summary = analysis.get("summary") or {}
+    insights = analysis.get("insights") or {}
+    target_id = str(doc.get("target_id") or "")
+    return {
+        "id": str(doc["_id"]),
+        "target_id": target_id,
+        "target": target_labels.get(target_id, ""),
+        "platform": doc.get("platform") or "",
+        "url": content.get("url") or "",
+        "author": content.get("author") or "",
+        "title": content.get("title") or "",
+        "text": content.get("text") or "",
+        "rating": content.get("rating"),
+        "posted_at": _aware(content.get("date")),
+        "collected_at": _aware(doc.get("created_at")),
+        "language": doc.get("language") or "",
+        "word_count": doc.get("word_count"),
+        "sentiment_label": sentiment.get("label") or "",
+        "sentiment_score": sentiment.get("score"),
+        "sentiment_confidence": sentiment.get("confidence"),
+        "emotion_primary": emotions.get("primary") or "",
+        "emotion_primary_score": emotions.get("primary_score"),
+        "emotions_detected": _joined(
+            f"{e.get('emotion')}:{e.get('score'):g}"
+            for e in emotions.get("detected") or []
+            if e.get("emotion")
+        ),
+        "summary": summary.get("text") or "",
+        "key_points": _joined(summary.get("key_points")),
+        "pros": _joined(insights.get("pros")),
+        "cons": _joined(insights.get("cons")),
+        "topics": _joined(
+            _scored(t.get("topic"), t.get("sentiment"))
+            for t in insights.get("topics") or []
+            if t.get("topic")
+        ),
+        "analysis_engine": analysis.get("engine") or "",
+        "rating_disagreement": bool((doc.get("flags") or {}).get("rating_disagreement")),
+        "excluded": bool(doc.get("excluded")),
+        "pinned": bool(doc.get("pinned")),
+        "tags": _joined(doc.get("tags")),
+        "scrape_job_id": str(doc["scrape_job_id"]) if doc.get("scrape_job_id") else "",
+    }
+
+
+def _field_path(expression) -> str | None:
+    """``"$a"`` or nested ``{"$getField": ...}`` of a plain path -> ``"a.b.c"``; else None."""
+    if isinstance(expression, str) and expression.startswith("$") and not expression.startswith("$$"):
+        return expression[1:]
+    if isinstance(expression, dict) and set(expression) == {"$getField"}:
+        inner = expression["$getField"]
+        parent = _field_path(inner.get("input")) if isinstance(inner, dict) else None
+        field = inner.get("field") if isinstance(inner, dict) else None
+        if parent and isinstance(field, str) and not field.startswith("$"):
+            return f"{parent}.{field}"
+    return None
+
+
+def find_spec(pipeline: list[dict]) -> tuple[dict, list[tuple[str, int]]] | None:
+    """The pipeline as ``find(filter).sort(keys)`` when it is only a match, plain-field aliases and a
+    sort (the explorer's usual shape); None otherwise.
+
+    A find sorted on real paths can walk the (project_id, created_at) index on MongoDB, and
+    skips an aggregation stage on every server.
+    """
+    query: dict = {}
+    aliases: dict[str, str] = {}
+    sort: list[tuple[str, int]] = []
+    for stage in pipeline:
+        ((name, body),) = stage.items()
+        if name == "$match" and not query and not sort:
+            query = body
+        elif name == "$addFields" and not sort:
+            for alias, expression in body.items():
+                path = _field_path(expression)
+                if path is None:
+                    return None
+                aliases[alias] = path
+        elif name == "$sort" and not sort:
+            sort = [(aliases.get(key, key), direction) for key, direction in body.items()]
+        else:
+            return None
+    return query, sort
+
+
+def document_batches(queryset, batch_size: int = BATCH_SIZE) -> Iterator[list[dict]]:
+    """The queryset's documents, read through one cursor, ``batch_size`` at a time."""
+    pipeline = mql_pipeline(queryset)
+    results = collection("results", queryset.db)
+    spec = find_spec(pipeline)
+    if spec is not None:
+        query, sort = spec
+        cursor = results.find(query, PROJECTION, batch_size=batch_size, allow_disk_use=True)
+        if sort:
+            cursor = cursor.sort(sort)
+    else:
+        cursor = results.aggregate(
+            [*pipeline, {"$project": PROJECTION}], batchSize=batch_size, allowDiskUse=True
+        )
+    try:
+        batch: list[dict] = []
+        for doc in cursor:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        cursor.close()
+
+
+def csv_safe(value):
+    """A cell as CSV writes it: text that a spreadsheet would run as a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _text_value(value) -> str | float | int | bool:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return "" if value is None else value
+
+
+def csv_chunks(batches: Iterable[list[dict]], target_labels: dict[str, str]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for doc in batch:
+            row = flatten(doc, target_labels)
+            writer.writerow([csv_safe(_text_value(row[c])) for c in COLUMNS])
+        yield buffer.getvalue().encode("utf-8")
+
+
+def jsonl_chunks(batches: Iterable[list[dict]], target_labels: dict[str, str]) -> Iterator[bytes]:
+    for batch in batches:
+        lines = []
+        for doc in batch:
+            row = flatten(doc, target_labels)
+            lines.append(
+                json.dumps({c: _text_value(row[c]) if row[c] is not None else None for c in COLUMNS})
+            )
+        yield ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def xlsx_chunks(batches: Iterable[list[dict]], target_labels: dict[str, str]) -> Iterator[bytes]:
+    import xlsxwriter
+
+    handle, path = tempfile.mkstemp(prefix="sentimatrix-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        workbook = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "remove_timezone": True,
+            },
+        )
+        header = workbook.add_format({"bold": True})
+        when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        sheet, row_index, sheets = None, EXCEL_MAX_ROWS, 0
+        for batch in batches:
+            for doc in batch:
+                if row_index >= EXCEL_MAX_ROWS:
+                    sheets += 1
+                    sheet = workbook.add_worksheet("Results" if sheets == 1 else f"Results {sheets}")
+                    for col, name in enumerate(COLUMNS):
+                        sheet.write_string(0, col, name, header)
+                    sheet.freeze_panes(1, 0)
+                    row_index = 1
+                row = flatten(doc, target_labels)
+                for col, name in enumerate(COLUMNS):
+                    _write_cell(sheet, row_index, col, row[name], when)
+                row_index += 1
+        if sheet is None:  # no results: still a workbook with its header
+            sheet = workbook.add_worksheet("Results")
+            for col, name in enumerate(COLUMNS):
+                sheet.write_string(0, col, name, header)
+        workbook.close()
+        with open(path, "rb") as finished:
+            while chunk := finished.read(FILE_CHUNK):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+def _write_cell(sheet, row: int, col: int, value, date_format) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    elif isinstance(value, datetime):
+        sheet.write_datetime(row, col, value.astimezone(UTC).replace(tzinfo=None), date_format)
+    else:
+        sheet.write_string(row, col, str(value)[:EXCEL_MAX_CELL])
+
+
+WRITERS = {"csv": csv_chunks, "jsonl": jsonl_chunks, "xlsx": xlsx_chunks}
+
+
+def export_stream(
+    queryset, fmt: str, target_labels: dict[str, str], batch_size: int = BATCH_SIZE
+) -> Iterator[bytes]:
+    """The export of ``queryset`` in ``fmt`` (a key of :data:`FORMATS`), as byte chunks."""
+    return WRITERS[fmt](document_batches(queryset, batch_size), target_labels)
+
+
+def export_filename(project, fmt: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    name = slugify(project.name) or "project"
+    return f"{name}-results-{now:%Y%m%d-%H%M}.{FORMATS[fmt][1]}"

@@ -1,0 +1,146 @@
+"""Topics, pros and cons for dashboards, computed over a bounded sample and cached.
+
+What people say (:func:`analysis.engine.project_insights.summarize_results`) needs the texts,
+so it cannot come from counters. It is computed over the latest :data:`SAMPLE_SIZE` analysed,
+non-excluded results of a project (or of one target, for the comparison view), fetched newest
+first through the (project_id, created_at) or (target_id, created_at) index, and stored in the
+``project_insights`` collection, one document per project (``_id`` the project id) or per
+target (``<project_id>:<target_id>``).
+
+When it is refreshed (the choice made here): every stored summary carries the *stamp* of the
+statistics it was computed after (``stats.last_analysis_at`` and ``stats.sentiment_count`` of
+the project or target, which every analysis, re-analysis and triage moves). A reader gets the
+stored summary while the stamp is unchanged. Once the stamp moved, the summary is recomputed on
+read, but at most once per :data:`REFRESH_SECONDS` per project while analyses keep coming; in
+between readers get the previous summary marked ``stale``. :func:`refresh` recomputes at once
+(for a task that runs after an analysis batch). Two readers refreshing together both compute
+and the later write wins: the result is the same, so no lock is taken.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from analysis.engine.project_insights import summarize_results
+from sentimatrix.mongo import collection
+
+COLLECTION = "project_insights"
+SAMPLE_SIZE = 500
+REFRESH_SECONDS = 300
+# Newest-first created_at windows tried before the whole history, each four times the last
+# (5 minutes to about 2.5 years): on servers that cannot walk the compound index in order (the
+# embedded one sorts every match), a narrow range keeps the fetch near the sample's size, since a
+# scrape writes its results in bursts. On MongoDB each try is an index range scan with a limit.
+WINDOWS_SECONDS = tuple(300 * 4**k for k in range(10))
+SAMPLE_FIELDS = {
+    "content.text": 1, "content.rating": 1, "content.metadata.rating_scale": 1, "analysis": 1,
+    "language": 1, "created_at": 1,
+}  # fmt: skip
+
+
+def _aware(value):
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def cache_key(project_id, target_id=None) -> str:
+    return f"{project_id}:{target_id}" if target_id else str(project_id)
+
+
+def latest_analysed(
+    project_id, target_id=None, limit: int | None = None, now: datetime | None = None
+) -> list[dict]:
+    """The newest ``limit`` (default :data:`SAMPLE_SIZE`) analysed, non-excluded results of a
+    project or target (raw documents)."""
+    now = now or datetime.now(UTC)
+    limit = limit or SAMPLE_SIZE
+    query = {"target_id": target_id} if target_id else {"project_id": project_id}
+    query.update({"analysis.sentiment": {"$ne": None}, "excluded": {"$ne": True}})
+    for seconds in (*WINDOWS_SECONDS, None):
+        bounded = dict(query)
+        if seconds is not None:
+            bounded["created_at"] = {"$gte": now - timedelta(seconds=seconds)}
+        docs = list(
+            collection("results")
+            .find(bounded, SAMPLE_FIELDS)
+            .sort([("created_at", -1), ("_id", -1)])
+            .limit(limit)
+        )
+        # Everything outside the window is older than everything in it: a full window is the answer.
+        if len(docs) >= limit or seconds is None:
+            return docs
+    return []  # pragma: no cover - the loop always returns on its last window
+
+
+def sample_rows(docs: list[dict]) -> list[dict]:
+    """Result documents as the rows :func:`summarize_results` takes."""
+    rows = []
+    for doc in docs:
+        content = doc.get("content") or {}
+        rows.append(
+            {
+                "id": str(doc["_id"]),
+                "text": content.get("text") or "",
+                "analysis": doc.get("analysis") or {},
+                "rating": content.get("rating"),
+                "rating_scale": (content.get("metadata") or {}).get("rating_scale") or 5.0,
+                "language": doc.get("language") or None,
+            }
+        )
+    return rows
+
+
+def _stamp(project_id, target_id=None) -> dict:
+    name, doc_id = ("targets", target_id) if target_id else ("projects", project_id)
+    doc = collection(name).find_one(
+        {"_id": doc_id}, {"stats.last_analysis_at": 1, "stats.sentiment_count": 1}
+    )
+    stats = (doc or {}).get("stats") or {}
+    return {
+        "last_analysis_at": stats.get("last_analysis_at"),
+        "sentiment_count": stats.get("sentiment_count") or 0,
+    }
+
+
+def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
+    """Recompute and store the summary of a project (or target); returns the stored document."""
+    now = now or datetime.now(UTC)
+    stamp = _stamp(project_id, target_id)
+    docs = latest_analysed(project_id, target_id, now=now)
+    summary = summarize_results(sample_rows(docs))
+    doc = {
+        "_id": cache_key(project_id, target_id),
+        "project_id": project_id,
+        "target_id": target_id,
+        "stamp": stamp,
+        "computed_at": now,
+        "sample_size": len(docs),
+        "sample_limit": SAMPLE_SIZE,
+        "summary": summary,
+    }
+    collection(COLLECTION).replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    return {**doc, "stale": False}
+
+
+def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> dict:
+    """The cached summary, refreshed on read as the module docstring says.
+
+    The document has ``summary`` (what :func:`summarize_results` returns), ``sample_size``,
+    ``computed_at`` and ``stale`` (True while a newer analysis waits for the next refresh).
+    """
+    now = now or datetime.now(UTC)
+    cached = collection(COLLECTION).find_one({"_id": cache_key(project_id, target_id)})
+    if cached is None:
+        return refresh(project_id, target_id, now=now)
+    if cached.get("stamp") == _stamp(project_id, target_id):
+        return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": False}
+    computed = _aware(cached.get("computed_at")) or now - timedelta(seconds=REFRESH_SECONDS)
+    if (now - computed).total_seconds() >= REFRESH_SECONDS:
+        return refresh(project_id, target_id, now=now)
+    return {**cached, "computed_at": computed, "stale": True}
+
+
+def forget(project_id) -> int:
+    """Drop a project's cached summaries (its own and its targets'); returns how many."""
+    return collection(COLLECTION).delete_many({"project_id": project_id}).deleted_count

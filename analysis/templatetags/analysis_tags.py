@@ -1,0 +1,100 @@
+"""Template helpers of the explorer and dashboards.
+
+``highlight`` is the only place that marks scraped text up: it escapes the text first and then
+wraps the matches in ``<mark>``, so nothing of the text is ever taken as HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from scraping.platforms import Platform
+
+register = template.Library()
+
+PLATFORM_NAMES = dict(Platform.choices)
+PLATFORM_ABBREVIATIONS = {
+    "amazon": "Am", "steam": "St", "youtube": "YT", "reddit": "Re", "google": "G", "appstore": "AS",
+    "hackernews": "HN", "trustpilot": "TP", "feed": "RSS", "web": "W", "file": "F",
+}  # fmt: skip
+
+
+def highlight_html(text: str, terms) -> str:
+    """``text`` escaped, with case-insensitive matches of ``terms`` wrapped in ``<mark>``."""
+    text = "" if text is None else str(text)
+    words = sorted({t for t in terms or [] if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+@register.filter
+def highlight(text, terms):
+    """``{{ text|highlight:terms }}``: escaped text with the search terms in ``<mark>``."""
+    return mark_safe(highlight_html(text, terms))  # noqa: S308 - every piece of the text was escaped above
+
+
+@register.simple_tag
+def platform_icon(platform: str):
+    """A small labelled badge for a platform (no image assets: text in a coloured circle)."""
+    name = PLATFORM_NAMES.get(platform, platform or "Unknown")
+    short = PLATFORM_ABBREVIATIONS.get(platform, (platform or "?")[:2])
+    return mark_safe(  # noqa: S308 - built from escaped values
+        f'<span class="platform-icon platform-{escape(platform or "unknown")}" title="{escape(name)}" '
+        f'role="img" aria-label="{escape(name)}">{escape(short)}</span>'
+    )
+
+
+@register.filter
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform or "")
+
+
+@register.filter
+def percent(value) -> str:
+    """0.42 -> "42%"; nothing -> an en dash."""
+    if value is None or value == "":
+        return "\u2013"
+    return f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def signed(value, digits: int = 2) -> str:
+    """0.1234 -> "+0.12"; nothing -> an en dash."""
+    if value is None or value == "":
+        return "\u2013"
+    return f"{float(value):+.{int(digits)}f}"
+
+
+@register.filter
+def bucket(label: str) -> str:
+    """The 3-class bucket of a 3- or 5-class sentiment label (for the chip's colour)."""
+    from analysis.stats import bucket as to_bucket
+
+    return to_bucket(label) or ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, trying the key as text too (ObjectIds key dicts by str)."""
+    if mapping is None or not hasattr(mapping, "get"):
+        return None
+    value = mapping.get(key)
+    return mapping.get(str(key)) if value is None else value
+
+
+@register.simple_tag
+def explorer_query(state, **changes) -> str:
+    """``{% explorer_query state page=2 %}``: the state's query string with changes."""
+    return state.query_string(**changes)

@@ -1,0 +1,18 @@
+"""A project's results pages, mounted at ``projects/<oid:project_id>/``."""
+
+from django.urls import path
+
+from analysis import views
+
+app_name = "analysis"
+urlpatterns = [
+    path("results/", views.explorer_view, name="explorer"),
+    path("results/<oid:result_id>/", views.result_view, name="result"),
+    path("results/<oid:result_id>/exclude/", views.result_exclude, name="result_exclude"),
+    path("results/<oid:result_id>/pin/", views.result_pin, name="result_pin"),
+    path("results/<oid:result_id>/tags/", views.result_tags, name="result_tags"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
+    path("compare/", views.compare_view, name="compare"),
+    path("export/<str:format>/", views.export_view, name="export"),
+    path("report/", views.report_view, name="report"),
+]

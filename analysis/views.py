@@ -1,0 +1,285 @@
+"""Pages of a project's results: explorer, result page, dashboard, comparison, exports, triage.
+
+Thin views: parse the request, call the services (``analysis.explorer``,
+``analysis.dashboard``, ``analysis.exports``), render. Every page is the signed-in user's own
+project or a 404 (someone else's project looks exactly like one that does not exist).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import audit
+from accounts.usage import PlanLimitReached, consume
+from analysis import dashboard, explorer, exports
+from analysis.engine.emotions import TIE_BREAK_ORDER
+from analysis.models import Result, SentimentLabel
+from projects.models import Target
+from scraping.models import ScrapeJob
+from scraping.platforms import Platform
+
+PINNED_IN_REPORT = 20
+
+
+def _project(request, project_id):
+    try:
+        return explorer.project_for(request.user, project_id)
+    except explorer.ProjectNotFound as exc:
+        raise Http404("No such project.") from exc
+
+
+def _is_partial(request) -> bool:
+    """An htmx request for a fragment (a history restore wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+def _vary(response):
+    # The same URL answers a fragment or a page depending on HX-Request: caches must know.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _explorer_context(request, project):
+    targets = explorer.target_choices(project)
+    queryset, state = explorer.filter_results(request.user, project, request.GET, targets=targets)
+    page = explorer.paginate(queryset, state, request.user.settings.results_per_page)
+    platforms_here = set(Target.objects.filter(project=project).values_list("platform", flat=True))
+    return {
+        "project": project,
+        "state": state,
+        "page": page,
+        "targets": targets,
+        "chips": state.chips(targets),
+        "platform_choices": [(v, label) for v, label in Platform.choices if v in platforms_here],
+        "sentiment_choices": SentimentLabel.choices,
+        "emotion_suggestions": TIE_BREAK_ORDER,
+        "sort_choices": [
+            (k, v[0]) for k, v in explorer.SORTS.items() if k != "relevance" or state.search_mode == "text"
+        ],
+        "status_choices": list(explorer.STATUSES.items()),
+        "date_field_choices": list(explorer.DATE_FIELDS.items()),
+        "export_formats": [(k, v[2]) for k, v in exports.FORMATS.items()],
+        "current_url": request.get_full_path(),
+    }
+
+
+@login_required
+@require_GET
+def explorer_view(request, project_id):
+    project = _project(request, project_id)
+    context = _explorer_context(request, project)
+    template = "analysis/partials/results_list.html" if _is_partial(request) else "analysis/explorer.html"
+    return _vary(render(request, template, context))
+
+
+@login_required
+@require_GET
+def result_view(request, project_id, result_id):
+    project = _project(request, project_id)
+    try:
+        result = explorer.result_for(project, result_id)
+    except Result.DoesNotExist as exc:
+        raise Http404("No such result.") from exc
+    job = (
+        ScrapeJob.objects.filter(pk=result.scrape_job_id, project=project).first()
+        if result.scrape_job_id
+        else None
+    )
+    target = Target.objects.filter(pk=result.target_id, project=project).first()
+    back = request.GET.get("back", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(
+        reverse("analysis:explorer", args=[project.pk])
+    ):
+        back = reverse("analysis:explorer", args=[project.pk])
+    return render(
+        request,
+        "analysis/result.html",
+        {"project": project, "result": result, "job": job, "target": target, "back": back, "terms": []},
+    )
+
+
+# --- triage -------------------------------------------------------------------------------
+
+
+def _triage_response(request, project, result, message: str):
+    if _is_partial(request):
+        response = render(
+            request,
+            "analysis/partials/triage.html",
+            {"project": project, "result": result, "notice": message},
+        )
+        return _vary(response)
+    messages.success(request, message)
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("analysis:result", project_id=project.pk, result_id=result.pk)
+
+
+def _triage_result(request, project_id, result_id):
+    project = _project(request, project_id)
+    try:
+        return project, explorer.result_for(project, result_id)
+    except Result.DoesNotExist as exc:
+        raise Http404("No such result.") from exc
+
+
+@login_required
+@require_POST
+def result_exclude(request, project_id, result_id):
+    project, result = _triage_result(request, project_id, result_id)
+    excluded = request.POST.get("excluded", "1") == "1"
+    explorer.set_excluded(result, excluded)
+    message = (
+        "Marked as spam/irrelevant: left out of statistics and default views."
+        if excluded
+        else "Back in statistics and default views."
+    )
+    return _triage_response(request, project, result, message)
+
+
+@login_required
+@require_POST
+def result_pin(request, project_id, result_id):
+    project, result = _triage_result(request, project_id, result_id)
+    pinned = request.POST.get("pinned", "1") == "1"
+    explorer.set_pinned(result, pinned)
+    return _triage_response(request, project, result, "Pinned as evidence." if pinned else "Unpinned.")
+
+
+@login_required
+@require_POST
+def result_tags(request, project_id, result_id):
+    project, result = _triage_result(request, project_id, result_id)
+    tag = request.POST.get("tag", "")
+    if request.POST.get("action") == "remove":
+        explorer.remove_tag(result, tag)
+        message = f"Tag “{tag}” removed."
+    elif explorer.add_tag(result, tag):
+        message = f"Tagged “{explorer.clean_tag(tag)}”."
+    elif not explorer.clean_tag(tag):
+        message = "Tags are 1 to 64 characters, without commas."
+    elif len(result.tags) >= explorer.MAX_TAGS:
+        message = f"A result has at most {explorer.MAX_TAGS} tags."
+    else:
+        message = "Already tagged so."
+    return _triage_response(request, project, result, message)
+
+
+# --- dashboard and comparison ---------------------------------------------------------------
+
+
+def _targets(project) -> dict:
+    return {str(t.pk): t for t in Target.objects.filter(project=project).order_by("created_at")}
+
+
+@login_required
+@require_GET
+def dashboard_view(request, project_id):
+    project = _project(request, project_id)
+    targets = _targets(project)
+    options = dashboard.DashboardOptions.parse(request.GET)
+    data = dashboard.project_dashboard(project, options, targets=targets)
+    context = {
+        "project": project,
+        "data": data,
+        "targets": targets,
+        "chart_data": dashboard.chart_payload(data["charts"]),
+        "point_lists": [("Pros", data["pros"]), ("Cons", data["cons"])],
+        "periods": dashboard.PERIODS.items(),
+        "granularities": dashboard.GRANULARITIES.items(),
+        "groups": dashboard.GROUPS.items(),
+        "layout": request.user.settings.dashboard_layout,
+    }
+    return render(request, "analysis/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def compare_view(request, project_id):
+    project = _project(request, project_id)
+    targets = _targets(project)
+    options = dashboard.DashboardOptions.parse(request.GET, target_ids=list(targets))
+    if not options.targets:
+        options = dashboard.DashboardOptions(
+            period=options.period, granularity=options.granularity, targets=tuple(list(targets)[:4])
+        )
+    data = dashboard.compare_targets(project, options, targets=targets) if len(options.targets) >= 2 else None
+    context = {
+        "project": project,
+        "data": data,
+        "options": options,
+        "targets": targets,
+        "chart_data": dashboard.chart_payload(data["charts"]) if data else {},
+        "periods": dashboard.PERIODS.items(),
+        "granularities": dashboard.GRANULARITIES.items(),
+    }
+    return render(request, "analysis/compare.html", context)
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def export_view(request, project_id, format):
+    """The current filter (query string) as a file; counts as one API call of the plan."""
+    fmt = format
+    project = _project(request, project_id)
+    if fmt not in exports.FORMATS:
+        raise Http404("Unknown export format.")
+    targets = explorer.target_choices(project)
+    queryset, state = explorer.filter_results(request.user, project, request.GET, targets=targets)
+    filters = state.query_string(page=1, sort=state.sort)
+    try:
+        consume(request.user, "api_calls_this_month")
+    except PlanLimitReached as exc:
+        audit.record("data.export", request=request, success=False, scope="results", format=fmt,
+                     project=str(project.pk), filter=filters, reason=str(exc))  # fmt: skip
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('analysis:explorer', args=[project.pk])}?{filters}")
+    audit.record(
+        "data.export", request=request, scope="results", format=fmt, project=str(project.pk), filter=filters
+    )
+    content_type, _, _ = exports.FORMATS[fmt]
+    response = StreamingHttpResponse(exports.export_stream(queryset, fmt, targets), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(project, fmt)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def report_view(request, project_id):
+    """A printable report of the dashboard: charts, their tables, top insights, pinned evidence."""
+    project = _project(request, project_id)
+    targets = _targets(project)
+    options = dashboard.DashboardOptions.parse(request.GET)
+    data = dashboard.project_dashboard(project, options, targets=targets)
+    pinned = list(
+        Result.objects.filter(project_id=project.pk, pinned=True)
+        .exclude(excluded=True)
+        .order_by("-created_at")[:PINNED_IN_REPORT]
+    )
+    audit.record("data.export", request=request, scope="report", format="html", project=str(project.pk),
+                 filter=options.query_string())  # fmt: skip
+    context = {
+        "project": project,
+        "data": data,
+        "targets": targets,
+        "chart_data": dashboard.chart_payload(data["charts"]),
+        "point_lists": [("Pros", data["pros"]), ("Cons", data["cons"])],
+        "pinned": pinned,
+        "target_labels": {tid: str(t) for tid, t in targets.items()},
+    }
+    return render(request, "analysis/report.html", context)

@@ -1,0 +1,251 @@
+"""Server time of the project dashboard and of the explorer's first page at 1k, 10k and 100k results.
+
+    .venv/bin/python bench/dashboard_speed.py [--sizes 1000 10000 100000] [--repeat 3]
+
+A throw-away embedded server is started (as bench/backup_restore.py does); for each size a
+project with three targets gets that many analysed results, built from the recorded Steam
+reviews in the shared data and inserted in bulk with pymongo, their posted dates spread over the
+last 180 days; then ``analysis.stats.rebuild`` builds the statistics. The pages are timed through
+Django's test client (the whole view: queries, template, rendering), median of ``--repeat`` runs.
+The dashboard is timed with the insights cache warm (its normal state) and the cold refresh
+of that cache is timed on its own. The figure to watch is the 100k/1k ratio of the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSERT_BATCH = 5000
+EMOTIONS = ("joy", "anger", "sadness", "fear", "surprise", "disgust")
+SPREAD_DAYS = 180
+
+
+def start_server(name: str):
+    """Start a throw-away embedded server and set Django up on it; returns (server, workdir)."""
+    sys.path.insert(0, str(ROOT))
+    from sentimatrix import embedded_db
+
+    workdir = Path(tempfile.mkdtemp(prefix="sentimatrix-bench-"))
+    server = embedded_db.ensure_running(workdir / "db")
+    # Settings read these at import: point Django at the throw-away server and directories.
+    os.environ["MONGODB_URI"] = server.uri
+    os.environ["MONGODB_NAME"] = name
+    os.environ["SENTIMATRIX_VAR_DIR"] = str(workdir / "var")
+    os.environ["DJANGO_DEBUG"] = "1"
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sentimatrix.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return server, workdir
+
+
+def stop_server(server, workdir: Path) -> None:
+    from sentimatrix import embedded_db
+
+    embedded_db.stop(server)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def steam_texts() -> list[tuple[str, bool]]:
+    from django.conf import settings
+
+    texts = []
+    for path in sorted(
+        (Path(settings.SHARED_DATA_DIR) / "platforms" / "steam").glob("steamreviews_review_*.json")
+    ):
+        for review in json.loads(path.read_text(encoding="utf-8"))["reviews"].values():
+            texts.append((review["review"], bool(review["voted_up"])))
+    return texts
+
+
+def make_project(email: str, name: str):
+    """A user and a project with three targets (two games and a soundtrack), through the ORM."""
+    from accounts.models import User
+    from projects.models import PlatformData, Project, Target
+
+    user = User.objects.create_user(email, "a-Long-pass-phrase-42")
+    project = Project.objects.create(user=user, name=name)
+    targets = []
+    for i, (platform, url, data) in enumerate(
+        (
+            ("steam", "https://store.steampowered.com/app/573170/", PlatformData(app_id=573170)),
+            ("steam", "https://store.steampowered.com/app/620/", PlatformData(app_id=620)),
+            ("amazon", "https://www.amazon.com/dp/B000000001", PlatformData(asin="B000000001")),
+        )
+    ):
+        targets.append(
+            Target.objects.create(
+                project=project,
+                user=user,
+                url=url,
+                canonical_url=url,
+                label=f"Target {i + 1}",
+                platform=platform,
+                platform_data=data,
+            )
+        )
+    return user, project, targets
+
+
+def result_documents(count: int, project, targets, texts, now: datetime):
+    """``count`` analysed result documents of the specification's shape for ``project``."""
+    rng = random.Random(count)
+    for i in range(count):
+        text, up = texts[i % len(texts)]
+        target = targets[i % len(targets)]
+        positive = up if rng.random() > 0.1 else not up
+        score = round(rng.uniform(0.1, 1.0) if positive else rng.uniform(-1.0, -0.1), 3)
+        analysed_at = now - timedelta(minutes=i % 5000)
+        rating = float(rng.randint(1, 5)) if target.platform == "amazon" else (5.0 if up else 1.0)
+        primary = rng.choice(EMOTIONS)
+        yield {
+            "project_id": project.pk,
+            "target_id": target.pk,
+            "user_id": project.user_id,
+            "scrape_job_id": None,
+            "content": {
+                "text": text,
+                "title": "",
+                "author": f"author{i % 997}",
+                "rating": rating,
+                "date": now - timedelta(days=rng.randint(0, SPREAD_DAYS - 1), seconds=rng.randint(0, 86399)),
+                "url": f"https://steamcommunity.com/app/573170/review/{i}/",
+                "platform_id": f"b{i}",
+                "parent_id": None,
+                "metadata": {"rating_scale": 5},
+            },
+            "analysis": {
+                "sentiment": {
+                    "label": "positive" if score > 0.05 else "negative",
+                    "score": score,
+                    "confidence": round(rng.uniform(0.5, 0.99), 3),
+                    "scores": None,
+                    "analyzed_at": analysed_at,
+                },
+                "emotions": {
+                    "model": "ekman",
+                    "primary": primary,
+                    "primary_score": 0.6,
+                    "detected": [{"emotion": primary, "score": 0.6}],
+                    "analyzed_at": analysed_at,
+                },
+                "summary": None,
+                "insights": {
+                    "pros": ["great puzzles", "lovely music"] if positive else [],
+                    "cons": [] if positive else ["too short", "crashes on start"],
+                    "topics": [
+                        {"topic": "puzzles", "sentiment": score},
+                        {"topic": "music", "sentiment": score},
+                    ],
+                    "extracted_at": analysed_at,
+                },
+                "engine": "local",
+            },
+            "platform": target.platform,
+            "language": "en",
+            "word_count": len(text.split()),
+            "flags": {"rating_disagreement": (rating >= 4) == (score < -0.5)},
+            "excluded": False,
+            "tags": [],
+            "pinned": i % 500 == 0,
+            "created_at": now - timedelta(seconds=i),
+            "updated_at": now,
+        }
+
+
+def fill(project, targets, count: int, texts) -> float:
+    """Insert ``count`` results in bulk and rebuild the statistics; returns the seconds taken."""
+    from analysis import stats
+    from sentimatrix.mongo import collection
+
+    start = time.perf_counter()
+    batch = []
+    for doc in result_documents(count, project, targets, texts, datetime.now(UTC)):
+        batch.append(doc)
+        if len(batch) == INSERT_BATCH:
+            collection("results").insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        collection("results").insert_many(batch, ordered=False)
+    collection("projects").update_one(
+        {"_id": project.pk}, {"$set": {"stats.last_scrape_at": datetime.now(UTC)}}
+    )
+    stats.rebuild(project.pk)
+    return time.perf_counter() - start
+
+
+def timed(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    server, workdir = start_server("bench_dashboard_speed")
+    try:
+        from django.test import Client
+        from django.urls import reverse
+
+        from analysis import insights_cache
+
+        texts = steam_texts()
+        rows = []
+        for size in args.sizes:
+            user, project, targets = make_project(f"bench{size}@example.com", f"Bench {size}")
+            fill_seconds = fill(project, targets, size, texts)
+            client = Client()
+            client.force_login(user)
+            dashboard_url = reverse("analysis:dashboard", args=[project.pk])
+            explorer_url = reverse("analysis:explorer", args=[project.pk])
+
+            def get(url, client=client):
+                response = client.get(url)
+                assert response.status_code == 200, response.status_code
+
+            cold = timed(lambda project=project: insights_cache.refresh(project.pk), 1)
+            dashboard = timed(lambda url=dashboard_url: get(url), args.repeat)
+            explorer = timed(lambda url=explorer_url: get(url), args.repeat)
+            filtered = timed(
+                lambda url=explorer_url: get(url + "?sentiment=negative&sort=score_asc"), args.repeat
+            )
+            rows.append((size, fill_seconds, cold, dashboard, explorer, filtered))
+            print(
+                f"{size:>7} results: insert+rebuild {fill_seconds:6.1f}s  insights refresh {cold * 1000:7.0f} ms  "
+                f"dashboard {dashboard * 1000:6.0f} ms  explorer p1 {explorer * 1000:7.0f} ms  "
+                f"explorer filtered p1 {filtered * 1000:7.0f} ms",
+                flush=True,
+            )
+        if len(rows) > 1:
+            first, last = rows[0], rows[-1]
+            print(
+                f"ratio {last[0]}/{first[0]}: dashboard {last[3] / first[3]:.2f}  explorer p1 {last[4] / first[4]:.2f}  "
+                f"explorer filtered p1 {last[5] / first[5]:.2f}  insights refresh {last[2] / first[2]:.2f}"
+            )
+    finally:
+        stop_server(server, workdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+// Dashboard charts: data from the page's <script type="application/json" id="chart-data"> block
+// (json_script), drawn with Chart.js. Clicking a bar, slice or point opens the explorer filtered to
+// it. Colours come from CSS custom properties, so light and dark themes both read well; charts are
+// redrawn when the theme changes. Every chart also has a text summary and a data table in the page.
+(function () {
+  "use strict";
+  var charts = [];
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function colour(name) {
+    return cssVar("--sm-" + name, "#888");
+  }
+
+  function coloursFor(dataset) {
+    var names = dataset.colors || ["series-0"];
+    var resolved = names.map(colour);
+    return resolved.length === 1 ? resolved[0] : resolved;
+  }
+
+  function linkAt(spec, datasetIndex, index) {
+    var dataset = spec.datasets[datasetIndex];
+    return dataset && dataset.links ? dataset.links[index] : null;
+  }
+
+  function build(canvas, spec) {
+    var text = cssVar("--pico-color", "#333");
+    var grid = cssVar("--pico-muted-border-color", "#ddd");
+    var opts = spec.options || {};
+    var horizontal = opts.index_axis === "y";
+    var datasets = spec.datasets.map(function (d) {
+      var c = coloursFor(d);
+      var out = { label: d.label, data: d.data, backgroundColor: c, borderColor: c };
+      if (spec.type === "line") {
+        out.fill = false;
+        out.spanGaps = true;
+        out.tension = 0.2;
+        out.pointRadius = 3;
+        out.pointHoverRadius = 6;
+      }
+      if (spec.type === "doughnut") out.borderColor = cssVar("--pico-background-color", "#fff");
+      if (spec.type === "scatter") out.pointRadius = 6;
+      return out;
+    });
+    var scales = {};
+    if (spec.type !== "doughnut") {
+      var valueAxis = horizontal ? "x" : "y";
+      var categoryAxis = horizontal ? "y" : "x";
+      scales[valueAxis] = { stacked: !!opts.stacked, ticks: { color: text }, grid: { color: grid }, beginAtZero: true };
+      scales[categoryAxis] = { stacked: !!opts.stacked, ticks: { color: text }, grid: { color: grid } };
+      if (opts.y_min !== undefined) { scales.y.min = opts.y_min; scales.y.beginAtZero = false; }
+      if (opts.y_max !== undefined) scales.y.max = opts.y_max;
+      if (opts.x_max !== undefined) scales.x.max = opts.x_max;
+      if (opts.y_title) scales.y.title = { display: true, text: opts.y_title, color: text };
+      if (opts.x_title) scales.x.title = { display: true, text: opts.x_title, color: text };
+      if (spec.type === "scatter") { scales.x.type = "linear"; scales.x.beginAtZero = false; }
+    }
+    var config = {
+      type: spec.type,
+      data: { labels: spec.type === "scatter" ? undefined : spec.labels, datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 300 },
+        indexAxis: horizontal ? "y" : "x",
+        scales: scales,
+        plugins: {
+          legend: { display: spec.datasets.length > 1 || spec.type === "doughnut", labels: { color: text } },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var dataset = spec.datasets[item.datasetIndex];
+                if (spec.type === "scatter") {
+                  return spec.labels[item.dataIndex] + ": rating " + item.raw.x + ", sentiment " + item.raw.y;
+                }
+                var label = (dataset.label ? dataset.label + ": " : "") + item.formattedValue;
+                if (dataset.counts) label += " (" + dataset.counts[item.dataIndex] + " results)";
+                return label;
+              },
+              footer: function () { return "Click to see these results"; }
+            }
+          }
+        },
+        onClick: function (event, elements) {
+          if (!elements.length) return;
+          var url = linkAt(spec, elements[0].datasetIndex, elements[0].index);
+          if (url) window.location.href = url;
+        },
+        onHover: function (event, elements) {
+          event.native.target.style.cursor = elements.length ? "pointer" : "default";
+        }
+      }
+    };
+    return new window.Chart(canvas, config);
+  }
+
+  function render() {
+    var source = document.getElementById("chart-data");
+    if (!source || !window.Chart) return;
+    var specs = JSON.parse(source.textContent || "{}");
+    charts.forEach(function (chart) { chart.destroy(); });
+    charts = [];
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var spec = specs[canvas.getAttribute("data-chart")];
+      if (spec && !spec.empty) charts.push(build(canvas, spec));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    render();
+    // The theme toggle changes data-theme on <html>: redraw with that theme's colours.
+    new MutationObserver(render).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    if (window.matchMedia) {
+      var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+      if (scheme.addEventListener) scheme.addEventListener("change", render);
+    }
+  });
+  // Charts are canvases: resize them to the printed page before printing.
+  window.addEventListener("beforeprint", function () { charts.forEach(function (chart) { chart.resize(); }); });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+})();

@@ -1,0 +1,219 @@
+"""Exports of the explorer's filter: CSV, JSON Lines and xlsx parse back to the same rows and
+columns, follow the filter, keep scraped text as text, count against the plan, are audited, and
+stream in batches with flat memory."""
+
+import csv
+import io
+import json
+import math
+import tracemalloc
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditLog
+from analysis import explorer, exports
+from sentimatrix.mongo import collection
+from tests.factories import make_user
+from tests.results_seed import FORMULA, XSS, seed
+
+
+@pytest.fixture
+def seeded(db):
+    return seed(make_user(), count=30, extra=[XSS, FORMULA, "-1 star, refund please"])
+
+
+def download(client, seeded, fmt, query=""):
+    url = reverse("analysis:export", args=[seeded.project.pk, fmt]) + (f"?{query}" if query else "")
+    response = client.post(url)
+    assert response.status_code == 200, response.content[:300]
+    assert response.streaming
+    return response, b"".join(response.streaming_content)
+
+
+def expected_rows(seeded, query=""):
+    """The explorer's rows for the same filter, flattened, in the explorer's order."""
+    from django.http import QueryDict
+
+    queryset, _ = explorer.filter_results(seeded.project.user, seeded.project, QueryDict(query))
+    labels = {str(t.pk): t.label for t in seeded.targets}
+    by_id = {d["_id"]: d for d in seeded.docs}
+    return [exports.flatten(by_id[pk], labels) for pk in queryset.values_list("pk", flat=True)]
+
+
+def as_text(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return "" if value is None else value
+
+
+def test_csv_parses_back_with_the_same_rows_and_columns(seeded, client):
+    client.force_login(seeded.project.user)
+    response, body = download(client, seeded, "csv")
+    assert body.startswith("\ufeff".encode())
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'attachment; filename="seeded-project-results-' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == exports.COLUMNS
+    want = expected_rows(seeded)
+    assert len(rows) - 1 == len(want) == len(seeded.visible())
+    for got, row in zip(rows[1:], want, strict=True):
+        assert got == [str(exports.csv_safe(as_text(row[c]))) for c in exports.COLUMNS]
+    texts = {r[exports.COLUMNS.index("text")] for r in rows[1:]}
+    assert XSS in texts  # text stays text, not escaped, not dropped
+    assert "'" + FORMULA in texts and FORMULA not in texts  # never a live formula
+    assert "'-1 star, refund please" in texts
+
+
+def test_jsonl_parses_back_with_the_same_rows_and_columns(seeded, client):
+    client.force_login(seeded.project.user)
+    query = "sentiment=negative&sentiment=very_negative&sort=score_asc"
+    response, body = download(client, seeded, "jsonl", query)
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in body.decode().splitlines()]
+    want = expected_rows(seeded, query)
+    assert want and len(want) < len(seeded.visible())
+    assert [tuple(line) for line in lines] == [exports.COLUMNS] * len(want)
+    assert lines == [
+        {c: as_text(row[c]) if row[c] is not None else None for c in exports.COLUMNS} for row in want
+    ]
+    assert all(line["sentiment_label"] in {"negative", "very_negative"} for line in lines)
+
+
+def test_xlsx_parses_back_with_the_same_rows_and_columns(seeded, client):
+    client.force_login(seeded.project.user)
+    response, body = download(client, seeded, "xlsx", "status=all")
+    assert response["Content-Type"] == exports.FORMATS["xlsx"][0]
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True)["Results"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == exports.COLUMNS
+    want = expected_rows(seeded, "status=all")
+    assert len(rows) - 1 == len(want) == len(seeded.docs)
+    for got, row in zip(rows[1:], want, strict=True):
+        expected = []
+        for c in exports.COLUMNS:
+            value = row[c]
+            if isinstance(value, datetime):
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            expected.append(None if value == "" else value)
+        assert list(got) == expected
+    # Scraped text that looks like a formula is a string cell, never a formula.
+    cells = openpyxl.load_workbook(io.BytesIO(body))["Results"]
+    text_col = exports.COLUMNS.index("text") + 1
+    formula_cell = next(
+        cells.cell(row=r, column=text_col)
+        for r in range(2, cells.max_row + 1)
+        if cells.cell(row=r, column=text_col).value == FORMULA
+    )
+    assert formula_cell.data_type == "s"
+
+
+def test_exports_count_against_the_plan_and_are_audited(seeded, client):
+    user = seeded.project.user
+    client.force_login(user)
+    download(client, seeded, "csv", "platform=steam")
+    user.refresh_from_db()
+    assert user.usage.api_calls_this_month == 1
+    entry = AuditLog.objects.get(event_type="data.export", user=user)
+    assert entry.success and entry.metadata["format"] == "csv" and entry.metadata["scope"] == "results"
+    assert entry.metadata["filter"] == "platform=steam" and entry.metadata["project"] == str(
+        seeded.project.pk
+    )
+    limit = user.get_plan().api_calls_per_month
+    collection("users").update_one({"_id": user.pk}, {"$set": {"usage.api_calls_this_month": limit}})
+    refused = client.post(reverse("analysis:export", args=[seeded.project.pk, "xlsx"]) + "?platform=steam")
+    assert refused.status_code == 302 and refused["Location"].endswith("?platform=steam")
+    failed = AuditLog.objects.filter(event_type="data.export", success=False).get()
+    assert failed.metadata["format"] == "xlsx"
+    assert "allows" in client.get(refused["Location"]).content.decode()  # the plan's message
+
+
+def test_exports_are_post_only_and_formats_are_known(seeded, client):
+    client.force_login(seeded.project.user)
+    assert client.get(reverse("analysis:export", args=[seeded.project.pk, "csv"])).status_code == 405
+    assert client.post(reverse("analysis:export", args=[seeded.project.pk, "pdf"])).status_code == 404
+
+
+def test_an_empty_filter_exports_a_header_only(seeded, client):
+    client.force_login(seeded.project.user)
+    _, body = download(client, seeded, "csv", "q=zzzznothingzzzz")
+    assert body.decode("utf-8-sig").strip() == ",".join(exports.COLUMNS)
+    _, body = download(client, seeded, "xlsx", "q=zzzznothingzzzz")
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(body), read_only=True)["Results"].iter_rows(values_only=True)
+    )
+    assert rows == [exports.COLUMNS]
+
+
+ROWS_FOR_MEMORY = 5000
+BATCH = 500
+
+
+def _consume(queryset, fmt, labels):
+    """Peak traced memory while streaming an export, and the rows in each chunk (CSV)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    chunks = 0
+    rows_per_chunk = []
+    for chunk in exports.export_stream(queryset, fmt, labels, batch_size=BATCH):
+        chunks += 1
+        if fmt == "csv":
+            rows_per_chunk.append(chunk.count(b"\r\n"))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, chunks, rows_per_chunk
+
+
+def test_streaming_holds_one_batch_whatever_the_size(db):
+    """5,000 rows in batches of 500: every CSV chunk is one batch, and the peak memory of the whole
+    export stays near that of a one-batch export (all rows in memory would be about ten times it).
+    The xlsx writer's memory is measured at 100k rows by bench/export_rate.py."""
+    user = make_user()
+    small = seed(user, count=0, texts=[], name="Small")
+    big = seed(user, count=0, texts=[], name="Big")
+    text = "A long enough review text about puzzles, music and the price. " * 8
+    for project, count in ((small.project, BATCH), (big.project, ROWS_FOR_MEMORY)):
+        target = project.targets.first()
+        collection("results").insert_many(
+            {
+                "project_id": project.pk,
+                "target_id": target.pk,
+                "user_id": user.pk,
+                "platform": "steam",
+                "content": {"text": f"{i} {text}", "platform_id": str(i), "author": "a", "rating": 4.0},
+                "analysis": {"sentiment": {"label": "positive", "score": 0.5, "confidence": 0.9}},
+                "excluded": False,
+                "tags": [],
+                "pinned": False,
+                "flags": {"rating_disagreement": False},
+                "created_at": datetime.now(UTC),
+                "language": "en",
+                "word_count": 80,
+            }
+            for i in range(count)
+        )
+    peaks = {}
+    for name, project, count in (("small", small.project, BATCH), ("big", big.project, ROWS_FOR_MEMORY)):
+        queryset, _ = explorer.filter_results(user, project, {})
+        peak, chunks, rows_per_chunk = _consume(queryset, "csv", {})
+        assert chunks == 1 + math.ceil(count / BATCH)  # the header, then one chunk per batch
+        assert max(rows_per_chunk[1:]) == BATCH and sum(rows_per_chunk) == count + 1
+        peaks[name] = peak
+    assert peaks["big"] < 2 * peaks["small"], peaks
+
+
+def test_exports_read_with_a_plain_find_when_the_pipeline_allows(seeded):
+    user, project = seeded.project.user, seeded.project
+    for sort, keys in (
+        ("collected", [("created_at", -1), ("_id", -1)]),
+        ("newest", [("content.date", -1), ("_id", -1)]),
+        ("score_asc", [("analysis.sentiment.score", 1), ("_id", 1)]),
+    ):
+        queryset, _ = explorer.filter_results(user, project, {"sort": sort, "platform": "steam"})
+        query, got = exports.find_spec(explorer.mql_pipeline(queryset))
+        assert got == keys, sort
+        assert collection("results").count_documents(query) == queryset.count()
+    assert exports.find_spec([{"$match": {}}, {"$group": {"_id": None}}]) is None
+    assert exports.find_spec([{"$addFields": {"x": {"$meta": "textScore"}}}]) is None
