@@ -30,7 +30,7 @@ def test_seed_creates_the_documented_counts_and_test_accounts(capsys):
 @pytest.mark.django_db
 def test_seed_refuses_a_database_with_real_users():
     make_user("someone@company.test")
-    with pytest.raises(CommandError, match="outside @example.com"):
+    with pytest.raises(CommandError, match=r"outside @example\.com"):
         call_command("seed_test_data", "--users", "1", "--projects", "1", "--results", "1")
     assert Project.objects.count() == 0
     call_command("seed_test_data", "--users", "1", "--projects", "1", "--results", "1", "--force")
