@@ -352,7 +352,9 @@ def day_bounds(
     """[start of ``first``, start of the day after ``last``) in ``tz``, as aware datetimes."""
     start = datetime.combine(first, time.min, tzinfo=tz) if first else None
     # The last representable day has no "next day": the range is then open-ended.
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz) if last and last < date.max else None
+    end = (
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz) if last and last < date.max else None
+    )
     return start, end
 
 

@@ -265,7 +265,9 @@ X_FRAME_OPTIONS = "DENY"
 # Tests send tasks to the test database, where their worker processes listen.
 # pytest-xdist gives each test process its own test database, suffixed with the worker id.
 _XDIST = env_str("PYTEST_XDIST_WORKER")
-_BROKER_DB = (DATABASES["default"]["TEST"]["NAME"] + (f"_{_XDIST}" if _XDIST else "")) if TESTING else MONGODB_NAME
+_BROKER_DB = (
+    (DATABASES["default"]["TEST"]["NAME"] + (f"_{_XDIST}" if _XDIST else "")) if TESTING else MONGODB_NAME
+)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or embedded_db.with_database(MONGODB_URI, _BROKER_DB)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or embedded_db.with_database(MONGODB_URI, _BROKER_DB)
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -17,7 +17,9 @@ def test_seed_creates_the_documented_counts_and_test_accounts(capsys):
     assert User.objects.get(email="testuser1@example.com").check_password("password123")
     assert Project.objects.count() == 6
     assert Result.objects.count() == 120
-    analysed = collection("results").count_documents({"analysis.sentiment.label": {"$exists": True, "$ne": None}})
+    analysed = collection("results").count_documents(
+        {"analysis.sentiment.label": {"$exists": True, "$ne": None}}
+    )
     assert analysed == 120
     assert len(collection("results").distinct("platform")) >= 3
     # Statistics were built: the project's figures match its results.
