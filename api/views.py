@@ -464,10 +464,7 @@ class ResultListView(ApiView):
             raise ValidationError({"sort": [f"Choose one of: {', '.join(RESULT_ORDERINGS)}."]})
         params = request.query_params.copy()
         params.pop("page", None)  # cursors page here, not page numbers
-        try:
-            found, state = explorer.filter_results(request.user, project, params)
-        except OverflowError as exc:  # a day at the very end of the calendar
-            raise ValidationError({"date_to": ["Give a date before 9999-12-31."]}) from exc
+        found, state = explorer.filter_results(request.user, project, params)
         if state.errors:
             raise ValidationError({name: [message] for name, message in state.errors.items()})
         self._ordering = RESULT_ORDERINGS[sort]
