@@ -72,6 +72,9 @@ def erase_user(user: User) -> dict[str, int]:
 
     for project in Project.objects.filter(user=user):
         remove_schedule(project)  # its periodic task lives in beat's own tables
+        # Collections keyed by project rather than user.
+        for name in ("daily_stats", "project_insights", "analysis_runs"):
+            collection(name).delete_many({"project_id": project.pk})
     removed = {
         name: collection(name).delete_many({"user_id": user.pk}).deleted_count for name in OWNED_COLLECTIONS
     }

@@ -161,16 +161,21 @@ def _day(value) -> date:
 
 
 def daily_documents(project_id, start: date | None = None, target_ids=None) -> list[dict]:
-    """The project's daily aggregates from ``start`` (a UTC day) on, optionally of some targets."""
+    """The project's daily aggregates from ``start`` (a UTC day) on, optionally of some targets.
+
+    The query names only the fields of the (project_id, day) index; targets are picked here (the
+    embedded server scans the collection for a query with any other predicate).
+    """
     query: dict = {"project_id": project_id}
     if start is not None:
         query["day"] = {"$gte": datetime(start.year, start.month, start.day, tzinfo=UTC)}
-    if target_ids is not None:
-        query["target_id"] = {"$in": list(target_ids)}
-    docs = list(collection(DAILY).find(query, DAILY_FIELDS))
-    for doc in docs:
-        doc["day"] = _day(doc["day"])
-    return [d for d in docs if d.get("count")]
+    wanted = set(target_ids) if target_ids is not None else None
+    docs = []
+    for doc in collection(DAILY).find(query, DAILY_FIELDS):
+        if doc.get("count") and (wanted is None or doc.get("target_id") in wanted):
+            doc["day"] = _day(doc["day"])
+            docs.append(doc)
+    return docs
 
 
 # --- time buckets -------------------------------------------------------------------------

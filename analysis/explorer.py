@@ -427,7 +427,9 @@ def filter_results(user, project: Project, params, *, targets: dict[str, str] | 
     if state.date_from or state.date_to:
         queryset = queryset.filter(_date_range(state, user))
     if state.status == "active":
-        queryset = queryset.exclude(excluded=True)
+        # Equality, not "not True": an index on (project_id, excluded, created_at) then serves
+        # the default page (results are always stored with excluded=False).
+        queryset = queryset.filter(excluded=False)
 
     outcome = search_results(queryset, state.q)
     state.terms, state.search_mode = outcome.terms, outcome.mode

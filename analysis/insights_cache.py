@@ -34,7 +34,7 @@ REFRESH_SECONDS = 300
 WINDOWS_SECONDS = tuple(300 * 4**k for k in range(10))
 SAMPLE_FIELDS = {
     "content.text": 1, "content.rating": 1, "content.metadata.rating_scale": 1, "analysis": 1,
-    "language": 1, "created_at": 1,
+    "language": 1, "created_at": 1, "excluded": 1,
 }  # fmt: skip
 
 
@@ -52,25 +52,38 @@ def latest_analysed(
     project_id, target_id=None, limit: int | None = None, now: datetime | None = None
 ) -> list[dict]:
     """The newest ``limit`` (default :data:`SAMPLE_SIZE`) analysed, non-excluded results of a
-    project or target (raw documents)."""
+    project or target (raw documents), newest first.
+
+    The query names only the fields of the (project_id, created_at) or (target_id, created_at)
+    index, read in newest-first slices of created_at (:data:`WINDOWS_SECONDS`); whether a result
+    is analysed and not excluded is checked here. The embedded server plans a query with any
+    other predicate as a collection scan, so this keeps the sample's cost near its size there.
+    """
     now = now or datetime.now(UTC)
     limit = limit or SAMPLE_SIZE
-    query = {"target_id": target_id} if target_id else {"project_id": project_id}
-    query.update({"analysis.sentiment": {"$ne": None}, "excluded": {"$ne": True}})
+    owner = {"target_id": target_id} if target_id else {"project_id": project_id}
+    found: list[dict] = []
+    newer_than = None  # the slice before this one started here
     for seconds in (*WINDOWS_SECONDS, None):
-        bounded = dict(query)
+        created: dict = {}
         if seconds is not None:
-            bounded["created_at"] = {"$gte": now - timedelta(seconds=seconds)}
-        docs = list(
-            collection("results")
-            .find(bounded, SAMPLE_FIELDS)
-            .sort([("created_at", -1), ("_id", -1)])
-            .limit(limit)
-        )
-        # Everything outside the window is older than everything in it: a full window is the answer.
-        if len(docs) >= limit or seconds is None:
-            return docs
-    return []  # pragma: no cover - the loop always returns on its last window
+            created["$gte"] = now - timedelta(seconds=seconds)
+        if newer_than is not None:
+            created["$lt"] = newer_than
+        query = {**owner, "created_at": created} if created else dict(owner)
+        cursor = collection("results").find(query, SAMPLE_FIELDS).sort([("created_at", -1), ("_id", -1)])
+        try:
+            for doc in cursor:
+                if (doc.get("analysis") or {}).get("sentiment") and not doc.get("excluded"):
+                    found.append(doc)
+                    if len(found) >= limit:
+                        return found
+        finally:
+            cursor.close()
+        newer_than = created.get("$gte")
+        if seconds is None:
+            break
+    return found
 
 
 def sample_rows(docs: list[dict]) -> list[dict]:

@@ -70,7 +70,7 @@ FROM_SCRATCH = "scratch"
 EDITED_CONFIG_PARTS = ("scrapers", "llm", "analysis", "limits")
 #: Collections holding a project's data by ``project_id``; children first, so a crash
 #: half-way never leaves data whose project is already gone.
-PROJECT_DATA = ("results", DAILY, "scrape_jobs", "targets")
+PROJECT_DATA = ("results", DAILY, "scrape_jobs", "targets", "project_insights", "analysis_runs")
 _PLATFORM_DATA_FIELDS = frozenset(f.name for f in PlatformData._meta.concrete_fields)
 _OPTION_FIELDS = frozenset(f.name for f in TargetOptions._meta.concrete_fields)
 

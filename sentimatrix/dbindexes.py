@@ -97,6 +97,12 @@ SPEC_INDEXES: list[IndexSpec] = [
         "audit_logs_created_ttl",
         {"expireAfterSeconds": AUDIT_LOGS_TTL},
     ),
+    # The explorer's default listing: a project's results in statistics, newest first.
+    IndexSpec(
+        "results",
+        (("project_id", ASCENDING), ("excluded", ASCENDING), ("created_at", DESCENDING)),
+        "results_project_excluded_created",
+    ),
     # Collections of the product beyond the specification.
     IndexSpec("daily_stats", (("project_id", ASCENDING), ("day", ASCENDING)), "daily_stats_project_day"),
     IndexSpec("daily_stats", (("target_id", ASCENDING), ("day", ASCENDING)), "daily_stats_target_day"),
