@@ -675,6 +675,7 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
                 "topics": insight.get("topics", [])[:5],
                 "pros": [{**p, "link": point_link(project, p["text"])} for p in insight.get("pros", [])[:5]],
                 "cons": [{**c, "link": point_link(project, c["text"])} for c in insight.get("cons", [])[:5]],
+                "abstract": insight.get("abstract"),
                 "link": explorer_url(project, targets=[tid], **_period_filters(period)),
             }
         )
@@ -756,5 +757,6 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
         "period": period,
         "granularity": granularity,
         "columns": columns,
+        "with_abstracts": any(c["abstract"] for c in columns),
         "charts": [shares, over_time, emotion_chart],
     }

@@ -15,14 +15,22 @@ read, but at most once per :data:`REFRESH_SECONDS` per project while analyses ke
 between readers get the previous summary marked ``stale``. :func:`refresh` recomputes at once
 (for a task that runs after an analysis batch). Two readers refreshing together both compute
 and the later write wins: the result is the same, so no lock is taken.
+
+A project whose analysis uses an LLM (the engine factory's choice) also gets the model's
+abstractive summary of the extractive one (:mod:`analysis.engine.llm.insights`), stored in the
+summary as ``abstract``, or why there is none as ``abstract_error``. It is asked for only here,
+so only when the stamp moved, and not again while its prompt is the same as last time's.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from analysis.engine.project_insights import summarize_results
 from sentimatrix.mongo import collection
+
+logger = logging.getLogger(__name__)
 
 COLLECTION = "project_insights"
 SAMPLE_SIZE = 500
@@ -122,6 +130,7 @@ def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
     stamp = _stamp(project_id, target_id)
     docs = latest_analysed(project_id, target_id, now=now)
     summary = summarize_results(sample_rows(docs))
+    _add_abstract(summary, project_id, cache_key(project_id, target_id), now)
     doc = {
         "_id": cache_key(project_id, target_id),
         "project_id": project_id,
@@ -134,6 +143,32 @@ def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
     }
     collection(COLLECTION).replace_one({"_id": doc["_id"]}, doc, upsert=True)
     return {**doc, "stale": False}
+
+
+def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
+    """``abstract`` or ``abstract_error`` on ``summary`` for a project analysed by an LLM."""
+    from analysis.engine.llm import insights
+    from projects.models import Project
+
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return
+    # The summary stays useful without its abstract: nothing here may break an insights page.
+    try:
+        engine = insights.llm_engine(project)
+        if engine is None:
+            return
+        previous = collection(COLLECTION).find_one({"_id": key}, {"summary.abstract": 1}) or {}
+        abstract, reason = insights.abstract_summary(
+            summary, project, engine=engine, previous=(previous.get("summary") or {}).get("abstract"), now=now
+        )
+    except Exception:
+        logger.exception("project %s: the LLM summary of its insights failed", project_id)
+        abstract, reason = None, "the AI summary could not be written this time"
+    if abstract is not None:
+        summary["abstract"] = abstract
+    elif reason:
+        summary["abstract_error"] = reason
 
 
 def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> dict:

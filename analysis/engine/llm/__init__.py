@@ -4,7 +4,8 @@ validated JSON answers, a local fallback, an answer cache, and token and cost ac
 Modules: :mod:`.providers` (the two wire protocols), :mod:`.prompt` (the batched prompt and
 batch sizes), :mod:`.schema` (reading and validating answers), :mod:`.pricing` (the price
 table and cost estimates), :mod:`.cache` (``llm_cache``), :mod:`.budget` (the monthly token
-budget) and :mod:`.engine` (:class:`LLMEngine`).
+budget), :mod:`.engine` (:class:`LLMEngine`) and :mod:`.insights` (the abstractive summary of a
+project's insights).
 """
 
 from analysis.engine.llm.budget import BudgetExceeded, TokenBudget
