@@ -6,8 +6,11 @@ DEPS := $(VENV)/.deps-installed
 ASSETS := node_modules/.assets-installed
 # Test processes, each with its own throw-away embedded database.
 TEST_PROCESSES ?= 2
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
 
-.PHONY: run test lint format venv clean
+.PHONY: run test test-unit test-browser lint format venv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,17 +26,29 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(ASSETS)
 
+$(CHROMIUM_PATH):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 venv: $(DEPS) $(ASSETS)
 
 ## Run web, worker and beat on the embedded database (or MONGODB_URI) until Ctrl-C.
 run: $(DEPS) $(ASSETS)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runstack
 
-## Lint, then the whole test suite on a throw-away embedded database (or MONGODB_URI).
-test: $(DEPS) $(ASSETS)
+## Lint, the test suite on a throw-away embedded database (or MONGODB_URI), then the browser tests.
+test: lint test-unit test-browser
+
+lint: $(DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+
+test-unit: $(DEPS) $(ASSETS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --ignore=tests/browser $(PYTEST_ARGS)
+
+## The main journeys in Chromium against the running product (screenshots in test-output/browser).
+test-browser: $(DEPS) $(ASSETS) $(CHROMIUM_PATH)
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 format: $(DEPS)
 	$(PY) -m ruff format .

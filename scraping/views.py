@@ -1,7 +1,8 @@
 """Job pages: a project's jobs, one job with live progress, and cancelling it.
 
-While a job runs, its progress partial asks for itself again every 2 seconds (htmx);
-once the job has ended the partial comes back without the trigger, so polling stops.
+While a job runs, and after it while its new results are being analysed, its progress
+partial asks for itself again every 2 seconds (htmx); then the partial comes back without
+the trigger, so polling stops.
 Without JavaScript the page reloads itself (a ``noscript`` refresh) while the job runs.
 """
 
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from analysis.job_progress import analysed_counts, still_analysing
 from projects.models import Project, Target
 from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
@@ -55,6 +57,18 @@ class JobSummary:
     active: bool
     chip: str
     targets: list[TargetProgress] = field(default_factory=list)
+    analysed: int = 0
+    analysis_total: int = 0
+    analysing: bool = False
+
+    @property
+    def polling(self) -> bool:
+        """The page asks again while the job runs or its new results are being analysed."""
+        return self.active or self.analysing
+
+    @property
+    def analysis_progress(self) -> int:
+        return round(100 * self.analysed / self.analysis_total) if self.analysis_total else 100
 
     @property
     def targets_done(self) -> int:
@@ -78,7 +92,8 @@ def _partial_reason(entry, limit: int | None) -> str:
 
 
 def job_summary(job: ScrapeJob, *, project: Project | None = None, with_targets: bool = False) -> JobSummary:
-    """What a page shows of a job: overall progress and, if asked, each target's line."""
+    """What a page shows of a job: overall progress and, if asked, each target's line and
+    how far the analysis of its new results has got."""
     active = not job.is_finished
     if active and job.targets:
         progress = round(sum(t.progress for t in job.targets) / len(job.targets))
@@ -90,6 +105,11 @@ def job_summary(job: ScrapeJob, *, project: Project | None = None, with_targets:
     if not with_targets:
         return summary
     project = project or job.project
+    summary.analysed, summary.analysis_total = analysed_counts(job.pk)
+    if not active:
+        summary.analysing = still_analysing(
+            job.completed_at, summary.analysed, summary.analysis_total, project.analysis_notice
+        )
     limit = job.options.max_results or project.config.limits.max_reviews_per_target
     targets = {
         t.pk: t
@@ -163,7 +183,7 @@ def job_progress(request, job_id):
         return render(
             request,
             "scraping/partials/job_summary.html",
-            {"summary": job_summary(job), "poll_seconds": POLL_SECONDS},
+            {"summary": job_summary(job, with_targets=True), "poll_seconds": POLL_SECONDS},
         )
     return render(request, "scraping/partials/job_progress.html", _progress_context(job))
 

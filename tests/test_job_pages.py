@@ -205,3 +205,35 @@ def test_every_job_view_belongs_to_the_owner(project, owner):
         assert not ScrapeJob.objects.get(pk=job.pk).cancel_requested
         assert getattr(mine, method)(url).status_code == owner_status, url
     assert ScrapeJob.objects.get(pk=job.pk).cancel_requested  # the owner's cancel went through
+
+
+def test_a_finished_job_keeps_polling_until_its_new_results_are_analysed(client, project):
+    from analysis.pipeline import analyze_results
+    from tests.datamodel_samples import result
+
+    job, targets = running_job(project)
+    collection("scrape_jobs").update_one(
+        {"_id": job.pk}, {"$set": {"status": JobStatus.COMPLETED, "completed_at": timezone.now()}}
+    )
+    first = result(targets["steam"], "r1", "Great puzzles, loved every minute.", scrape_job=job)
+    result(targets["steam"], "r2", "Crashes all the time, awful.", scrape_job=job)
+    result(targets["steam"], "other", "Collected by another job.")
+    analyze_results(project.pk, [first.pk])
+
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "1 of 2 new result(s) analysed" in page and POLLING in page and RELOAD in page
+    compact = client.get(reverse("jobs:progress", args=[job.pk]), {"compact": "1"}).content.decode()
+    assert POLLING in compact and "Analysing:" in compact
+
+    analyze_results(project.pk, [doc["_id"] for doc in collection("results").find({"scrape_job_id": job.pk})])
+    done = client.get(reverse("jobs:progress", args=[job.pk])).content.decode()
+    assert "2 of 2 new result(s) analysed" in done and "hx-trigger" not in done
+    assert reverse("analysis:dashboard", args=[project.pk]) in done
+
+    # A job that ended long ago stops waiting, whatever is left unanalysed.
+    result(targets["steam"], "r3", "Not analysed yet.", scrape_job=job)
+    collection("scrape_jobs").update_one(
+        {"_id": job.pk}, {"$set": {"completed_at": timezone.now() - timedelta(hours=2)}}
+    )
+    stale = client.get(reverse("jobs:progress", args=[job.pk])).content.decode()
+    assert "2 of 3 new result(s) analysed" in stale and "hx-trigger" not in stale
