@@ -12,20 +12,27 @@ statistics it was computed after (``stats.last_analysis_at`` and ``stats.sentime
 the project or target, which every analysis, re-analysis and triage moves). A reader gets the
 stored summary while the stamp is unchanged. Once the stamp moved, the summary is recomputed on
 read, but at most once per :data:`REFRESH_SECONDS` per project while analyses keep coming; in
-between readers get the previous summary marked ``stale``. :func:`refresh` recomputes at once
-(for a task that runs after an analysis batch). Two readers refreshing together both compute
-and the later write wins: the result is the same, so no lock is taken.
+between readers get the previous summary marked ``stale``. :func:`refresh` recomputes at once.
+Two readers refreshing together both compute and the later write wins: the result is the same,
+so no lock is taken.
 
 A project whose analysis uses an LLM (the engine factory's choice) also gets the model's
 abstractive summary of the extractive one (:mod:`analysis.engine.llm.insights`), stored in the
-summary as ``abstract``, or why there is none as ``abstract_error``. It is asked for only here,
-so only when the stamp moved, and not again while its prompt is the same as last time's.
+summary as ``abstract``, or why there is none as ``abstract_error``. It is asked for only by
+:func:`refresh`, and not again while its prompt is the same as last time's. For such a project
+a read never refreshes, since that request may take as long as the provider's timeout: it gets
+the previous summary marked ``stale`` and asks for the task of :mod:`analysis.insights_refresh`
+(which analysis batches ask for too); with nothing stored yet it gets the extractive summary
+computed in the request, stored with ``abstract_pending`` until the task writes the abstract.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError
 
 from analysis.engine.project_insights import summarize_results
 from sentimatrix.mongo import collection
@@ -112,7 +119,8 @@ def sample_rows(docs: list[dict]) -> list[dict]:
     return rows
 
 
-def _stamp(project_id, target_id=None) -> dict:
+def stamp(project_id, target_id=None) -> dict:
+    """What a stored summary of the project (or target) must carry to be current."""
     name, doc_id = ("targets", target_id) if target_id else ("projects", project_id)
     doc = collection(name).find_one(
         {"_id": doc_id}, {"stats.last_analysis_at": 1, "stats.sentiment_count": 1}
@@ -125,23 +133,44 @@ def _stamp(project_id, target_id=None) -> dict:
 
 
 def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
-    """Recompute and store the summary of a project (or target); returns the stored document."""
+    """Recompute and store the summary of a project (or target), with the LLM's abstract when the
+    project uses one; returns the stored document."""
     now = now or datetime.now(UTC)
-    stamp = _stamp(project_id, target_id)
+    current = stamp(project_id, target_id)
     docs = latest_analysed(project_id, target_id, now=now)
     summary = summarize_results(sample_rows(docs))
     _add_abstract(summary, project_id, cache_key(project_id, target_id), now)
-    doc = {
+    doc = _document(project_id, target_id, current=current, docs=docs, summary=summary, now=now)
+    # $set, not a replacement: the document also holds the refresh task's claim.
+    collection(COLLECTION).update_one({"_id": doc["_id"]}, {"$set": doc}, upsert=True)
+    return {**doc, "stale": False}
+
+
+def _document(
+    project_id, target_id, *, current: dict, docs: list[dict], summary: dict, now: datetime
+) -> dict:
+    return {
         "_id": cache_key(project_id, target_id),
         "project_id": project_id,
         "target_id": target_id,
-        "stamp": stamp,
+        "stamp": current,
         "computed_at": now,
         "sample_size": len(docs),
         "sample_limit": SAMPLE_SIZE,
         "summary": summary,
     }
-    collection(COLLECTION).replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+
+def _store_pending(project_id, target_id, current: dict, now: datetime) -> dict:
+    """The extractive summary, stored with ``abstract_pending`` unless the task stored one first."""
+    docs = latest_analysed(project_id, target_id, now=now)
+    summary = {**summarize_results(sample_rows(docs)), "abstract_pending": True}
+    doc = _document(project_id, target_id, current=current, docs=docs, summary=summary, now=now)
+    # A duplicate key means the task stored its summary meanwhile; the next read gets that one.
+    with contextlib.suppress(DuplicateKeyError):
+        collection(COLLECTION).update_one(
+            {"_id": doc["_id"], "summary": {"$exists": False}}, {"$set": doc}, upsert=True
+        )
     return {**doc, "stale": False}
 
 
@@ -172,17 +201,30 @@ def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
 
 
 def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> dict:
-    """The cached summary, refreshed on read as the module docstring says.
+    """The cached summary, refreshed as the module docstring says.
 
     The document has ``summary`` (what :func:`summarize_results` returns), ``sample_size``,
     ``computed_at`` and ``stale`` (True while a newer analysis waits for the next refresh).
     """
+    from analysis import insights_refresh
+
     now = now or datetime.now(UTC)
     cached = collection(COLLECTION).find_one({"_id": cache_key(project_id, target_id)})
+    if cached is not None and "summary" not in cached:
+        cached = None  # only the refresh task's claim so far
+    current = stamp(project_id, target_id)
+    if cached is not None and cached.get("stamp") == current:
+        if cached["summary"].get("abstract_pending"):
+            # Asked for when it was stored; asked again in case that task was lost (debounced).
+            insights_refresh.request(project_id, now=now)
+        return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": False}
+    if insights_refresh.uses_llm(project_id):
+        insights_refresh.request(project_id, now=now)
+        if cached is None:
+            return _store_pending(project_id, target_id, current, now)
+        return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": True}
     if cached is None:
         return refresh(project_id, target_id, now=now)
-    if cached.get("stamp") == _stamp(project_id, target_id):
-        return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": False}
     computed = _aware(cached.get("computed_at")) or now - timedelta(seconds=REFRESH_SECONDS)
     if (now - computed).total_seconds() >= REFRESH_SECONDS:
         return refresh(project_id, target_id, now=now)

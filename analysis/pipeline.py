@@ -3,7 +3,8 @@
 Collected results are analysed by the analysis queue in batches of
 ``ANALYSIS_BATCH_SIZE``. Writing an analysis is a conditional update on the
 result's previous analysis time, so two workers analysing the same result
-never both move the statistics.
+never both move the statistics. A batch of an LLM-analysed project asks for
+the refresh of its insights (:mod:`analysis.insights_refresh`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from bson import ObjectId
 from django.conf import settings
 from django.utils import timezone
 
-from analysis import stats
+from analysis import insights_refresh, stats
 from analysis.engine.base import AnalysisConfig, AnalysisItem
 from analysis.engine.llm.budget import BudgetExceeded
+from analysis.engine.llm.engine import LLMEngine
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -128,6 +130,9 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
     collection("projects").update_one(
         {"_id": project_id}, {"$set": {"analysis_notice": str(stopped) if stopped else ""}}
     )
+    if changed and isinstance(engine, LLMEngine):
+        # The LLM's summary of the insights is written here, off the pages' requests.
+        insights_refresh.request(project_id)
     if usage is not None and job_id is not None:
         collection("scrape_jobs").update_one(
             {"_id": job_id},

@@ -22,3 +22,10 @@ def reanalyze_batch(run_id: str, project_id: str, result_ids: list[str]) -> int:
     finally:
         # Counted even when a batch fails, so the progress bar always reaches its end.
         reanalysis.record_batch(ObjectId(run_id), len(result_ids))
+
+
+@shared_task(name="analysis.refresh_insights", acks_late=True)
+def refresh_insights(project_id: str) -> int:
+    from analysis import insights_refresh
+
+    return insights_refresh.run(ObjectId(project_id))

@@ -602,6 +602,27 @@ class InsightRatingSerializer(serializers.Serializer):
     disagreements = serializers.ListField(child=serializers.CharField())
 
 
+class AbstractClaimSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    result_ids = serializers.ListField(child=serializers.CharField(), help_text="The results it cites.")
+    quotes = QuoteSerializer(many=True)
+
+
+class AbstractTopicSerializer(AbstractClaimSerializer):
+    sentiment = serializers.FloatField(allow_null=True, help_text="-1 to 1, as the model judged it.")
+
+
+class InsightAbstractSerializer(serializers.Serializer):
+    overview = serializers.CharField()
+    pros = AbstractClaimSerializer(many=True)
+    cons = AbstractClaimSerializer(many=True)
+    topics = AbstractTopicSerializer(many=True)
+    model = serializers.CharField()
+    tokens = serializers.IntegerField(help_text="Tokens the request used, charged to the project's budget.")
+    cost_usd = serializers.FloatField()
+    generated_at = _maybe_when()
+
+
 class InsightSummarySerializer(serializers.Serializer):
     total_results = serializers.IntegerField()
     pros = PointSerializer(many=True)
@@ -610,6 +631,14 @@ class InsightSummarySerializer(serializers.Serializer):
     sentiment = InsightSentimentSerializer()
     rating = InsightRatingSerializer()
     generated_at = _maybe_when()
+    # Only for projects analysed by an LLM, hence absent (not null) otherwise.
+    abstract = InsightAbstractSerializer(
+        required=False, help_text="The project's LLM's summary of the pros, cons and topics."
+    )
+    abstract_error = serializers.CharField(required=False, help_text="Why there is no AI summary this time.")
+    abstract_pending = serializers.BooleanField(
+        required=False, help_text="True while the first AI summary is being written."
+    )
 
 
 class InsightsSerializer(serializers.Serializer):

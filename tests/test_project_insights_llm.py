@@ -15,6 +15,7 @@ from analysis import insights_cache
 from analysis.engine.llm import TokenBudget, insights
 from analysis.engine.llm.pricing import price_for
 from analysis.engine.project_insights import summarize_results
+from analysis.tasks import refresh_insights
 from projects.models import LLMConfig, Project
 from sentimatrix.mongo import collection
 from tests.factories import make_user
@@ -230,7 +231,7 @@ def test_a_used_up_budget_sends_nothing(seeded, fake):
 def test_the_model_is_asked_only_when_its_input_changed(seeded, fake):
     project = use_llm(seeded.project)
     fake.default = grounded
-    first = insights_cache.get_insights(project.pk)["summary"]["abstract"]
+    first = insights_cache.refresh(project.pk)["summary"]["abstract"]
     cached = insights_cache.get_insights(project.pk)["summary"]["abstract"]  # same stamp
     assert cached["input_sha"] == first["input_sha"] and cached["overview"] == first["overview"]
     again = insights_cache.refresh(project.pk)["summary"]["abstract"]  # recomputed, same quotes
@@ -255,6 +256,9 @@ def test_pages_show_the_abstract_escaped_with_links_to_its_results(seeded, fake,
     project = use_llm(seeded.project)
     fake.default = grounded
     client.force_login(project.user)
+    # The comparison caches its targets' summaries; the refresh task writes every abstract.
+    client.get(reverse("analysis:compare", args=[project.pk]))
+    refresh_insights(str(project.pk))
     dashboard = client.get(reverse("analysis:dashboard", args=[project.pk])).content.decode()
     abstract = insights_cache.get_insights(project.pk)["summary"]["abstract"]
     assert "AI summary" in dashboard and f"Written by {MODELS['openai']}" in dashboard
@@ -275,6 +279,7 @@ def test_pages_show_the_abstract_escaped_with_links_to_its_results(seeded, fake,
 def test_the_page_says_why_the_summary_is_extractive(seeded, fake, client):
     project = use_llm(seeded.project)
     fake.default = "malformed"
+    refresh_insights(str(project.pk))
     client.force_login(project.user)
     html = client.get(reverse("analysis:dashboard", args=[project.pk])).content.decode()
     assert "The AI summary is not shown" in html and "not a JSON object" in html

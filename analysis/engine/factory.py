@@ -31,28 +31,11 @@ def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
     """The engine for ``project`` (a ``projects.models.Project``); see the module docstring.
     ``http`` replaces the LLM engine's HTTP client (tests, benchmarks)."""
     from accounts import vault
-    from accounts.models import ApiKey, Provider
 
-    llm = project.config.llm
-    provider = (llm.provider or "").strip()
-    if not provider or provider == LOCAL or not llm.api_key_id:
+    source = _llm_source(project, warn=True)
+    if source is None:
         return LocalEngine()
-    key = ApiKey.objects.filter(pk=llm.api_key_id, user_id=project.user_id).first()
-    if key is None or key.provider != provider:
-        logger.warning(
-            "project %s: LLM key %s is missing or not a %s key; analysing with the local engine",
-            project.pk,
-            llm.api_key_id,
-            provider,
-        )
-        return LocalEngine()
-    user_url = key.base_url if provider in (Provider.OPENAI_COMPATIBLE, Provider.OLLAMA) else ""
-    base_url = user_url or settings.PROVIDER_BASE_URLS.get(provider, "")
-    if not base_url:
-        logger.warning(
-            "project %s: no base URL for provider %s; using the local engine", project.pk, provider
-        )
-        return LocalEngine()
+    key, base_url, user_url = source
     if http is None:
         guard = bool(user_url) and not getattr(settings, "LLM_ALLOW_PRIVATE_ENDPOINTS", False)
         http = HttpClient(
@@ -61,8 +44,9 @@ def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
             max_retries=getattr(settings, "LLM_MAX_RETRIES", DEFAULT_MAX_RETRIES),
             guard=guard,
         )
+    llm = project.config.llm
     engine = LLMEngine(
-        provider=provider,
+        provider=key.provider,
         model=llm.model,
         api_key=vault.reveal(key),
         base_url=base_url,
@@ -73,3 +57,38 @@ def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
     )
     vault.mark_used(key)
     return engine
+
+
+def uses_llm(project) -> bool:
+    """Whether :func:`engine_for_project` would build the LLM engine for ``project``, decided
+    without decrypting the key or marking it used (cheap enough for a page request)."""
+    return _llm_source(project, warn=False) is not None
+
+
+def _llm_source(project, *, warn: bool):
+    """``(key, base_url, user_url)`` when the project's settings name a usable LLM, else None."""
+    from accounts.models import ApiKey, Provider
+
+    llm = project.config.llm
+    provider = (llm.provider or "").strip()
+    if not provider or provider == LOCAL or not llm.api_key_id:
+        return None
+    key = ApiKey.objects.filter(pk=llm.api_key_id, user_id=project.user_id).first()
+    if key is None or key.provider != provider:
+        if warn:
+            logger.warning(
+                "project %s: LLM key %s is missing or not a %s key; analysing with the local engine",
+                project.pk,
+                llm.api_key_id,
+                provider,
+            )
+        return None
+    user_url = key.base_url if provider in (Provider.OPENAI_COMPATIBLE, Provider.OLLAMA) else ""
+    base_url = user_url or settings.PROVIDER_BASE_URLS.get(provider, "")
+    if not base_url:
+        if warn:
+            logger.warning(
+                "project %s: no base URL for provider %s; using the local engine", project.pk, provider
+            )
+        return None
+    return key, base_url, user_url
