@@ -1,0 +1,184 @@
+"""What makes the pages pleasant and usable: accessibility (axe-core), a phone-sized screen,
+keyboard use, both themes, loading indicators, confirmations and messages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.journey import Journey
+from tests.browser.platforms import URLS
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def workspace(browser, product, browser_output):
+    """An analyst with a project whose Steam target has been collected and analysed; yields
+    the signed-in browser state, the project id and the job page's path."""
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    j = Journey("workspace", context, product, browser_output / "ui-workspace")
+    try:
+        with j.step("analyst with an analysed project"):
+            j.new_analyst("cara@example.com")
+            project = j.create_project("Quality check")
+            j.bulk_add(project, [URLS[0]])
+            job = j.run_now(project)
+            j.wait_for_job()
+        yield context.storage_state(), project, job.split("://", 1)[1].split("/", 1)[1]
+    finally:
+        j.close()
+
+
+def main_pages(project: str, job: str) -> dict[str, str]:
+    return {
+        "projects": "/projects/",
+        "new project": "/projects/new/",
+        "project": f"/projects/{project}/",
+        "job": f"/{job}",
+        "dashboard": f"/projects/{project}/dashboard/",
+        "explorer": f"/projects/{project}/results/",
+        "settings": "/settings/",
+        "api keys": "/settings/api-keys/",
+        "schedules": "/schedules/",
+        "webhooks": "/webhooks/",
+    }
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_main_pages_have_no_serious_accessibility_violations(journey, workspace, scheme):
+    state, project, job = workspace
+    found: dict[str, list] = {}
+    anonymous = journey(f"{scheme}-anonymous", color_scheme=scheme)
+    for name, path in {"sign in": "/accounts/login/", "sign up": "/accounts/signup/"}.items():
+        with anonymous.step(f"{name} ({scheme})"):
+            anonymous.goto(path)
+            found[name] = anonymous.axe_violations()
+    j = journey(scheme, storage_state=state, color_scheme=scheme)
+    for name, path in main_pages(project, job).items():
+        with j.step(f"{name} ({scheme})"):
+            j.goto(path)
+            j.page.wait_for_load_state("networkidle")
+            found[name] = j.axe_violations()
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_pages_fit_a_phone(journey, workspace):
+    state, project, job = workspace
+    j = journey(storage_state=state, viewport=PHONE, is_mobile=True, has_touch=True)
+    too_wide = {}
+    for name, path in main_pages(project, job).items():
+        with j.step(f"{name} on a phone"):
+            j.goto(path)
+            j.page.wait_for_load_state("networkidle")
+            width = j.page.evaluate("() => document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                too_wide[name] = width
+    assert too_wide == {}
+    with j.step("navigation reachable on a phone"):
+        j.goto("/projects/")
+        expect(j.page.get_by_role("link", name="Webhooks")).to_be_visible()
+        j.page.get_by_role("link", name="Webhooks").click()
+        expect(j.page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+
+
+def test_keyboard_navigation_with_visible_focus(journey, workspace):
+    state, project, _ = workspace
+    j = journey(storage_state=state)
+    with j.step("skip link first"):
+        j.goto(f"/projects/{project}/")
+        j.page.keyboard.press("Tab")
+        focused = j.page.evaluate("() => document.activeElement.textContent.trim()")
+        assert focused == "Skip to content"
+        expect(j.page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
+        j.page.keyboard.press("Enter")
+        assert j.page.url.endswith("#main")
+    with j.step("every stop shows where the focus is"):
+        j.goto(f"/projects/{project}/")
+        invisible = []
+        for _ in range(25):
+            j.page.keyboard.press("Tab")
+            style = j.page.evaluate(
+                """() => {
+                    const el = document.activeElement, css = getComputedStyle(el);
+                    return {name: el.tagName + ' ' + (el.textContent || el.name || '').trim().slice(0, 30),
+                            outline: css.outlineStyle !== 'none' && parseFloat(css.outlineWidth) > 0,
+                            shadow: css.boxShadow !== 'none'};
+                }"""
+            )
+            if not (style["outline"] or style["shadow"]):
+                invisible.append(style["name"])
+        assert invisible == []
+    with j.step("run a scrape from the keyboard"):
+        j.goto(f"/projects/{project}/")
+        j.page.get_by_role("button", name="Run now").focus()
+        j.page.keyboard.press("Enter")
+        j.page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{24}/$"))
+
+
+def test_dark_theme_is_kept_across_pages(journey, workspace):
+    state, project, _ = workspace
+    j = journey(storage_state=state, color_scheme="light")
+    with j.step("switch to dark"):
+        j.goto(f"/projects/{project}/dashboard/")
+        j.page.get_by_role("button", name="Switch between light and dark theme").click()
+        expect(j.page.locator("html")).to_have_attribute("data-theme", "dark")
+    with j.step("still dark on the next page"):
+        j.goto(f"/projects/{project}/results/")
+        expect(j.page.locator("html")).to_have_attribute("data-theme", "dark")
+        background = j.page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        red, green, blue = (int(x) for x in re.findall(r"\d+", background)[:3])
+        assert red + green + blue < 200, background
+
+
+def test_explorer_search_shows_a_loading_indicator_and_updates_in_place(journey, workspace):
+    state, project, _ = workspace
+    j = journey(storage_state=state)
+    with j.step("type a search"):
+        j.goto(f"/projects/{project}/results/")
+
+        def slow(route):
+            j.page.wait_for_timeout(800)
+            route.continue_()
+
+        j.page.route(re.compile(r".*/results/\?.*q=.*"), slow)
+        search = j.page.get_by_role("searchbox")
+        search.press_sequentially("puzzle", delay=30)
+        expect(
+            j.page.locator("#htmx-indicator.htmx-request, .htmx-request #htmx-indicator").first
+        ).to_be_attached(timeout=5_000)
+    with j.step("results updated without a reload"):
+        expect(j.page.locator("#htmx-indicator.htmx-request")).to_have_count(0, timeout=10_000)
+        rows = j.page.locator("#results .result-row")
+        expect(rows.first).to_be_visible()
+        assert all("puzzl" in rows.nth(i).text_content().lower() for i in range(rows.count()))
+        assert "q=puzzle" in j.page.url  # the address follows, so the view can be shared
+
+
+def test_destructive_actions_ask_first_and_say_what_happened(journey, workspace):
+    state, _, _ = workspace
+    j = journey(storage_state=state)
+    with j.step("a project to delete"):
+        doomed = j.create_project("To be deleted")
+        expect(j.page.get_by_text("Project “To be deleted” created")).to_be_visible()
+    with j.step("delete asks for confirmation"):
+        j.page.get_by_role("button", name="Delete", exact=True).click()
+        expect(j.page.get_by_role("heading", name="Delete To be deleted?")).to_be_visible()
+        j.page.get_by_label("I understand this cannot be undone").check()
+        j.page.once("dialog", lambda dialog: dialog.dismiss())
+        j.page.get_by_role("button", name="Delete the project").click()
+        expect(j.page.get_by_role("heading", name="Delete To be deleted?")).to_be_visible()
+    with j.step("confirmed, the project is gone with a message"):
+        j.page.once("dialog", lambda dialog: dialog.accept())
+        j.page.get_by_role("button", name="Delete the project").click()
+        j.page.wait_for_url(re.compile(r"/projects/$"))
+        expect(
+            j.page.locator(".toast, [role=status], [role=alert]").filter(has_text="deleted").first
+        ).to_be_visible()
+        response = j.page.goto(j.product.url(f"/projects/{doomed}/"))
+        assert response.status == 404
