@@ -23,7 +23,7 @@ from scraping.models import JobStatus, JobTrigger, ScrapeJob
 from tests.factories import add_steam_target, make_project, make_user
 from tests.playback import serve_steam, steam_reviews
 from tests.test_jobs import finished, wait_for
-from tests.workers import ROOT, child_env
+from tests.workers import ROOT, child_env, end_process
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -50,16 +50,9 @@ class BeatProcess:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self, timeout: float = 10) -> None:
-        import os
         import signal
 
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        end_process(self.proc, signal.SIGTERM, timeout)
         self._log.close()
 
 

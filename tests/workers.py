@@ -15,6 +15,23 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def end_process(proc: subprocess.Popen, sig: int, timeout: float, *, group: bool = False) -> None:
+    """Send ``sig`` (to the process group with ``group``), then SIGKILL the group after ``timeout``."""
+    import signal
+
+    if proc.poll() is not None:
+        return
+    if group:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """Environment that points a child process at this test run's database."""
     env = os.environ.copy()
@@ -77,12 +94,6 @@ class WorkerProcess:
     def stop(self, timeout: float = 10) -> None:
         import signal
 
-        if self.proc.poll() is None:
-            # SIGQUIT: cold shutdown; the suite has nothing left for the worker to finish.
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        # SIGQUIT: cold shutdown; the suite has nothing left for the worker to finish.
+        end_process(self.proc, signal.SIGQUIT, timeout)
         self._log.close()

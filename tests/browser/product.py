@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import playback_env
+from tests.workers import end_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,11 +81,5 @@ class Product:
         return self.log_path.read_text(errors="replace")[-6000:]
 
     def stop(self, timeout: float = 30) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        end_process(self.proc, signal.SIGTERM, timeout, group=True)
         self._log.close()

@@ -80,6 +80,8 @@ def test_from_a_new_project_to_exports_schedules_and_webhooks(journey, platforms
         j.page.wait_for_function(
             "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=distribution]'))"
         )
+    to_dashboard = time.monotonic() - started
+    (j.output / "timing.txt").write_text(f"sign-up to an analysed dashboard: {to_dashboard:.1f} s\n")
     with j.step("click a chart slice through to the explorer"):
         j.page.locator("canvas[data-chart=distribution]").scroll_into_view_if_needed()
         j.page.wait_for_timeout(500)  # the chart's entry animation
@@ -155,5 +157,5 @@ def test_from_a_new_project_to_exports_schedules_and_webhooks(journey, platforms
         expect(row).to_contain_text("200")
     with j.step("sign out"):
         j.sign_out()
-    # The bar: from nothing to a dashboard of analysed reviews in under 5 minutes.
-    assert time.monotonic() - started < 300
+    # From nothing to a dashboard of analysed reviews well within 5 minutes.
+    assert to_dashboard < 300
