@@ -182,3 +182,21 @@ def test_destructive_actions_ask_first_and_say_what_happened(journey, workspace)
         ).to_be_visible()
         response = j.page.goto(j.product.url(f"/projects/{doomed}/"))
         assert response.status == 404
+
+
+def test_dates_follow_the_users_time_zone(journey):
+    from datetime import UTC, datetime, timedelta
+
+    j = journey()
+    with j.step("a new analyst picks Tokyo"):
+        j.new_analyst("dai@example.com")
+        page = j.goto("/settings/")
+        page.get_by_label("Timezone").select_option("Asia/Tokyo")
+        j.submit()
+        expect(page.locator(".toast").first).to_be_visible()
+    with j.step("the sign-in is listed in Tokyo time"):
+        page = j.goto("/settings/security/")
+        shown = page.locator("tbody tr time").first.inner_text()
+        stamp = datetime.strptime(shown, "%b %d, %Y %H:%M")
+        tokyo_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=9)
+        assert abs(tokyo_now - stamp) < timedelta(minutes=5), (shown, tokyo_now)
