@@ -210,6 +210,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Without the sites framework allauth would name the product after the request's host.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sentimatrix Studio] "
 # Stored confirmations: the HMAC variant signs the address's ObjectId, which
 # Django's JSON signer cannot serialise.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False

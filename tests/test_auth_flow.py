@@ -33,6 +33,9 @@ def test_sign_up_verify_then_sign_in(client, mailoutbox):
     assert len(mailoutbox) >= 1
     link = re.search(r"https?://[^\s]+/accounts/confirm-email/([^/\s]+)/", mailoutbox[-1].body)
     assert link, mailoutbox[-1].body
+    # The product names itself, not the host it was reached on.
+    assert mailoutbox[-1].subject.startswith("[Sentimatrix Studio] ")
+    assert "— Sentimatrix Studio" in mailoutbox[-1].body
     confirm_url = reverse("account_confirm_email", args=[link.group(1)])
     assert client.get(confirm_url).status_code == 200
     response = client.post(confirm_url)
