@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import dashboard, explorer, exports
+from analysis import dashboard, explorer, explorer_window, exports
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
 from projects.models import Target
@@ -50,7 +50,9 @@ def _vary(response):
 def _explorer_context(request, project):
     targets = explorer.target_choices(project)
     queryset, state = explorer.filter_results(request.user, project, request.GET, targets=targets)
-    page = explorer.paginate(queryset, state, request.user.settings.results_per_page)
+    page = explorer_window.page_for(
+        request.user, project, queryset, state, request.user.settings.results_per_page
+    )
     platforms_here = set(Target.objects.filter(project=project).values_list("platform", flat=True))
     return {
         "project": project,
