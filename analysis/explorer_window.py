@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from analysis.insights_cache import WINDOWS_SECONDS
 from analysis.models import Result
 from sentimatrix.mongo import collection, get_db
 
@@ -37,7 +38,6 @@ from sentimatrix.mongo import collection, get_db
 COUNT_CAP = 1000
 #: Results read past a filled page while counting a sparse filter; then the count is "N+".
 COUNT_READ_BUDGET = 5000
-WINDOWS_SECONDS = tuple(300 * 4**k for k in range(10))  # 5 minutes .. about 2.5 years
 FIELDS = {
     "_id": 1, "created_at": 1, "target_id": 1, "platform": 1, "analysis.sentiment.label": 1,
     "analysis.emotions.primary": 1, "language": 1, "content.rating": 1, "content.date": 1,
