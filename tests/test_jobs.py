@@ -40,7 +40,9 @@ def test_targets_run_in_parallel_and_a_failing_target_does_not_fail_the_rest(
         lambda request: Response("<html>Access denied</html>", content_type="text/html")
     )
     user = make_user()
-    project = make_project(user, max_reviews_per_target=1000)
+    # Pages 0.8 s apart keep each good target busy for seconds, well past the broker's polling
+    # delay, so that two free worker processes must have run them side by side.
+    project = make_project(user, max_reviews_per_target=1000, rate_limit_delay=0.8)
     good = [add_steam_target(project, 1001), add_steam_target(project, 1002)]
     bad = add_steam_target(project, 1003)
 
