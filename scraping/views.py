@@ -91,9 +91,15 @@ def _partial_reason(entry, limit: int | None) -> str:
     return "stopped before the end"
 
 
-def job_summary(job: ScrapeJob, *, project: Project | None = None, with_targets: bool = False) -> JobSummary:
-    """What a page shows of a job: overall progress and, if asked, each target's line and
-    how far the analysis of its new results has got."""
+def job_summary(
+    job: ScrapeJob,
+    *,
+    project: Project | None = None,
+    with_targets: bool = False,
+    with_analysis: bool | None = None,
+) -> JobSummary:
+    """What a page shows of a job: overall progress and, if asked, each target's line and how
+    far the analysis of its new results has got (``with_analysis`` defaults to ``with_targets``)."""
     active = not job.is_finished
     if active and job.targets:
         progress = round(sum(t.progress for t in job.targets) / len(job.targets))
@@ -102,14 +108,19 @@ def job_summary(job: ScrapeJob, *, project: Project | None = None, with_targets:
     summary = JobSummary(
         job=job, progress=progress, active=active, chip=STATUS_CHIPS.get(job.status, "neutral")
     )
-    if not with_targets:
+    if with_analysis is None:
+        with_analysis = with_targets
+    if not (with_targets or with_analysis):
         return summary
     project = project or job.project
-    summary.analysed, summary.analysis_total = analysed_counts(job.pk)
-    if not active:
-        summary.analysing = still_analysing(
-            job.completed_at, summary.analysed, summary.analysis_total, project.analysis_notice
-        )
+    if with_analysis:
+        summary.analysed, summary.analysis_total = analysed_counts(job.pk)
+        if not active:
+            summary.analysing = still_analysing(
+                job.completed_at, summary.analysed, summary.analysis_total, project.analysis_notice
+            )
+    if not with_targets:
+        return summary
     limit = job.options.max_results or project.config.limits.max_reviews_per_target
     targets = {
         t.pk: t
@@ -183,7 +194,7 @@ def job_progress(request, job_id):
         return render(
             request,
             "scraping/partials/job_summary.html",
-            {"summary": job_summary(job, with_targets=True), "poll_seconds": POLL_SECONDS},
+            {"summary": job_summary(job, with_analysis=True), "poll_seconds": POLL_SECONDS},
         )
     return render(request, "scraping/partials/job_progress.html", _progress_context(job))
 
