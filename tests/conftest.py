@@ -1,5 +1,7 @@
 import pytest
+import time_machine
 
+from tests.clock import SEED_NOW
 from tests.workers import WorkerProcess
 
 
@@ -38,6 +40,14 @@ def celery_worker_process(django_db_setup, django_db_blocker, output_dir, make_h
             yield worker
         finally:
             worker.stop()
+
+
+@pytest.fixture
+def seed_clock():
+    """This process's clock moved to the seeded data's instant and ticking from there, so pages
+    that default to "today" see the same calendar as the seed on any day the suite runs."""
+    with time_machine.travel(SEED_NOW, tick=True):
+        yield SEED_NOW
 
 
 @pytest.fixture(autouse=True)

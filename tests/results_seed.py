@@ -19,6 +19,7 @@ from django.conf import settings
 from analysis import stats
 from projects.models import PlatformData, Project, Target
 from sentimatrix.mongo import collection
+from tests.clock import SEED_NOW
 from tests.factories import make_project
 
 STEAM_FILE = "steamreviews_review_573170.json"
@@ -50,7 +51,7 @@ class Seeded:
     project: Project
     targets: list[Target]
     docs: list[dict] = field(default_factory=list)
-    today: datetime = field(default_factory=lambda: datetime.now(UTC))
+    today: datetime = SEED_NOW
 
     def visible(self) -> list[dict]:
         """What the explorer shows by default: everything not excluded."""
@@ -146,9 +147,16 @@ def add_target(project, platform: str, label: str, n: int) -> Target:
 
 
 def seed(
-    user, count: int = 60, *, name: str = "Seeded project", texts: list[str] | None = None, extra=()
+    user,
+    count: int = 60,
+    *,
+    name: str = "Seeded project",
+    texts: list[str] | None = None,
+    extra=(),
+    now: datetime = SEED_NOW,
 ) -> Seeded:
-    """A project of ``user`` with three targets and ``count`` results (plus ``extra`` texts)."""
+    """A project of ``user`` with three targets and ``count`` results (plus ``extra`` texts),
+    dated relative to ``now``."""
     project = make_project(user, name=name)
     targets = [
         add_target(project, "steam", "Our game", 1),
@@ -156,7 +164,6 @@ def seed(
         add_target(project, "amazon", "Soundtrack CD", 3),
     ]
     rng = random.Random(20240611)
-    now = datetime.now(UTC).replace(microsecond=0)
     texts = (texts or steam_texts(count))[:count]
     docs = []
     for i, text in enumerate([*texts, *extra]):

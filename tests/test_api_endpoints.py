@@ -67,7 +67,7 @@ class World:
 
 
 @pytest.fixture
-def world() -> World:
+def world(seed_clock) -> World:
     owner = make_user(plan="advanced")
     seeded = seed(owner, 9)
     jobs_project = make_project(owner, name="Collecting")

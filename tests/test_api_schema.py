@@ -88,7 +88,7 @@ def test_docs_page_loads_its_assets_from_this_server(client):
 
 
 @pytest.fixture
-def world(settings):
+def world(settings, seed_clock):
     """An owner with one of everything, unlimited plan and rate limits (schemathesis sends
     hundreds of requests), and a token with every scope."""
     settings.API_RATE_LIMITS = {"token": 0, "user": 0}

@@ -15,7 +15,7 @@ from tests.results_seed import XSS, seed
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, seed_clock):
     return seed(make_user(), extra=[f"Broken puzzle physics {XSS}"])
 
 
@@ -345,7 +345,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(seeded, client):
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
 
 
-def test_empty_project_says_what_to_do_next(db, client):
+def test_empty_project_says_what_to_do_next(db, client, seed_clock):
     empty = seed(make_user(), count=0, texts=[])
     client.force_login(empty.project.user)
     html = client.get(reverse("analysis:explorer", args=[empty.project.pk])).content.decode()

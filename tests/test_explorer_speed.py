@@ -19,7 +19,7 @@ from tests.test_explorer import CASES
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, seed_clock):
     data = seed(make_user())
     # A result from long before the widest window, and one collected "in the future" (clock skew).
     rng = random.Random(1)

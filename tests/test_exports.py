@@ -21,7 +21,7 @@ from tests.results_seed import FORMULA, XSS, seed
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, seed_clock):
     return seed(make_user(), count=30, extra=[XSS, FORMULA, "-1 star, refund please"])
 
 

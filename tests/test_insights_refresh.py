@@ -38,7 +38,7 @@ def fake(httpserver, settings):
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, seed_clock):
     return seed(make_user(), count=len(TEXTS), texts=TEXTS)
 
 

@@ -14,7 +14,7 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, seed_clock):
     return seed(make_user(), count=24)
 
 
