@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from accounts import vault
 from accounts.models import ApiKey
+from scraping.collectors.base import CollectorError, TargetSpec
+from scraping.collectors.registry import get_collector
 from sentimatrix.crypto import DecryptionError
 
 logger = logging.getLogger(__name__)
 
 
-def for_user(user_id, project: dict) -> dict[str, str]:
-    """Plaintext keys by provider: the project's chosen commercial key first, else the
-    user's newest key of each provider that has not been rejected."""
+def for_user(user_id, project: dict, providers: Iterable[str]) -> dict[str, str]:
+    """Plaintext keys of ``providers`` only (least privilege: a key no collector of the run
+    uses is neither decrypted nor marked used): the project's chosen commercial key first,
+    else the user's newest key of each provider that has not been rejected."""
+    providers = set(providers)
     keys: dict[str, str] = {}
+    if not providers:
+        return keys
     chosen = ((project.get("config") or {}).get("scrapers") or {}).get("commercial_config") or {}
-    candidates = list(ApiKey.objects.filter(user_id=user_id).exclude(is_valid=False).order_by("-created_at"))
+    candidates = list(
+        ApiKey.objects.filter(user_id=user_id, provider__in=sorted(providers))
+        .exclude(is_valid=False)
+        .order_by("-created_at")
+    )
     if chosen.get("api_key_id"):
         candidates.sort(key=lambda key: key.pk != chosen["api_key_id"])
     for key in candidates:
@@ -29,6 +40,15 @@ def for_user(user_id, project: dict) -> dict[str, str]:
             continue
         vault.mark_used(key)
     return keys
+
+
+def for_target(user_id, project: dict, spec: TargetSpec) -> dict[str, str]:
+    """The keys the collector of ``spec`` uses, decrypted; see :func:`for_user`."""
+    try:
+        needed = get_collector(spec.platform).credentials_needed(spec)
+    except CollectorError:  # no collector: the run reports that itself, with no key needed
+        return {}
+    return for_user(user_id, project, needed)
 
 
 def platform_data(target: dict) -> dict:

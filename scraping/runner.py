@@ -165,7 +165,7 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
         include_replies=bool(options.get("include_replies")),
         date_from=options.get("date_from"),
         date_to=options.get("date_to"),
-        credentials=credentials.for_user(target["user_id"], project),
+        credentials=credentials.for_target(target["user_id"], project, spec),
     )
     outcome = RunOutcome(status=JobStatus.COMPLETED)
     if requests_left_today(project["_id"], daily_cap) <= 0:

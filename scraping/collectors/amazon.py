@@ -257,6 +257,10 @@ class AmazonCollector(Collector):
         "a ScraperAPI or Apify key makes collection reliable."
     )
 
+    def credentials_needed(self, target: TargetSpec) -> tuple[str, ...]:
+        provider = target.options.get("commercial_provider")
+        return (provider,) if provider in PROVIDERS else ()
+
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         asin = str(target.platform_data.get("asin") or "").strip()
         if not asin:

@@ -84,10 +84,17 @@ class Collector(ABC):
     platform: str = ""
     #: Short caveat shown on the target, e.g. a platform cap on reviews.
     caveat: str = ""
+    #: Vault providers whose keys this collector may use; a job decrypts no others.
+    credential_providers: tuple[str, ...] = ()
 
     @abstractmethod
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """Yield pages of items, newest first where the platform allows it."""
+
+    def credentials_needed(self, target: TargetSpec) -> tuple[str, ...]:
+        """The vault providers whose keys collecting ``target`` may use (least privilege:
+        the runner decrypts these and nothing else)."""
+        return self.credential_providers
 
     @staticmethod
     def credential(ctx: FetchContext, provider: str, missing: str) -> str:

@@ -86,6 +86,7 @@ def map_review(review: dict, place: dict) -> CollectedItem:
 
 class GooglePlacesCollector(Collector):
     platform = Platform.GOOGLE
+    credential_providers = ("google_places",)
     caveat = "Google's Places API returns at most 5 reviews per place, so only those can be collected."
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:

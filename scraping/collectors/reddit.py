@@ -240,6 +240,7 @@ def _is_number(value: Any) -> bool:
 
 class RedditCollector(Collector):
     platform = Platform.REDDIT
+    credential_providers = ("reddit",)
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """The post's comment tree first, then one page per expanded stub, up to ``ctx.max_items``."""

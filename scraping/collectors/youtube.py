@@ -91,6 +91,7 @@ def _iso(value: Any) -> str | None:
 
 class YouTubeCollector(Collector):
     platform = Platform.YOUTUBE
+    credential_providers = ("youtube",)
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """One page per ``commentThreads`` page, with its threads' replies when asked for."""
