@@ -1,4 +1,9 @@
-"""Liveness of the database and the broker, for load balancers and operators."""
+"""Liveness of the database and the broker, for load balancers and operators.
+
+Anyone may ask whether the service is up (:func:`public_status`, :func:`public_database_report`);
+versions, transports and collection counts describe the deployment to an attacker, so only staff
+get :func:`overall` and :func:`database_report`.
+"""
 
 import pymongo
 from django.conf import settings
@@ -37,6 +42,16 @@ def overall() -> dict:
         "database": db,
         "broker": broker,
         "embedded_database": settings.USING_EMBEDDED_DB,
+    }
+
+
+def public_status() -> dict:
+    """What /health/ tells anyone: up or degraded, and which of database and broker answer."""
+    report = overall()
+    return {
+        "status": report["status"],
+        "database": {"ok": report["database"]["ok"]},
+        "broker": {"ok": report["broker"]["ok"]},
     }
 
 
@@ -91,3 +106,9 @@ def database_report(timeout: float = 5.0) -> dict:
         "missing_collections": [name for name in SPEC_COLLECTIONS if name not in present],
         "text_search_native": text_native,
     }
+
+
+def public_database_report(timeout: float = 5.0) -> dict:
+    """What /health/db tells anyone who is not staff: whether the database answers."""
+    report = database_report(timeout)
+    return {"status": report["status"], "connected": report["connected"]}

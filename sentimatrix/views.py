@@ -14,15 +14,20 @@ def home(request):
     return render(request, "home.html")
 
 
+def _is_staff(request) -> bool:
+    return request.user.is_authenticated and request.user.is_active and request.user.is_staff
+
+
 @never_cache
 @require_GET
 def health_view(request):
-    report = health.overall()
+    report = health.overall() if _is_staff(request) else health.public_status()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
 
 
 @never_cache
 @require_GET
 def health_db_view(request):
-    report = health.database_report()
+    """Collection counts and the server version for staff; up or down for everyone else."""
+    report = health.database_report() if _is_staff(request) else health.public_database_report()
     return JsonResponse(report, status=200 if report["connected"] else 503)

@@ -1,4 +1,8 @@
-"""GET /health/db: status, server version, counts, text search; nothing about where the server is."""
+"""GET /health/db: status, server version, counts, text search; nothing about where the server is.
+
+The counts and versions are for staff; anyone else (load balancers, monitors, visitors) gets
+whether the database answers and nothing more, on /health/db and /health/ alike.
+"""
 
 from datetime import UTC, datetime
 
@@ -7,6 +11,7 @@ from bson import ObjectId
 from django.conf import settings
 from pymongo import MongoClient
 
+from accounts.models import User
 from sentimatrix import embedded_db, health
 from sentimatrix.mongo import get_db
 
@@ -36,9 +41,15 @@ def some_results(db):
     mongo["scrape_jobs"].delete_many({})
 
 
-def test_health_db_reports_counts_and_no_native_text_search(client, some_results):
+@pytest.fixture
+def staff_client(client, db):
+    client.force_login(User.objects.create_superuser("ops@example.com", "an-operator-password-1"))
+    return client
+
+
+def test_health_db_reports_counts_and_no_native_text_search(staff_client, some_results):
     mongo = some_results
-    response = client.get("/health/db")
+    response = staff_client.get("/health/db")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
@@ -73,3 +84,27 @@ def test_unreachable_database_reports_only_the_error_class(monkeypatch):
         client.close()
     assert report == {"status": "error", "connected": False, "error": "ServerSelectionTimeoutError"}
     assert_no_location(str(report), port)
+
+
+def test_health_db_shows_counts_only_to_staff(client, some_results):
+    visitor = client.get("/health/db")
+    client.force_login(User.objects.create_user("ana@example.com", "a-user-password-123"))
+    signed_in = client.get("/health/db")
+    for response in (visitor, signed_in):
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "connected": True}
+        assert "results" not in response.content.decode()
+        assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_health_stays_public_and_minimal(client, db):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    # Up or down and nothing else: no server version, transport or deployment details.
+    assert response.json() == {"status": "ok", "database": {"ok": True}, "broker": {"ok": True}}
+
+    client.force_login(User.objects.create_superuser("ops@example.com", "an-operator-password-1"))
+    body = client.get("/health/").json()
+    assert body["status"] == "ok"
+    assert body["database"]["version"] == get_db().client.admin.command("buildInfo")["version"]
+    assert body["embedded_database"] is settings.USING_EMBEDDED_DB
