@@ -4,22 +4,55 @@ Each item is an upsert keyed on (target_id, content.platform_id), the unique
 index of the collection, with every field under ``$setOnInsert``: a page
 written twice (a task run twice, a worker that died after writing) inserts
 nothing the second time and never overwrites an analysed result.
+
+Bulk writes bypass the model's field validators, so the rules that matter for
+safety are applied here, where every collector's items pass: ``content.url``
+keeps only an http(s) address (a ``javascript:`` or ``data:`` link from a feed
+or an imported file would otherwise be rendered as a link to click).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from bson import ObjectId
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from scraping.collectors.base import CollectedItem
 from sentimatrix.mongo import collection
+from sentimatrix.validators import validate_http_url
 
 DUPLICATE_KEY = 11000
+#: The longest ``content.url`` the data model stores.
+URL_MAX_LENGTH = 2048
+_WHITESPACE = re.compile(r"\s")
+
+
+def safe_web_url(value: object) -> str:
+    """``value`` as an http(s) URL the data model accepts, else ``""``.
+
+    The one rule for links to a result's original: the model's own validator
+    (scheme http or https, a real host), after trimming and percent-encoding
+    inner whitespace, which feeds and spreadsheets leave in otherwise good
+    addresses. Anything else (``javascript:``, ``data:``, ``vbscript:``, a
+    relative path) is dropped, since a page would render it as a link.
+    """
+    if not isinstance(value, str):
+        return ""
+    url = _WHITESPACE.sub(lambda match: quote(match.group(0)), value.strip())
+    if not url or len(url) > URL_MAX_LENGTH:
+        return ""
+    try:
+        validate_http_url(url)
+    except ValidationError:
+        return ""
+    return url
 
 
 @dataclass(frozen=True)
@@ -54,7 +87,7 @@ def result_document(item: CollectedItem, ref: TargetRef, job_id: ObjectId | None
             "author": item.author or "",
             "rating": item.rating,
             "date": item.date,
-            "url": item.url or "",
+            "url": safe_web_url(item.url),
             "platform_id": str(item.platform_id),
             "parent_id": item.parent_id,
             "metadata": item.metadata or {},

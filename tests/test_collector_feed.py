@@ -128,3 +128,49 @@ def test_redirect_to_a_private_address_is_refused(loopback, httpserver):
         collect(httpserver.url_for("/moved.xml"))
 
     assert len(httpserver.log) == 1
+
+
+SCRIPT_LINKS_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Kettle reviews</title><link>https://kettles.example/</link>
+<item><guid>k1</guid><title>One</title><description>Boils fast.</description>
+  <link>javascript:alert(document.cookie)</link></item>
+<item><guid>k2</guid><title>Two</title><description>Lid is loose.</description>
+  <link>data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==</link></item>
+<item><guid>k3</guid><title>Three</title><description>Pretty quiet.</description>
+  <link>  VBScript:msgbox(1)</link></item>
+<item><guid isPermaLink="true">javascript:alert(4)</guid><title>Four</title>
+  <description>Handle gets hot.</description></item>
+<item><guid>k5</guid><title>Five</title><description>Worth it.</description>
+  <link>https://kettles.example/reviews/5</link></item>
+</channel></rss>"""
+
+
+@pytest.mark.django_db
+def test_a_feed_job_stores_no_script_or_data_links(loopback, httpserver):
+    from scraping import jobs
+    from scraping.models import JobStatus
+    from sentimatrix.mongo import collection
+    from tests.factories import make_project, make_user
+    from tests.page_helpers import add_target
+
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        SCRIPT_LINKS_RSS, content_type="application/rss+xml"
+    )
+    url = httpserver.url_for("/feed.xml")
+    user = make_user()
+    project = make_project(user)
+    feed = add_target(project, url, url, platform="feed", feed_url=url)
+    job = jobs.start_job(project, triggered_by=user)
+
+    assert jobs.run_target(job.pk, feed.pk) == JobStatus.COMPLETED
+
+    stored = {
+        d["content"]["text"]: d["content"]["url"] for d in collection("results").find({"target_id": feed.pk})
+    }
+    assert stored == {
+        "Boils fast.": "",
+        "Lid is loose.": "",
+        "Pretty quiet.": "",
+        "Handle gets hot.": "",
+        "Worth it.": "https://kettles.example/reviews/5",
+    }

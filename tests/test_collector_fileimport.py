@@ -195,3 +195,63 @@ def test_format_recorded_at_upload_is_used_for_files_stored_without_extension(up
     items = items_of(FileImportCollector().pages(spec, FetchContext(http=None)))
 
     assert [item.platform_id for item in items] == ["IMP-001", "IMP-002", "IMP-003"]
+
+
+# --- through a real job ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def file_job(db, uploads):
+    """Run one job over a file target holding ``data``; answers (what run_target said, the
+    job, the target)."""
+    from scraping import jobs
+    from scraping.models import ScrapeJob
+    from tests.factories import make_project, make_user
+    from tests.page_helpers import add_target
+
+    def run(name: str, data: bytes, file_format: str):
+        (uploads / "imports" / name).write_bytes(data)
+        user = make_user()
+        project = make_project(user, max_reviews_per_target=1000)
+        target = add_target(
+            project, f"upload:{name}", f"upload:{name}", platform="file",
+            file_path=f"imports/{name}", filename=name, format=file_format,
+        )  # fmt: skip
+        job = jobs.start_job(project, triggered_by=user)
+        said = jobs.run_target(job.pk, target.pk)
+        return said, ScrapeJob.objects.get(pk=job.pk), target
+
+    return run
+
+
+def test_an_import_stores_no_script_or_data_links(file_job):
+    from sentimatrix.mongo import collection
+
+    csv_file = (
+        b"review,rating,url\n"
+        b"Lovely kettle,5,javascript:alert(document.cookie)\n"
+        b'Loud,2,"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="\n'
+        b"Fine,4, vbscript:msgbox(1)\n"
+        b"Good one,5,https://shop.example/reviews/4\n"
+    )
+    jsonl = b"\n".join(
+        json.dumps({"text": text, "link": link}).encode()
+        for text, link in [("Bad", "JAVASCRIPT:alert(1)"), ("Good", "http://shop.example/r/9")]
+    )
+
+    said, _, target = file_job("links.csv", csv_file, "csv")
+    said_jsonl, _, jsonl_target = file_job("links.jsonl", jsonl, "jsonl")
+
+    assert said == said_jsonl == "completed"
+    stored = {
+        d["content"]["text"]: d["content"]["url"]
+        for d in collection("results").find({"target_id": {"$in": [target.pk, jsonl_target.pk]}})
+    }
+    assert stored == {
+        "Lovely kettle": "",
+        "Loud": "",
+        "Fine": "",
+        "Good one": "https://shop.example/reviews/4",
+        "Bad": "",
+        "Good": "http://shop.example/r/9",
+    }

@@ -1,7 +1,8 @@
 """Template helpers of the explorer and dashboards.
 
 ``highlight`` is the only place that marks scraped text up: it escapes the text first and then
-wraps the matches in ``<mark>``, so nothing of the text is ever taken as HTML.
+wraps the matches in ``<mark>``, so nothing of the text is ever taken as HTML. ``web_url`` is the
+only way a scraped address becomes a link: anything but http(s) is dropped, whatever was stored.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from scraping.platforms import Platform
+from scraping.results_store import safe_web_url
 
 register = template.Library()
 
@@ -43,6 +45,13 @@ def highlight_html(text: str, terms) -> str:
 def highlight(text, terms):
     """``{{ text|highlight:terms }}``: escaped text with the search terms in ``<mark>``."""
     return mark_safe(highlight_html(text, terms))  # noqa: S308 - every piece of the text was escaped above
+
+
+@register.filter
+def web_url(url) -> str:
+    """``{% with original=result.content.url|web_url %}``: the address if it is http(s), else
+    ``""``, for pages to link to the original only when clicking it opens a web page."""
+    return safe_web_url(url)
 
 
 @register.simple_tag
