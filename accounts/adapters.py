@@ -2,12 +2,38 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+
+from accounts import lockout
+from sentimatrix.security import client_ip
 
 OAUTH_FIELDS = {"google": "google_id", "github": "github_id"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits key on this: the same address the audit log records.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's IP address.")
+        return ip
+
+    def pre_authenticate(self, request, **credentials):
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            wait = lockout.retry_after(request, "login_failed", key=key)
+            if wait is None:  # the window moved on between allauth's check and this one
+                raise
+            raise ValidationError(
+                f"Too many failed login attempts. Try again {lockout.in_minutes(wait)}.",
+                code="too_many_login_attempts",
+            ) from None
+
     def confirm_email(self, request, email_address):
         confirmed = super().confirm_email(request, email_address)
         user = email_address.user

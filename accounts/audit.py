@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from accounts.models import AuditLog
+from sentimatrix.security import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,6 @@ EVENTS = {
     "data.export": "Data exported",
     "account.delete": "Account deleted",
 }
-
-
-def client_ip(request) -> str | None:
-    # Behind the proxy of SECURE_PROXY_SSL_HEADER the first forwarded address is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
 def record(event_type: str, *, request=None, user=None, success: bool = True, **metadata) -> AuditLog:

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
 from api.models import ApiToken
+from sentimatrix.security import client_ip
 
 WINDOW_SECONDS = 60
 
@@ -56,6 +57,11 @@ class _WindowThrottle(BaseThrottle):
 
     def describe(self) -> str:
         return f"at most {self.limit} requests per minute {self.subject}"
+
+    def get_ident(self, request):
+        # DRF's own guess trusts a client-sent X-Forwarded-For unless NUM_PROXIES is set: any
+        # limit keyed on the address uses the product's one rule instead.
+        return client_ip(request)
 
 
 class TokenRateThrottle(_WindowThrottle):

@@ -228,6 +228,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# Reverse proxies in front of the application that append to X-Forwarded-For. 0: the header
+# is the client's own claim and is ignored. allauth's own setting; sentimatrix.security's
+# client_ip reads it for every other use of the client's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 # Social sign-in never logs into an existing account because the email matches:
 # the owner must connect the provider while signed in.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
