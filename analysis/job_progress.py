@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from analysis.pipeline import is_analysed
 from sentimatrix.mongo import collection
 
 # Past this long after the job ended, a page stops waiting for analyses (a stopped budget, a
@@ -23,10 +24,9 @@ def analysed_counts(job_id) -> tuple[int, int]:
     predicate as a collection scan); whether each result is analysed is checked here.
     """
     analysed = total = 0
-    for doc in collection("results").find({"scrape_job_id": job_id}, {"analysis.sentiment.label": 1}):
+    for doc in collection("results").find({"scrape_job_id": job_id}, {"analysis.engine": 1}):
         total += 1
-        if ((doc.get("analysis") or {}).get("sentiment") or {}).get("label"):
-            analysed += 1
+        analysed += is_analysed(doc)
     return analysed, total
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, timedelta
 
 from bson import ObjectId
 from django.conf import settings
@@ -30,20 +31,78 @@ RESULT_FIELDS = {
 }  # fmt: skip
 
 
+# A stored result is analysed once an engine has written its analysis; collectors store
+# ``analysis.engine`` empty (older documents may lack it).
+UNANALYSED = {"analysis.engine": {"$in": ["", None]}}
+
+
+def is_analysed(doc: dict) -> bool:
+    """Whether an engine has analysed this result document (the rule of :data:`UNANALYSED`)."""
+    return bool((doc.get("analysis") or {}).get("engine"))
+
+
 def batches(ids: list, size: int) -> Iterable[list]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 
 
 def enqueue_analysis(project_id, result_ids: list, job_id=None) -> int:
-    """Send the results to the analysis queue in batches; returns the number of batches."""
+    """Send the results to the analysis queue in batches; returns the number of batches.
+
+    The results are stamped ``analysis_queued_at`` so the sweep leaves them to these tasks
+    until a task has had time to run."""
     from analysis.tasks import analyze_results
 
+    if not result_ids:
+        return 0
+    collection("results").update_many(
+        {"_id": {"$in": list(result_ids)}}, {"$set": {"analysis_queued_at": timezone.now()}}
+    )
     count = 0
     for batch in batches([str(i) for i in result_ids], settings.ANALYSIS_BATCH_SIZE):
         analyze_results.delay(str(project_id), batch, str(job_id) if job_id else None)
         count += 1
     return count
+
+
+def enqueue_unanalysed_of_job(job_id: ObjectId, target_id: ObjectId) -> int:
+    """Queue every result the job stored for the target that is not analysed yet.
+
+    Driven by what is stored, not by what the last attempt inserted: rows stored by an
+    attempt whose worker died are found here too. Returns how many were queued.
+    """
+    pending: dict[ObjectId, list] = {}
+    # Only the indexed ``scrape_job_id`` is queried; the rest is matched here.
+    for doc in collection("results").find(
+        {"scrape_job_id": job_id}, {"project_id": 1, "target_id": 1, "analysis.engine": 1}
+    ):
+        if doc["target_id"] == target_id and not is_analysed(doc):
+            pending.setdefault(doc["project_id"], []).append(doc["_id"])
+    for project_id, ids in pending.items():
+        enqueue_analysis(project_id, ids, job_id=job_id)
+    return sum(len(ids) for ids in pending.values())
+
+
+def sweep_unanalysed(project_ids: list | None = None, *, older_than: int | None = None, now=None) -> dict:
+    """Queue results still unanalysed ``older_than`` seconds after they were stored or last
+    queued (a batch lost with a killed worker, a task that failed). Returns counts per project
+    id (as strings) of what was queued."""
+    now = now or timezone.now()
+    older_than = settings.ANALYSIS_REQUEUE_AFTER_SECONDS if older_than is None else older_than
+    cutoff = now - timedelta(seconds=older_than)
+    query = dict(UNANALYSED)
+    if project_ids is not None:
+        query["project_id"] = {"$in": list(project_ids)}
+    pending: dict[ObjectId, list] = {}
+    for doc in collection("results").find(query, {"project_id": 1, "created_at": 1, "analysis_queued_at": 1}):
+        last = doc.get("analysis_queued_at") or doc.get("created_at")
+        if last is not None and timezone.is_naive(last):
+            last = last.replace(tzinfo=UTC)
+        if last is None or last <= cutoff:
+            pending.setdefault(doc["project_id"], []).append(doc["_id"])
+    for project_id, ids in pending.items():
+        enqueue_analysis(project_id, ids)
+    return {str(project_id): len(ids) for project_id, ids in pending.items()}
 
 
 def _items(docs: list[dict]) -> list[AnalysisItem]:

@@ -13,6 +13,17 @@ def analyze_results(project_id: str, result_ids: list[str], job_id: str | None =
     )
 
 
+@shared_task(name="analysis.analyse_stored", acks_late=True)
+def analyse_stored(job_id: str, target_id: str) -> int:
+    """Sent by name when a scrape target ends: queue what the job stored for it, unanalysed."""
+    return pipeline.enqueue_unanalysed_of_job(ObjectId(job_id), ObjectId(target_id))
+
+
+@shared_task(name="analysis.sweep_unanalysed")
+def sweep_unanalysed() -> dict:
+    return pipeline.sweep_unanalysed()
+
+
 @shared_task(name="analysis.reanalyze_batch", acks_late=True)
 def reanalyze_batch(run_id: str, project_id: str, result_ids: list[str]) -> int:
     from analysis import reanalysis

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, timedelta
 
 from bson import ObjectId
+from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 
@@ -130,12 +131,15 @@ def run_target(job_id: ObjectId, target_id: ObjectId) -> str:
         return "failed"
     outcome = runner.collect(job, target, project)
     if runner.finish_target(job_id, target, outcome):
-        from analysis import pipeline
-
-        if outcome.new_result_ids:
-            pipeline.enqueue_analysis(job["project_id"], outcome.new_result_ids, job_id=job_id)
+        analyse_stored(job_id, target_id)
     finish_if_done(job_id)
     return outcome.status
+
+
+def analyse_stored(job_id: ObjectId, target_id: ObjectId) -> None:
+    """Have the analysis app queue whatever the job stored for this target, unanalysed
+    (sent by name: analysis sits above scraping and listens)."""
+    current_app.send_task("analysis.analyse_stored", args=[str(job_id), str(target_id)])
 
 
 def finish_if_done(job_id: ObjectId) -> bool:
@@ -159,9 +163,19 @@ def finish_if_done(job_id: ObjectId) -> bool:
             t.get("error", "")[:200] for t in failed[:3]
         )
     now = timezone.now()
+    # Each target's count was set from what is stored when it ended; the job's is their sum.
+    stored = sum(int(t.get("results_count") or 0) for t in job["targets"])
     closed = collection("scrape_jobs").update_one(
         {"_id": job_id, "status": {"$in": ACTIVE}},
-        {"$set": {"status": status, "progress": 100, "completed_at": now, "error_message": message}},
+        {
+            "$set": {
+                "status": status,
+                "progress": 100,
+                "completed_at": now,
+                "error_message": message,
+                "stats.results_total": stored,
+            }
+        },
     )
     if not closed.modified_count:
         return False
@@ -248,7 +262,7 @@ def _recover(job: dict, entry: dict, now) -> str:
             if job.get("cancel_requested")
             else f"the worker stopped responding {entry.get('attempts', 0)} times; giving up"
         )
-        collection("scrape_jobs").update_one(
+        ended = collection("scrape_jobs").update_one(
             match,
             {
                 "$set": {
@@ -258,6 +272,7 @@ def _recover(job: dict, entry: dict, now) -> str:
                     "targets.$.error": "" if job.get("cancel_requested") else message,
                     "targets.$.finished_at": now,
                     "targets.$.progress": 100,
+                    "targets.$.results_count": runner.stored_by_job(job["_id"], target_id),
                 },
                 "$inc": {
                     "stats.targets_completed": 1,
@@ -265,6 +280,8 @@ def _recover(job: dict, entry: dict, now) -> str:
                 },
             },
         )
+        if ended.modified_count:
+            analyse_stored(job["_id"], target_id)  # what the dead attempts stored still counts
         return "failed"
     updated = collection("scrape_jobs").update_one(
         match, {"$set": {"targets.$.status": JobStatus.QUEUED, "targets.$.heartbeat_at": now}}

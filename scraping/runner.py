@@ -242,10 +242,35 @@ def _stored_by_earlier_jobs(items, target: dict, job: dict) -> bool:
     return earlier >= len(set(ids))
 
 
+def stored_by_job(job_id: ObjectId, target_id: ObjectId) -> int:
+    """How many results this job stored for the target, over every attempt.
+
+    Only the indexed ``scrape_job_id`` is queried (the embedded server plans a second
+    predicate as a collection scan); the target is matched here.
+    """
+    return sum(
+        1 for doc in collection("results").find({"scrape_job_id": job_id}, {"target_id": 1})
+        if doc["target_id"] == target_id
+    )  # fmt: skip
+
+
+def _reported_count(job_id: ObjectId, target_id: ObjectId) -> int:
+    job = collection("scrape_jobs").find_one({"_id": job_id}, {"targets": 1}) or {}
+    entry = next((t for t in job.get("targets", []) if t["target_id"] == target_id), {})
+    return int(entry.get("results_count") or 0)
+
+
 def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
-    """Record the target's end in the job and on the target; False if already recorded."""
+    """Record the target's end in the job and on the target; False if already recorded.
+
+    The counters are set from what is stored, not from what this attempt inserted: an
+    attempt whose worker died stored rows that the retry then found already there.
+    """
     now = timezone.now()
     failed = outcome.status == JobStatus.FAILED
+    stored = stored_by_job(job_id, target["_id"])
+    # Rows stored by a dead attempt after its last report were never counted for the project.
+    unreported = stored - _reported_count(job_id, target["_id"])
     updated = collection("scrape_jobs").update_one(
         _entry_filter(job_id, target["_id"], status=JobStatus.RUNNING),
         {
@@ -256,6 +281,7 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
                 "targets.$.error": outcome.error,
                 "targets.$.partial": outcome.partial,
                 "targets.$.available_total": outcome.reported_total,
+                "targets.$.results_count": stored,
                 **({"partial": True} if outcome.partial else {}),
             },
             "$inc": {"stats.targets_completed": 1, "stats.errors_count": 1 if failed else 0},
@@ -263,6 +289,10 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
     )
     if not updated.modified_count:
         return False
+    if unreported > 0:
+        collection("projects").update_one(
+            {"_id": target["project_id"]}, {"$inc": {"stats.total_results": unreported}}
+        )
     target_update = {
         "$set": {
             "stats.last_scraped_at": now,
@@ -270,7 +300,7 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
             "status": "error" if failed else target.get("status", "active"),
             "updated_at": now,
         },
-        "$inc": {"stats.results_count": outcome.collected},
+        "$inc": {"stats.results_count": stored},
     }
     if outcome.reported_total is not None:
         target_update["$set"]["stats.available_total"] = outcome.reported_total

@@ -103,6 +103,8 @@ SPEC_INDEXES: list[IndexSpec] = [
         (("project_id", ASCENDING), ("excluded", ASCENDING), ("created_at", DESCENDING)),
         "results_project_excluded_created",
     ),
+    # The sweep's query: results no engine has analysed yet.
+    IndexSpec("results", (("analysis.engine", ASCENDING),), "results_analysis_engine"),
     # Collections of the product beyond the specification.
     IndexSpec("daily_stats", (("project_id", ASCENDING), ("day", ASCENDING)), "daily_stats_project_day"),
     IndexSpec("daily_stats", (("target_id", ASCENDING), ("day", ASCENDING)), "daily_stats_target_day"),

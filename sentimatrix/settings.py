@@ -392,6 +392,13 @@ CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
 }
+# A result still unanalysed this long after it was stored or last queued lost its batch (a
+# killed worker, a failed task): the sweep, run by beat, queues it again.
+ANALYSIS_REQUEUE_AFTER_SECONDS = env_int("ANALYSIS_REQUEUE_AFTER_SECONDS", 15 * 60)
+CELERY_BEAT_SCHEDULE["sweep-unanalysed-results"] = {
+    "task": "analysis.sweep_unanalysed",
+    "schedule": float(env_int("ANALYSIS_SWEEP_INTERVAL_SECONDS", 300)),
+}
 
 # --- REST API (the api app) ---------------------------------------------------------------
 # Requests per minute per token and per user (0: no limit), counted in the shared cache.

@@ -391,7 +391,11 @@ def test_a_closed_scheduled_job_is_appended_once_to_the_history(project):
     collection("scrape_jobs").update_one(
         {"_id": job.pk},
         {
-            "$set": {"targets.0.status": JobStatus.COMPLETED, "stats.results_total": 12},
+            "$set": {
+                "targets.0.status": JobStatus.COMPLETED,
+                "targets.0.results_count": 12,
+                "stats.results_total": 12,
+            },
             "$inc": {"stats.targets_completed": 1},
         },
     )
