@@ -4,8 +4,9 @@ One ``HttpClient`` per job run: it spaces requests to the same host by
 ``rate_limit_delay``, retries 5xx answers and network errors with exponential backoff and
 full jitter, honours ``Retry-After`` on 429, caps the size of a response body, sends a
 User-Agent naming the product, and counts the requests it sends (``requests_made``) so the
-runner can enforce daily request caps. With ``guard=True`` every URL, including each
-redirect hop, must pass ``scraping.netguard.check_url`` first.
+runner can enforce daily request caps. With ``guard=True`` (or a ``netguard.Policy``) every
+URL, including each redirect hop and each retry, must pass ``sentimatrix.netguard.check_url``,
+and the connection goes to the address that was checked (no second DNS answer is used).
 
 Final failures raise ``FetchError`` subclasses whose messages an analyst can read.
 """
@@ -25,8 +26,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 from django.conf import settings
 
-from scraping import netguard
 from scraping.collectors.base import CollectorError, LayoutChangedError
+from sentimatrix import netguard
 
 #: Longest ``Retry-After`` the client waits out; a longer one fails the request.
 MAX_RETRY_AFTER = 120.0
@@ -78,6 +79,10 @@ class NetworkError(FetchError):
 
 class TooManyRedirectsError(FetchError):
     """More than ``MAX_REDIRECTS`` redirects, or a redirect without a Location."""
+
+
+class BlockedURLError(FetchError, netguard.BlockedAddressError):
+    """The SSRF guard refused the URL (or a redirect hop); nothing was sent to it."""
 
 
 #: Query parameters whose values never appear in errors or logs.
@@ -153,7 +158,7 @@ class HttpClient:
         timeout: float | None = None,
         max_retries: int | None = None,
         max_bytes: int | None = None,
-        guard: bool = False,
+        guard: bool | netguard.Policy = False,
         user_agent: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         *,
@@ -173,9 +178,31 @@ class HttpClient:
         self.requests_made = 0
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent or settings.SCRAPING_USER_AGENT
+        # Guarded requests are checked and pinned to the checked address by this transport;
+        # others pass through it unchanged (the guarded copy of a client shares the session).
+        # Every scheme is mounted, so a guarded redirect to file:// meets the guard's refusal.
+        adapter = netguard.PinnedAdapter()
+        for prefix in ("", "http://", "https://"):
+            self.session.mount(prefix, adapter)
         self._host_delay: dict[str, float] = {}
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    @property
+    def policy(self) -> netguard.Policy | None:
+        """What the guard lets through, or None when this client is not guarded.
+
+        ``guard=True`` refuses every non-public address; loopback passes only with
+        ``allow_loopback`` (default: ``settings.SCRAPING_ALLOW_LOOPBACK``, for tests).
+        """
+        if isinstance(self.guard, netguard.Policy):
+            return self.guard
+        if not self.guard:
+            return None
+        allow = self.allow_loopback
+        return netguard.Policy(
+            allow_loopback=bool(settings.SCRAPING_ALLOW_LOOPBACK if allow is None else allow)
+        )
 
     # --- public API ---------------------------------------------------------------------
     def get(self, url: str, *, params: dict | None = None, headers: dict | None = None) -> requests.Response:
@@ -263,8 +290,6 @@ class HttpClient:
         raise TooManyRedirectsError(f"more than {MAX_REDIRECTS} redirects starting from {url}", url=url)
 
     def _send_with_retries(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        if self.guard:
-            netguard.check_url(url, allow_loopback=self.allow_loopback)
         host = host_of(url)
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
@@ -272,6 +297,8 @@ class HttpClient:
             self._throttle(host)
             try:
                 response = self._send_once(method, url, **kwargs)
+            except netguard.BlockedAddressError as exc:
+                raise BlockedURLError(str(exc), url=url) from exc
             except _TRANSIENT as exc:
                 if last:
                     kind = "timed out" if _is_timeout(exc) else "could not be reached"
@@ -314,9 +341,13 @@ class HttpClient:
     def _send_once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         with self._lock:
             self.requests_made += 1
-        response = self.session.request(
-            method, url, timeout=self.timeout, allow_redirects=False, stream=True, **kwargs
-        )
+        # What Session.request does, with the guard's mark on the prepared request.
+        prepared = self.session.prepare_request(requests.Request(method, url, **kwargs))
+        policy = self.policy
+        if policy is not None:
+            netguard.guard_request(prepared, policy)
+        environment = self.session.merge_environment_settings(prepared.url, {}, True, None, None)
+        response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False, **environment)
         if response.status_code not in REDIRECT_STATUSES and response.status_code != 429:
             self._read_body(response)
         return response

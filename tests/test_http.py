@@ -10,7 +10,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from scraping import http as http_module
-from scraping import netguard
 from scraping.collectors.base import CollectorError, LayoutChangedError
 from scraping.http import (
     FetchError,
@@ -23,7 +22,8 @@ from scraping.http import (
     parse_retry_after,
     redact_url,
 )
-from scraping.netguard import BlockedAddressError
+from sentimatrix import netguard
+from sentimatrix.netguard import BlockedAddressError
 from tests.playback import RecordingSleep
 
 
@@ -367,11 +367,11 @@ def test_guard_checks_every_redirect_hop(httpserver, monkeypatch, location):
     server = httpserver.url_for("/")
     checked = []
 
-    def check_url(url, *, allow_loopback=None):
+    def check_url(url, **policy):
         checked.append(url)
-        real_check(url, allow_loopback=url.startswith(server))
+        return real_check(url, allow_loopback=url.startswith(server))
 
-    monkeypatch.setattr(http_module.netguard, "check_url", check_url)
+    monkeypatch.setattr(netguard, "check_url", check_url)
     httpserver.expect_request("/jump").respond_with_data("", status=302, headers={"Location": location})
     with pytest.raises(BlockedAddressError):
         client(guard=True).get(httpserver.url_for("/jump"))

@@ -1,12 +1,14 @@
-"""The SSRF guard: only http(s) URLs whose every resolved address is public pass."""
+"""The SSRF guard: only http(s) URLs whose every resolved address is public pass (or, where
+the caller's policy allows it, loopback / private network ones)."""
 
 import socket
 
 import pytest
 
-from scraping import netguard
 from scraping.collectors.base import CollectorError
-from scraping.netguard import BlockedAddressError, check_url
+from scraping.http import HttpClient
+from sentimatrix import netguard
+from sentimatrix.netguard import BlockedAddressError, check_url, join_path
 
 
 @pytest.mark.parametrize(
@@ -68,9 +70,11 @@ def test_bad_schemes_and_malformed_urls_are_refused(url, reason):
     assert reason in str(caught.value)
 
 
-def test_public_address_literals_pass():
-    assert check_url("https://93.184.216.34/reviews?page=2", allow_loopback=False) is None
-    assert check_url("http://[2606:2800:220:1:248:1893:25c8:1946]/", allow_loopback=False) is None
+def test_public_address_literals_pass_and_are_the_addresses_to_connect_to():
+    assert [str(ip) for ip in check_url("https://93.184.216.34/reviews?page=2")] == ["93.184.216.34"]
+    assert [str(ip) for ip in check_url("http://[2606:2800:220:1:248:1893:25c8:1946]/")] == [
+        "2606:2800:220:1:248:1893:25c8:1946"
+    ]
 
 
 def _fake_dns(monkeypatch, table):
@@ -94,7 +98,7 @@ def test_every_resolved_address_must_be_public(monkeypatch):
             "metadata.example": ["169.254.169.254"],
         },
     )
-    assert check_url("https://shop.example/p/1", allow_loopback=False) is None
+    assert len(check_url("https://shop.example/p/1", allow_loopback=False)) == 2
     with pytest.raises(BlockedAddressError, match=r"rebind\.example resolves to 10\.0\.0\.8, a private"):
         check_url("https://rebind.example/", allow_loopback=False)
     with pytest.raises(BlockedAddressError, match="link-local / cloud metadata"):
@@ -109,23 +113,71 @@ def test_unresolvable_host_is_refused(monkeypatch):
 
 def test_loopback_only_when_allowed_and_nothing_else_private():
     for url in ("http://127.0.0.1:8000/", "http://localhost:8000/", "http://[::1]:8000/"):
-        assert check_url(url, allow_loopback=True) is None
+        assert check_url(url, allow_loopback=True)
     for url in ("http://10.0.0.1/", "http://169.254.169.254/", "http://192.168.0.1/"):
         with pytest.raises(BlockedAddressError):
             check_url(url, allow_loopback=True)
 
 
-def test_allow_loopback_defaults_to_the_setting(settings):
-    settings.SCRAPING_ALLOW_LOOPBACK = True
-    assert check_url("http://127.0.0.1:8000/") is None
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:11434/v1",
+        "http://localhost:11434/v1",
+        "http://10.1.2.3:8000/v1",
+        "http://172.20.0.5/v1",
+        "http://192.168.1.50:11434/v1",
+        "http://100.101.102.103/v1",  # a Tailscale host
+        "http://[fd12:3456::1]:8000/v1",
+    ],
+)
+def test_private_endpoints_pass_only_when_private_is_allowed(url):
+    with pytest.raises(BlockedAddressError, match="only public internet addresses are allowed"):
+        check_url(url)
+    assert check_url(url, allow_private=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "link-local / cloud metadata"),
+        ("http://100.100.100.200/", "link-local / cloud metadata"),
+        ("http://[fe80::1]/", "link-local / cloud metadata"),
+        ("http://[fd00:ec2::254]/", "link-local / cloud metadata"),
+        ("http://0.0.0.0:11434/", "unspecified"),
+        ("http://224.0.0.1/", "multicast"),
+    ],
+)
+def test_metadata_and_link_local_stay_refused_when_private_is_allowed(url, reason):
+    with pytest.raises(BlockedAddressError, match=reason):
+        check_url(url, allow_private=True)
+
+
+def test_a_refused_fetch_is_a_collector_error_without_scraping_words(settings):
     settings.SCRAPING_ALLOW_LOOPBACK = False
-    with pytest.raises(BlockedAddressError, match="loopback"):
-        check_url("http://127.0.0.1:8000/")
-
-
-def test_blocked_address_is_a_collector_error_without_scraping_words():
     with pytest.raises(CollectorError) as caught:
-        check_url("http://10.0.0.1/", allow_loopback=False)
+        HttpClient(guard=True, max_retries=0).get("http://10.0.0.1/")
+    assert isinstance(caught.value, BlockedAddressError)
     message = str(caught.value).lower()
     for word in ("scrap", "review", "collect"):
         assert word not in message
+
+
+@pytest.mark.parametrize(
+    ("base", "joined"),
+    [
+        ("https://llm.example.org/v1", "https://llm.example.org/v1/models"),
+        ("https://llm.example.org/v1/", "https://llm.example.org/v1/models"),
+        ("http://10.0.0.5:8000", "http://10.0.0.5:8000/models"),
+    ],
+)
+def test_join_path_appends_to_the_path(base, joined):
+    assert join_path(base, "/models") == joined
+
+
+@pytest.mark.parametrize(
+    "base", ["https://llm.example.org/v1?x=", "https://llm.example.org/v1#", "https://h/v1?"]
+)
+def test_join_path_refuses_a_base_with_a_query_or_fragment(base):
+    with pytest.raises(BlockedAddressError, match="query"):
+        join_path(base, "/models")

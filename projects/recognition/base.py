@@ -2,7 +2,7 @@
 
 ``parse_url`` turns what an analyst pasted into a :class:`ParsedURL` or refuses it with a
 message that says why. It works offline: a host name is checked for shape only; whether it
-resolves to a public address is decided when it is fetched (``scraping.netguard``). IP
+resolves to a public address is decided when it is fetched (``sentimatrix.netguard``). IP
 literals are judged here already, since no lookup is needed to see that ``10.0.0.1`` is
 internal.
 """
@@ -15,8 +15,8 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from scraping.netguard import address_kind
 from scraping.platforms import DetectedType, Platform
+from sentimatrix.netguard import address_kind
 
 MAX_URL_LENGTH = 2048
 

@@ -16,9 +16,10 @@ Rules:
   same ``webhook-id`` and a fresh ``webhook-timestamp`` and signature;
 - ``WEBHOOKS_DISABLE_AFTER`` failed attempts in a row disable the webhook (any success
   resets the count) and tell its owner;
-- the host is resolved and checked (``scraping.netguard``) on every attempt and the
-  connection goes to the address that was checked, so a DNS answer that changes after
-  the check (rebinding) cannot point a delivery into the private network;
+- the host is resolved and checked (``sentimatrix.netguard``) on every attempt and the
+  connection goes to the address that was checked (``netguard.pinned_pool``, the same
+  mechanism as the collectors' client), so a DNS answer that changes after the check
+  (rebinding) cannot point a delivery into the private network;
 - 10 s timeout (``WEBHOOKS_TIMEOUT``) for the whole exchange.
 """
 
@@ -30,7 +31,6 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import certifi
 import urllib3
 from bson import ObjectId
 from django.conf import settings
@@ -38,11 +38,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pymongo import ReturnDocument
 
-from scraping import netguard
 from scraping.http import parse_retry_after
 from scraping.models import DeliveryRequest, DeliveryStatus, Webhook, WebhookDelivery
 from scraping.webhooks import signing, vault
-from sentimatrix import crypto
+from sentimatrix import crypto, netguard
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -83,19 +82,6 @@ def check_url(url: str) -> None:
         raise ValidationError(f"This address cannot receive webhooks: {exc}.") from exc
 
 
-def _checked_addresses(parts) -> list[str]:
-    """Every address the host resolves to, each checked; the connection goes to these."""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = netguard.resolve(parts.hostname, port)
-    for ip in addresses:
-        kind = netguard.address_kind(ip, allow_loopback=allow_loopback())
-        if kind:
-            raise netguard.BlockedAddressError(
-                f"{parts.hostname} resolves to {ip}, {kind}; only public internet addresses are allowed"
-            )
-    return [str(ip) for ip in addresses]
-
-
 # --- one HTTP exchange ---------------------------------------------------------------------
 
 
@@ -134,7 +120,7 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float | None = N
         scheme = parts.scheme.lower()
         if scheme != "https" and not (http_allowed() and scheme == "http"):
             raise netguard.BlockedAddressError("webhook URLs must use https")
-        addresses = _checked_addresses(parts)
+        addresses = [str(ip) for ip in netguard.check_url(url, allow_loopback=allow_loopback())]
         for index, address in enumerate(addresses):
             try:
                 _exchange(answer, address, parts, body=body, headers=headers, deadline=started + timeout)
@@ -154,20 +140,15 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float | None = N
 
 def _exchange(answer: Answer, address: str, parts, *, body: str, headers: dict, deadline: float) -> None:
     remaining = max(0.1, deadline - time.monotonic())
-    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    limits = urllib3.Timeout(total=remaining)
-    if parts.scheme.lower() == "https":
-        # Connect to the checked address; certificate and SNI still name the host.
-        pool = urllib3.HTTPSConnectionPool(
-            address, port, timeout=limits, retries=False, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
-            server_hostname=parts.hostname, assert_hostname=parts.hostname,
-        )  # fmt: skip
-    else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=limits, retries=False)
+    scheme = parts.scheme.lower()
+    port = parts.port or netguard.default_port(scheme)
+    pool = netguard.pinned_pool(
+        scheme, address, port, parts.hostname, timeout=urllib3.Timeout(total=remaining), retries=False
+    )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     with pool:
         response = pool.urlopen(
-            "POST", path, body=body.encode(), headers={**headers, "Host": parts.netloc},
+            "POST", path, body=body.encode(), headers={**headers, "Host": netguard.host_header(parts)},
             redirect=False, retries=False, preload_content=False, assert_same_host=False,
         )  # fmt: skip
         try:
