@@ -59,6 +59,10 @@ def _encryption_keys() -> str:
 
 
 ENCRYPTION_KEYS = _encryption_keys()
+# backup_db encrypts whole archives (AES-256-GCM) under the first of these ``id:base64key``
+# entries; restore_db opens archives of any of them. A key of its own, kept apart from the
+# archives, so one stolen file or one key alone opens nothing (sentimatrix/backup.py).
+BACKUP_ENCRYPTION_KEYS = env_str("BACKUP_ENCRYPTION_KEYS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

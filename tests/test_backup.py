@@ -13,15 +13,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress, EmailConfirmation
 from bson import Binary, Code, CodecOptions, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from bson.raw_bson import RawBSONDocument
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from scraping.platforms import Platform
 from sentimatrix import backup
+from sentimatrix.crypto import generate_key_spec, parse_keys
 from sentimatrix.mongo import get_db
 
 RAW = CodecOptions(document_class=RawBSONDocument)
@@ -401,3 +406,191 @@ def test_retention_deletes_only_old_archives_of_the_name_pattern(db, tmp_path):
     call_command("backup_db", out=str(tmp_path / "other"), retention=0, stdout=io.StringIO())
     # Retention in another directory never reaches this one.
     assert set(tmp_path.iterdir()) - {tmp_path / "other"} == remaining
+
+
+# --- What a backup leaves out -----------------------------------------------------------
+
+PASSWORD = "a-long-admin-password-42"
+
+
+def signed_in_admin(client) -> tuple[User, str]:
+    """An admin signed in through the authentication backends: a real session and its key."""
+    admin = User.objects.create_superuser("admin@example.com", PASSWORD)
+    assert client.login(email=admin.email, password=PASSWORD)
+    return admin, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def signs_in(session_key: str) -> bool:
+    """Whether a browser holding nothing but this session key reaches a signed-in page."""
+    stranger = Client()
+    stranger.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    return stranger.get(reverse("projects:list")).status_code == 200
+
+
+def archive_contents(archive: Path) -> tuple[list[str], bytes]:
+    with tarfile.open(archive, "r:gz") as tar:
+        members = tar.getmembers()
+        return [m.name for m in members], b"".join(tar.extractfile(m).read() for m in members)
+
+
+def test_backup_holds_no_session_or_confirmation_key_that_signs_in(db, client, tmp_path):
+    mongo = get_db()
+    admin, session_key = signed_in_admin(client)
+    assert signs_in(session_key)  # the credential an archive must not hand out
+    address = EmailAddress.objects.create(user=admin, email="second@example.com", verified=False)
+    confirmation = EmailConfirmation.create(address)
+    cache.set(f"login-lockout:{admin.email}", True, 300)
+    # Every other transient collection holds a marked document, so each one is seen left out.
+    marker = f"left-out-{uuid.uuid4().hex}"
+    filled = [name for name in backup.SKIPPED_COLLECTIONS if name not in ("django_session", "django_cache")]
+    for name in filled:
+        mongo[name].insert_one({"marker": marker})
+    try:
+        archive = take_backup(tmp_path)
+        names, blob = archive_contents(archive)
+    finally:
+        for name in filled:
+            mongo[name].delete_many({"marker": marker})
+
+    for secret in (session_key, confirmation.key, marker, "login-lockout"):
+        assert secret.encode() not in blob, secret
+    manifest = backup.read_manifest(archive)
+    assert set(manifest.skipped_collections) == set(backup.SKIPPED_COLLECTIONS)
+    assert not {f"{name}.bson" for name in backup.SKIPPED_COLLECTIONS} & set(names)
+    # What an account needs is there: the user, its addresses, its migrations.
+    assert {"users.bson", "account_emailaddress.bson", "django_migrations.bson"} <= set(names)
+    assert admin.email.encode() in blob
+    assert signs_in(session_key)
+
+
+def test_restore_leaves_out_sessions_held_by_an_older_archive(db, client, tmp_path, monkeypatch):
+    admin, session_key = signed_in_admin(client)
+    with monkeypatch.context() as earlier_version:
+        earlier_version.setattr(backup, "SKIPPED_COLLECTIONS", frozenset())
+        archive = take_backup(tmp_path)
+    assert "django_session.bson" in archive_contents(archive)[0]
+    client.logout()
+    assert not signs_in(session_key)
+
+    output = restore(archive, drop=True)
+
+    assert re.search(r"left out.*django_session", output), output
+    assert not signs_in(session_key)
+    assert User.objects.get(email=admin.email).check_password(PASSWORD)
+
+
+# --- Encrypted archives --------------------------------------------------------------------
+
+
+def encrypted_layout(data: bytes) -> tuple[int, int]:
+    """(offset of the first encrypted block, block size) of an encrypted archive."""
+    assert data.startswith(backup.ENCRYPTED_MAGIC)
+    at = len(backup.ENCRYPTED_MAGIC)
+    header_size = int.from_bytes(data[at : at + 4], "big")
+    header = json.loads(data[at + 4 : at + 4 + header_size])
+    return at + 4 + header_size, header["chunk_bytes"] + 16
+
+
+@pytest.fixture
+def encrypting(settings, monkeypatch):
+    """A backup key in the settings, and blocks small enough that an archive spans many."""
+    monkeypatch.setattr(backup, "ENCRYPTION_CHUNK_BYTES", 16 * 1024)
+    settings.BACKUP_ENCRYPTION_KEYS = generate_key_spec("b1")
+    return settings
+
+
+def test_encrypted_archive_round_trip(seeded, encrypting, tmp_path):
+    mongo = seeded
+    before = snapshot(mongo)
+    archive = take_backup(tmp_path)
+    assert archive.name.endswith(".tar.gz.enc") and backup.archive_time(archive.name)
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    data = archive.read_bytes()
+    start, block = encrypted_layout(data)
+    assert (len(data) - start) // block >= 3
+    with pytest.raises(tarfile.ReadError), tarfile.open(archive):
+        pass
+    for plain in (b"results.bson", b"owner@example.com", b"sk-...abc123", b'"format_version"'):
+        assert plain not in data
+
+    manifest = backup.verify_archive(archive)
+    assert {c.name for c in manifest.collections} == set(before)
+    mongo["results"].update_one({}, {"$set": {"content.text": "edited"}})
+    mongo[PROBE].insert_one({"name": "extra"})
+    assert "restored" in restore(archive, drop=True)
+    assert snapshot(mongo) == before
+
+    # A newer key in front of it (rotation) still reads an archive of the older one.
+    encrypting.BACKUP_ENCRYPTION_KEYS = f"{generate_key_spec('b2')},{encrypting.BACKUP_ENCRYPTION_KEYS}"
+    assert backup.verify_archive(archive).total_documents == manifest.total_documents
+
+
+def test_tampered_encrypted_archives_are_refused_and_data_is_untouched(seeded, encrypting, tmp_path):
+    mongo = seeded
+    archive = take_backup(tmp_path)
+    before = snapshot(mongo)
+    data = archive.read_bytes()
+    start, block = encrypted_layout(data)
+    second = start + block
+    header_at = len(backup.ENCRYPTED_MAGIC) + 4
+
+    cases = {
+        "flipped": (
+            data[: second + 100] + bytes([data[second + 100] ^ 1]) + data[second + 101 :],
+            "archive is damaged or tampered with: encrypted block 2 fails its authentication",
+        ),
+        "swapped": (
+            data[:start] + data[second : second + block] + data[start:second] + data[second + block :],
+            "archive is damaged or tampered with: encrypted block 1 fails its authentication",
+        ),
+        # The final block is always shorter than the others: this drops it whole.
+        "cut at a block": (
+            data[: len(data) - (len(data) - start) % block],
+            "archive is truncated: it ends after encrypted block",
+        ),
+        "cut inside a block": (
+            data[: second + 1000],
+            "archive is damaged or tampered with: encrypted block 2",
+        ),
+        "header edited": (
+            data[:header_at] + data[header_at:start].replace(b"AES-256-GCM", b"AES-256-GCX") + data[start:],
+            "archive is damaged or tampered with: encrypted block 1 fails its authentication",
+        ),
+    }
+    for label, (content, message) in cases.items():
+        bad = tmp_path / label / archive.name
+        bad.parent.mkdir()
+        bad.write_bytes(content)
+        with pytest.raises(CommandError) as refused:
+            restore(bad, drop=True)
+        assert str(refused.value).startswith(message), (label, str(refused.value))
+    assert snapshot(mongo) == before
+
+
+def test_encrypted_archive_needs_its_key(seeded, encrypting, tmp_path):
+    mongo = seeded
+    archive = take_backup(tmp_path)
+    before = snapshot(mongo)
+    cases = {
+        "": "archive is encrypted (key 'b1'): set BACKUP_ENCRYPTION_KEYS to the key it was written with",
+        generate_key_spec("b1"): "wrong key: the BACKUP_ENCRYPTION_KEYS entry 'b1' is not the key",
+        generate_key_spec(
+            "b9"
+        ): "archive is encrypted with key 'b1', which BACKUP_ENCRYPTION_KEYS does not hold",
+    }
+    for keys, message in cases.items():
+        encrypting.BACKUP_ENCRYPTION_KEYS = keys
+        with pytest.raises(CommandError) as refused:
+            restore(archive, drop=True)
+        assert str(refused.value).startswith(message), (keys, str(refused.value))
+    assert snapshot(mongo) == before
+
+    out = io.StringIO()
+    call_command("backup_db", generate_key=True, stdout=out)
+    generated = out.getvalue().strip()
+    assert len(parse_keys(generated)) == 1 and generated != encrypting.BACKUP_ENCRYPTION_KEYS
+    assert not (tmp_path / "other").exists()
+
+    encrypting.BACKUP_ENCRYPTION_KEYS = "b1:c2hvcnQ"  # "short"
+    with pytest.raises(CommandError, match="BACKUP_ENCRYPTION_KEYS: encryption key 'b1' must be 32 bytes"):
+        take_backup(tmp_path / "other")

@@ -10,11 +10,14 @@ class Command(BaseCommand):
         "sha256); a damaged or truncated archive is refused and nothing is written. Without --drop, "
         "collections of the archive must be absent or empty in the database (empty ones are recreated "
         "with the archive's options and indexes); with --drop, each collection of the archive is "
-        "replaced. Collections that are not in the archive are never touched."
+        "replaced. Collections that are not in the archive are never touched, nor are sessions, "
+        "confirmation keys, caches and broker state an older archive may hold. An encrypted archive "
+        "(.tar.gz.enc) is decrypted with BACKUP_ENCRYPTION_KEYS and each block's authentication tag "
+        "checked; without the right key, or tampered with, it is refused."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("archive", help="Path of a sentimatrix_studio_*.tar.gz archive.")
+        parser.add_argument("archive", help="Path of a sentimatrix_studio_*.tar.gz[.enc] archive.")
         parser.add_argument(
             "--drop",
             action="store_true",
@@ -39,4 +42,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {item.name}: {item.documents} documents, {item.indexes} indexes")
             for note in item.skipped_indexes:
                 self.stdout.write(self.style.WARNING(f"    index not created on this server: {note}"))
+        if result.left_out:
+            self.stdout.write(
+                f"  left out (credentials, caches and task state are never restored): {', '.join(result.left_out)}"
+            )
         self.stdout.write(self.style.SUCCESS(f"restored {len(result.collections)} collections"))
