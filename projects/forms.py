@@ -13,6 +13,7 @@ import soupsieve
 from bson import ObjectId
 from bson.errors import InvalidId
 from django import forms
+from django.conf import settings
 
 from accounts.models import LLM_PROVIDERS, SCRAPER_PROVIDERS, ApiKey
 from projects import presets
@@ -26,6 +27,7 @@ from projects.models import (
 )
 from projects.services import FROM_SCRATCH
 from scraping.platforms import Platform
+from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 NAME_MAX = Project._meta.get_field("name").max_length
 
@@ -374,6 +376,22 @@ class FileTargetForm(_TargetForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json,.jsonl,.ndjson"}),
     )
     field_order = ["file", "label"]
+
+    def clean_file(self):
+        """Refuse a file that is not text (a PDF, a workbook or a picture named .csv): the
+        import would read it as rows of junk. Decoded as the import decodes it."""
+        upload = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > settings.FILE_IMPORT_MAX_BYTES:
+            return upload  # refused for its size when added, with the limit
+        data = upload.read()
+        upload.seek(0)
+        try:
+            decode_text(data)
+        except NotTextError as exc:
+            raise forms.ValidationError(
+                f"{upload.name} is not a text file of reviews ({exc.message}): {ADVICE}.", code="not_text"
+            ) from exc
+        return upload
 
 
 TARGET_FORMS = {form.KIND: form for form in (LinkTargetForm, FeedTargetForm, WebTargetForm, FileTargetForm)}

@@ -197,6 +197,15 @@ def test_format_recorded_at_upload_is_used_for_files_stored_without_extension(up
     assert [item.platform_id for item in items] == ["IMP-001", "IMP-002", "IMP-003"]
 
 
+def test_json_lines_keep_their_numbers_and_text_with_unicode_line_separators(uploads):
+    lines = ['{"text": "one\u2028two"}', '{"text": "three"}', '{"text": "four", "x": [}']
+    (uploads / "imports" / "sep.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(CollectorError, match=r"^line 3, column 24: not valid JSON"):
+        collect("imports/sep.jsonl")
+    (uploads / "imports" / "sep.jsonl").write_text("\n".join(lines[:2]), encoding="utf-8")
+    assert items_of(collect("imports/sep.jsonl"))[0].text.startswith("one")
+
+
 # --- through a real job ----------------------------------------------------------------------
 
 
@@ -255,3 +264,193 @@ def test_an_import_stores_no_script_or_data_links(file_job):
         "Bad": "",
         "Good": "http://shop.example/r/9",
     }
+
+
+# --- malformed files end their target at once, saying where and what -------------------------
+
+
+def _pretty_reviews(count: int) -> str:
+    return json.dumps([{"id": f"r{i}", "text": f"Review number {i}"} for i in range(count)], indent=2)
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+NEWLINE = b"\n"
+TRUNCATED = _pretty_reviews(40).encode()[:-200]
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)) * 8
+#: A binary with no known signature and no NUL byte in its first lines.
+NO_SIGNATURE = b"review,rating\nok,5\n" + bytes(b for b in range(1, 256) if b != 0x0A) * 6 + b"\x00\x01"
+
+
+MALFORMED = {
+    "csv-field-too-long": (
+        "long.csv",
+        ('review,rating\nFine,4\n"' + "x" * 131_073 + '",5\nGood,5\n').encode(),
+        "csv",
+        ["line 3", "longer than 131,072 characters"],
+    ),
+    "csv-quote-left-open": (
+        "open.csv",
+        ('review,rating\nFine,4\n"Left open,5\n' + "Good,5\n" * 20_000).encode(),
+        "csv",
+        ["line 3", "longer than 131,072 characters", "quote"],
+    ),
+    "json-nested-past-the-parser": (
+        "deep.json",
+        ('[{"text": "ok"},\n {"text": "deep", "x": ' + _nested(50_000) + "}]").encode(),
+        "json",
+        ["line 2", "nested more than"],
+    ),
+    "json-nested-past-the-database": (
+        "deeper.json",
+        ('[{"text": "ok"},\n\n {"text": "deep", "x": ' + _nested(150) + "}]").encode(),
+        "json",
+        ["line 3", "nested more than"],
+    ),
+    "jsonl-nested": (
+        "deep.jsonl",
+        ('{"text": "ok"}\n{"text": "ok too"}\n{"text": "deep", "x": ' + _nested(5_000) + "}\n").encode(),
+        "jsonl",
+        ["line 3", "nested more than"],
+    ),
+    "json-truncated": (
+        "cut.json",
+        TRUNCATED,
+        "json",
+        [f"line {TRUNCATED.count(NEWLINE) + 1}", "ends before", "cut short"],
+    ),
+    "json-broken-in-the-middle": (
+        "broken.json",
+        _pretty_reviews(5).replace('"Review number 2"', '"Review number 2" oops').encode(),
+        "json",
+        ["line 12", "Expecting"],
+    ),
+    "jsonl-cut-short": (
+        "cut.jsonl",
+        b'{"text": "one"}\n{"text": "two"}\n{"text": "thr',
+        "jsonl",
+        ["line 3", "ends before its JSON is complete"],
+    ),
+    "binary-as-csv": ("image.csv", PNG, "csv", ["line 1", "PNG image", "not text"]),
+    "binary-without-signature-as-csv": ("blob.csv", NO_SIGNATURE, "csv", ["line 3", "not text"]),
+    "json-row-too-large-to-store": (
+        "huge.json",
+        # Larger than the 16 MiB a MongoDB document may be.
+        json.dumps([{"text": "ok"}, {"text": "big", "notes": ["y" * 9_000_000, "z" * 9_000_000]}]).encode(),
+        "json",
+        ["row 2", "more than the 1,000,000"],
+    ),
+}
+
+
+def test_numbers_too_large_for_the_database_are_kept_as_text(file_job):
+    from sentimatrix.mongo import collection
+
+    huge, long = "9" * 30, "1" * 5000
+    text = f'[{{"text": "ok", "votes": 12, "order": {huge}}}, {{"text": "long", "order": {long}}}]'
+    said, _, target = file_job("big-numbers.json", text.encode(), "json")
+
+    assert said == "completed"
+    stored = {
+        d["content"]["text"]: d["content"]["metadata"]
+        for d in collection("results").find({"target_id": target.pk})
+    }
+    assert stored["ok"]["votes"] == 12 and stored["ok"]["order"] == huge
+    assert stored["long"]["order"] == long
+
+
+@pytest.mark.parametrize("kind", MALFORMED)
+def test_a_malformed_file_fails_its_target_at_once_naming_the_line(file_job, kind):
+    from scraping.models import JobStatus
+
+    name, data, file_format, expected = MALFORMED[kind]
+    said, job, _ = file_job(name, data, file_format)
+
+    # Failed by the run itself (no exception for the worker to die on, no retry): one attempt.
+    assert said == JobStatus.FAILED
+    assert job.status == JobStatus.FAILED
+    entry = job.targets[0]
+    assert entry.status == JobStatus.FAILED and entry.attempts == 1
+    for words in expected:
+        assert words in entry.error, (kind, entry.error)
+    assert job.stats.results_total == 0
+
+
+# --- non-text files are refused at upload -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+            "line 1: the file is a PDF document",
+        ),
+        (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 30, "ZIP archive such as an Excel .xlsx"),
+        (PNG, "PNG image"),
+        (b"review,rating\nfine,4\nbad\x00row,1\n", "line 3: byte 25 is a NUL byte"),
+        (
+            b"review,rating\nfine,4\nodd \x81 byte,1\n",
+            "line 3: byte 26 (0x81) is not text in UTF-8 or Windows-1252",
+        ),
+        ("review\nnice\n".encode("utf-16-le"), "NUL byte"),  # UTF-16 without its byte order mark
+    ],
+)
+def test_a_file_that_is_not_text_is_refused_naming_the_line(data, expected):
+    from sentimatrix.textfiles import NotTextError, decode_text
+
+    with pytest.raises(NotTextError) as raised:
+        decode_text(data)
+    assert expected in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"review\ncaf\xc3\xa9\n", "review\ncafé\n"),
+        (b"\xef\xbb\xbfreview\nok\n", "review\nok\n"),
+        (b"review\ncaf\xe9 \x80\n", "review\ncafé €\n"),  # Windows-1252
+        ("review\nnaïve\n".encode("utf-16"), "review\nnaïve\n"),  # with its byte order mark
+    ],
+)
+def test_the_encodings_the_importer_reads_are_accepted(data, text):
+    from sentimatrix.textfiles import decode_text
+
+    assert decode_text(data) == text
+
+
+def test_the_upload_form_refuses_a_binary_file_with_a_clear_error(db, client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from projects.models import Target
+    from tests.factories import make_project, make_user
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = make_user()
+    project = make_project(user)
+    client.force_login(user)
+    url = reverse("projects:add_target", args=[project.pk])
+
+    def upload(name, data):
+        return client.post(url, {"kind": "file", "file-file": SimpleUploadedFile(name, data, "text/csv")})
+
+    refused = upload("reviews.csv", PNG)
+
+    assert refused.status_code == 200
+    errors = " ".join(refused.context["forms"]["file"].errors["file"])
+    assert "reviews.csv is not a text file" in errors and "line 1" in errors and "PNG image" in errors
+    assert "CSV or JSON in UTF-8" in errors
+    assert "reviews.csv is not a text file" in refused.content.decode()
+    assert not Target.objects.filter(project=project).exists()
+    assert not any((tmp_path / "media").rglob("*.csv"))  # nothing stored
+    # A text file in one of the encodings the importer reads is still taken, and stored whole.
+    taken = upload("reviews.csv", "review,rating\nTrès bien,5\n".encode("cp1252"))
+    assert taken.status_code == 302
+    target = Target.objects.get(project=project)
+    assert (
+        tmp_path / "media" / target.platform_data.file_path
+    ).read_bytes() == "review,rating\nTrès bien,5\n".encode("cp1252")

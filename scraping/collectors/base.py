@@ -21,7 +21,13 @@ if TYPE_CHECKING:
 
 
 class CollectorError(Exception):
-    """A target-level failure with a message the analyst can act on."""
+    """A target-level failure with a message the analyst can act on.
+
+    Permanent: the runner fails the target at once with this message and does not
+    try it again. Any other exception is taken for a failure of the worker, and the
+    target is re-queued until it has used its attempts; so a collector raises this
+    (or a subclass) for every problem that a second run would meet again.
+    """
 
 
 class LayoutChangedError(CollectorError):
@@ -34,6 +40,21 @@ class LayoutChangedError(CollectorError):
 
 class MissingCredentialError(CollectorError):
     """The platform needs an API key the user has not stored in the vault."""
+
+
+class MalformedFileError(CollectorError):
+    """The target's file cannot be read as what it claims to be (CSV, JSON, text).
+
+    The message names where (``line 12, column 5: ...``) and what is wrong, so the
+    analyst can fix the file and upload it again.
+    """
+
+    def __init__(self, problem: str, line: int | None = None, column: int | None = None):
+        self.problem, self.line, self.column = problem, line, column
+        where = f"line {line}" if line else ""
+        if where and column:
+            where += f", column {column}"
+        super().__init__(f"{where}: {problem}" if where else problem)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,15 @@ mapped to content fields by ``target.options["mapping"]`` (``{"text":
 ``"user.name"``), or, without a mapping, by their usual names (``review``,
 ``stars``, ``created_at``, ...). Columns that map to no field are kept in the
 item's metadata. No HTTP is involved.
+
+A file that cannot be read (not text, a CSV field past the csv module's limit,
+JSON that is cut short, invalid or nested deeper than the results collection
+can store) raises :class:`MalformedFileError` naming the line: the target fails
+at once, as running it again would meet the same bytes.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -28,10 +32,12 @@ from scraping.collectors.base import (
     Collector,
     CollectorError,
     FetchContext,
+    MalformedFileError,
     Page,
     TargetSpec,
 )
 from scraping.platforms import Platform
+from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 FIELDS = ("text", "title", "author", "rating", "date", "url", "platform_id", "parent_id")
 #: Column names recognised without a mapping, best first, after normalisation
@@ -63,6 +69,17 @@ _JSON_LIST_KEYS = ("reviews", "items", "data", "results", "records", "rows", "co
 _OBJECT_VALUE_KEYS = ("name", "displayName", "display_name", "username", "text", "value")
 PAGE_SIZE = 200
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+#: Deepest nesting of arrays and objects read from a JSON file. A row is stored three levels
+#: down in a result (``content.metadata.<column>``) and MongoDB refuses documents nested past
+#: 100 levels; Python's parser gives up near 1,000. Reviews need a handful.
+MAX_JSON_DEPTH = 32
+#: Most characters one row may hold: a result is one document, which MongoDB caps at 16 MiB.
+MAX_ROW_CHARS = 1_000_000
+#: Integers MongoDB stores as numbers (8 bytes); longer ones are kept as their digits.
+_INT64 = range(-(2**63), 2**63)
+#: A JSON string (no raw line break: JSON has none inside strings, so lines keep their numbers).
+_JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def normalise_column(name: str) -> str:
@@ -101,13 +118,12 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
 
 
 def decode(data: bytes) -> str:
-    """Text of the file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+    """Text of the file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252;
+    refused, naming the line, when it is none of them (a binary file named .csv)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return decode_text(data)
+    except NotTextError as exc:
+        raise MalformedFileError(f"{exc.problem}; {ADVICE}", line=exc.line) from exc
 
 
 def _detect_format(text: str, name: str, requested: str | None) -> str:
@@ -123,52 +139,157 @@ def _detect_format(text: str, name: str, requested: str | None) -> str:
     return "json" if text.lstrip()[:1] in ("[", "{") else "csv"
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return (
+            f"a field is longer than {csv.field_size_limit():,} characters, the most the importer "
+            "reads in one field (a quote left open makes the rest of the file one field)"
+        )
+    return f"the CSV cannot be read ({exc})"
+
+
 def _csv_rows(text: str) -> list[dict]:
     header = text.split("\n", 1)[0]
     # The delimiter the header uses most; header cells rarely contain one quoted.
     counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
     delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if not reader.fieldnames:
-        return []
-    return [{key: value for key, value in row.items() if key is not None} for row in reader]
+    rows, start = [], 1
+    try:
+        if not reader.fieldnames:
+            return []
+        while True:
+            start = reader.line_num + 1  # where the next record begins (it may span lines)
+            row = next(reader, None)
+            if row is None:
+                return rows
+            rows.append({key: value for key, value in row.items() if key is not None})
+    except csv.Error as exc:
+        raise MalformedFileError(_csv_problem(exc), line=start) from exc
 
 
-def _json_rows(text: str, kind: str) -> list[dict]:
-    if kind == "json":
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None  # may well be JSON Lines with a .json name
-        if data is not None:
-            if isinstance(data, dict):
-                lists = [data[key] for key in _JSON_LIST_KEYS if isinstance(data.get(key), list)]
-                data = lists[0] if lists else [data]
-            if not isinstance(data, list):
-                raise CollectorError("the JSON file must hold a list of objects")
-            return [row for row in data if isinstance(row, dict)]
+def _too_deep(text: str) -> int | None:
+    """The line where arrays and objects first nest past ``MAX_JSON_DEPTH``, else None.
+
+    Counted on the text, before parsing: a parser would recurse once per level."""
+    bare = _JSON_STRING.sub('""', text)
+    depth = 0
+    for match in _JSON_BRACKET.finditer(bare):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return bare.count("\n", 0, match.start()) + 1
+        else:
+            depth -= 1
+    return None
+
+
+def _nesting_error(line: int) -> MalformedFileError:
+    return MalformedFileError(
+        f"arrays or objects are nested more than {MAX_JSON_DEPTH} levels deep, "
+        "deeper than the importer reads",
+        line=line,
+    )
+
+
+def _decode_error(exc: json.JSONDecodeError, text: str, line: int | None = None) -> MalformedFileError:
+    """Where and what: a JSON document (or, with ``line``, one line of JSON Lines) that
+    stops early is named at its last line."""
+    content = text.rstrip()
+    # A string left open runs to the end of the text: JSON strings hold no line break.
+    if exc.pos >= len(content) or exc.msg.startswith("Unterminated string"):
+        if line is not None:
+            return MalformedFileError(f"the line ends before its JSON is complete ({exc.msg})", line=line)
+        return MalformedFileError(
+            "the JSON ends before it is complete: is the file cut short?", line=content.count("\n") + 1
+        )
+    first_line = line or 1
+    return MalformedFileError(
+        f"not valid JSON ({exc.msg})", line=first_line + exc.lineno - 1, column=exc.colno
+    )
+
+
+def _json_int(digits: str) -> int | str:
+    # Python refuses to convert more than 4,300 digits, and BSON stores 64 bits.
+    if len(digits) <= 18:
+        return int(digits)
+    if len(digits.lstrip("-")) > 19:
+        return digits
+    value = int(digits)
+    return value if value in _INT64 else digits
+
+
+def _lines(text: str) -> list[str]:
+    # Not splitlines(): JSON strings may hold U+2028 and other separators it splits on.
+    return text.split("\n")
+
+
+def _json_lines(text: str) -> list[dict]:
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
+        if line.count("[") + line.count("{") > MAX_JSON_DEPTH and _too_deep(line):
+            raise _nesting_error(number)
         try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise CollectorError(f"line {number} of the file is not valid JSON ({exc.msg})") from exc
+            row = json.loads(line, parse_int=_json_int)
+        except json.JSONDecodeError as exc:
+            raise _decode_error(exc, line, number) from exc
         if isinstance(row, dict):
             rows.append(row)
     return rows
 
 
+def _json_rows(text: str, kind: str) -> list[dict]:
+    if kind != "json":
+        return _json_lines(text)
+    deep = _too_deep(text)
+    if deep:
+        raise _nesting_error(deep)
+    try:
+        data = json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        # May well be JSON Lines with a .json name. If its first line is no JSON either,
+        # it is a JSON document, and the document's error says where it breaks.
+        try:
+            return _json_lines(text)
+        except MalformedFileError as line_error:
+            first = next((n for n, line in enumerate(_lines(text), start=1) if line.strip()), 1)
+            if line_error.line == first:
+                raise _decode_error(exc, text) from exc
+            raise
+    if isinstance(data, dict):
+        lists = [data[key] for key in _JSON_LIST_KEYS if isinstance(data.get(key), list)]
+        data = lists[0] if lists else [data]
+    if not isinstance(data, list):
+        raise CollectorError("the JSON file must hold a list of objects")
+    return [row for row in data if isinstance(row, dict)]
+
+
+def _check_row_sizes(rows: list[dict]) -> None:
+    """Refuse the file before any row is stored when one row is too large to store."""
+    for number, row in enumerate(rows, start=1):
+        size = len(json.dumps(row, ensure_ascii=False, default=str))
+        if size > MAX_ROW_CHARS:
+            raise MalformedFileError(
+                f"row {number} holds {size:,} characters, more than the {MAX_ROW_CHARS:,} "
+                "the importer stores for one review"
+            )
+
+
 def parse_rows(data: bytes, name: str = "", file_format: str | None = None) -> list[dict]:
-    """The rows of a CSV, JSON (a list of objects) or JSON Lines file."""
+    """The rows of a CSV, JSON (a list of objects) or JSON Lines file; ``MalformedFileError``
+    naming the line (or row) and the problem when the file cannot be imported."""
     text = decode(data)
     kind = _detect_format(text, name, file_format)
     if kind == "csv":
-        return _csv_rows(text)
-    if kind in ("json", "jsonl"):
-        return _json_rows(text, kind)
-    raise CollectorError(f"unknown file format {file_format!r}: use csv, json or jsonl")
+        rows = _csv_rows(text)
+    elif kind in ("json", "jsonl"):
+        rows = _json_rows(text, kind)
+    else:
+        raise CollectorError(f"unknown file format {file_format!r}: use csv, json or jsonl")
+    _check_row_sizes(rows)
+    return rows
 
 
 def _lookup(row: dict, column: str) -> object:
