@@ -1,7 +1,9 @@
 from zoneinfo import available_timezones
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from accounts import vault
 from accounts.models import BASE_URL_PROVIDERS, DashboardLayout, Provider, User
 
 TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(available_timezones())]
@@ -68,7 +70,10 @@ class ApiKeyForm(forms.Form):
         required=False,
         label="Base URL",
         assume_scheme="https",
-        help_text="Only for OpenAI-compatible endpoints and Ollama, e.g. http://localhost:11434/v1",
+        help_text=(
+            "Only for OpenAI-compatible endpoints and Ollama, e.g. https://llm.example.com/v1. "
+            "Addresses on a private network (a self-hosted model) work where the operator allows them."
+        ),
     )
 
     def clean(self):
@@ -78,6 +83,11 @@ class ApiKeyForm(forms.Form):
             self.add_error("base_url", "An OpenAI-compatible key needs the endpoint's base URL.")
         if base_url and provider not in BASE_URL_PROVIDERS:
             self.add_error("base_url", "Only OpenAI-compatible and Ollama keys take a base URL.")
+        elif base_url:
+            try:
+                vault.check_base_url(base_url)
+            except ValidationError as exc:
+                self.add_error("base_url", exc)
         if provider == Provider.REDDIT and ":" not in data.get("key", ""):
             self.add_error("key", "Enter the Reddit app as client_id:client_secret.")
         return data

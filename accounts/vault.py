@@ -8,10 +8,14 @@ row does not decrypt.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import ApiKey
-from sentimatrix import crypto
+from accounts.models import BASE_URL_PROVIDERS, ApiKey
+from sentimatrix import crypto, netguard
 
 
 def _associated_data(user_id, provider: str) -> str:
@@ -27,9 +31,44 @@ def mask(plaintext: str) -> str:
     return f"{prefix}…{plaintext[-4:]}"
 
 
+def endpoint_policy() -> netguard.Policy:
+    """What a key's own base URL may point at: public addresses; loopback and private
+    networks too where the operator allows private endpoints (``LLM_ALLOW_PRIVATE_ENDPOINTS``,
+    for a self-hosted Ollama or vLLM). The LLM client checks every request under this policy."""
+    allow = bool(settings.LLM_ALLOW_PRIVATE_ENDPOINTS)
+    return netguard.Policy(allow_loopback=allow, allow_private=allow)
+
+
+def own_base_url(key: ApiKey) -> str:
+    """The base URL the key's owner typed (OpenAI-compatible, Ollama), or "" when the
+    provider's address comes from the operator's settings."""
+    return key.base_url if key.provider in BASE_URL_PROVIDERS else ""
+
+
+def check_base_url(url: str) -> None:
+    """Raise ``ValidationError`` unless ``url`` may be a key's base URL: http(s) without
+    credentials, query or fragment, on a host whose every address :func:`endpoint_policy`
+    allows (the SSRF guard, ``sentimatrix.netguard.check_url``). Runs when a key is saved
+    and again before a key check sends anything."""
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            raise netguard.BlockedAddressError("leave credentials out of the URL; the key is sent for you")
+        netguard.join_path(url, "/models")  # refuses a query or a fragment
+        policy = endpoint_policy()
+        netguard.check_url(url, allow_loopback=policy.allow_loopback, allow_private=policy.allow_private)
+    except (ValueError, netguard.BlockedAddressError) as exc:
+        hint = ""
+        if getattr(exc, "private_network", False) and not settings.LLM_ALLOW_PRIVATE_ENDPOINTS:
+            hint = " A self-hosted model on a private network needs the operator to allow private endpoints."
+        raise ValidationError(f"This base URL is not allowed: {exc}.{hint}", code="blocked_url") from exc
+
+
 def store_key(user, *, provider: str, name: str, plaintext: str, base_url: str = "") -> ApiKey:
-    """Encrypt and save a new key for ``user``."""
+    """Encrypt and save a new key for ``user``; a base URL must pass :func:`check_base_url`."""
     plaintext = plaintext.strip()
+    if base_url:
+        check_base_url(base_url)
     key = ApiKey(user=user, provider=provider, name=name, base_url=base_url, masked_key=mask(plaintext))
     _seal_into(key, plaintext)
     key.full_clean()

@@ -55,7 +55,15 @@ _KINDS = (
 
 
 class BlockedAddressError(ValueError):
-    """The URL is not allowed: wrong scheme, or a host that is not on the public internet."""
+    """The URL is not allowed: wrong scheme, or a host that is not on the public internet.
+
+    ``private_network`` is True when the address refused is one a ``Policy(allow_private=True)``
+    lets through (loopback or a private network).
+    """
+
+    def __init__(self, message: str, *, private_network: bool = False):
+        super().__init__(message)
+        self.private_network = private_network
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,10 @@ def check_url(url: str, *, allow_loopback: bool = False, allow_private: bool = F
         if kind:
             what = f"{host} is {kind}" if literal else f"{host} resolves to {ip}, {kind}"
             allowed = "public or private network" if allow_private else "public internet"
-            raise BlockedAddressError(f"{what}; only {allowed} addresses are allowed")
+            private_network = address_kind(ip, allow_private=True) is None
+            raise BlockedAddressError(
+                f"{what}; only {allowed} addresses are allowed", private_network=private_network
+            )
     return addresses
 
 

@@ -362,6 +362,10 @@ PROVIDER_BASE_URLS = {
     "openrouter": env_str("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1"),
     "ollama": env_str("OLLAMA_BASE_URL", "http://localhost:11434/v1"),
 }
+# A key's own base URL (OpenAI-compatible, Ollama) must be a public address unless this is
+# on: then loopback and private networks pass too (a self-hosted model), link-local and
+# cloud metadata addresses never.
+LLM_ALLOW_PRIVATE_ENDPOINTS = env_bool("LLM_ALLOW_PRIVATE_ENDPOINTS", False)
 
 # --- Scrape jobs ------------------------------------------------------------------------
 # A running target whose heartbeat is older than this lost its worker and is re-queued.

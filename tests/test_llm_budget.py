@@ -20,6 +20,7 @@ from analysis.engine.llm.providers import AnthropicMessages, OpenAIChat
 from projects.models import LLMConfig, Project
 from scraping.http import HttpClient
 from sentimatrix.mongo import collection
+from sentimatrix.netguard import Policy
 from tests.factories import make_project, make_user
 from tests.fake_llm import FakeLLM
 from tests.playback import RecordingSleep
@@ -221,14 +222,16 @@ def test_anthropic_and_user_endpoints(project, settings):
     assert isinstance(engine.protocol, AnthropicMessages)
     assert engine.protocol.base_url == settings.PROVIDER_BASE_URLS["anthropic"].rstrip("/")
 
-    url = "https://llm.example.org/v1"
+    url = "https://93.184.216.34/v1"  # a public address: a key's own base URL is checked on save
     own = vault.store_key(
         project.user, provider="openai_compatible", name="vLLM", plaintext=KEY, base_url=url
     )
     engine = engine_for_project(configure(project, "openai_compatible", own, model="qwen2.5-7b"))
-    assert engine.protocol.base_url == url and engine.http.guard  # a user's URL passes the SSRF guard
+    # A user's URL passes the SSRF guard on every request, private networks only where allowed.
+    assert engine.protocol.base_url == url and engine.http.policy == Policy()
     settings.LLM_ALLOW_PRIVATE_ENDPOINTS = True
-    assert not engine_for_project(Project.objects.get(pk=project.pk)).http.guard
+    engine = engine_for_project(Project.objects.get(pk=project.pk))
+    assert engine.http.policy == Policy(allow_loopback=True, allow_private=True)
 
 
 def test_unknown_key_id_falls_back_to_local(project):

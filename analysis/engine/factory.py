@@ -6,8 +6,10 @@ max tokens, the key decrypted from the vault, and the project's monthly token bu
 
 Base URLs: an OpenAI-compatible key carries its own; an Ollama key may (else the operator's
 ``PROVIDER_BASE_URLS["ollama"]``); the other providers use ``PROVIDER_BASE_URLS``. A base URL
-typed by a user is checked by the SSRF guard on every request unless the operator sets
-``LLM_ALLOW_PRIVATE_ENDPOINTS`` (for a self-hosted model on the local network).
+typed by a user is checked by the SSRF guard on every request, and connected to at the address
+checked, under the vault's endpoint policy (:func:`accounts.vault.endpoint_policy`: public
+addresses, and private networks where the operator sets ``LLM_ALLOW_PRIVATE_ENDPOINTS`` for a
+self-hosted model), the same policy that checks the URL when the key is saved and tested.
 """
 
 from __future__ import annotations
@@ -37,12 +39,11 @@ def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
         return LocalEngine()
     key, base_url, user_url = source
     if http is None:
-        guard = bool(user_url) and not getattr(settings, "LLM_ALLOW_PRIVATE_ENDPOINTS", False)
         http = HttpClient(
             rate_limit_delay=0,
             timeout=getattr(settings, "LLM_TIMEOUT", DEFAULT_TIMEOUT),
             max_retries=getattr(settings, "LLM_MAX_RETRIES", DEFAULT_MAX_RETRIES),
-            guard=guard,
+            guard=vault.endpoint_policy() if user_url else False,
         )
     llm = project.config.llm
     engine = LLMEngine(

@@ -25,6 +25,7 @@ from typing import Any
 from analysis.engine.llm.prompt import estimate_tokens
 from scraping.collectors.base import CollectorError
 from scraping.http import HttpClient, HttpStatusError, NetworkError, RateLimitedError, excerpt, host_of
+from sentimatrix import netguard
 
 ANTHROPIC_VERSION = "2023-06-01"
 OPENAI = "openai"
@@ -72,6 +73,13 @@ class Protocol:
         """Send one system + user message pair; raises :class:`ProviderError`."""
         raise NotImplementedError
 
+    def _url(self, path: str) -> str:
+        """``path`` under the base URL, never moved into a query or fragment of it."""
+        try:
+            return netguard.join_path(self.base_url, path)
+        except netguard.BlockedAddressError as exc:
+            raise ProviderError(f"the provider's base URL is not usable: {exc}", fatal=True) from exc
+
     def _post(self, url: str, body: dict, headers: dict) -> Any:
         try:
             response = self.http.post(url, json=body, headers=headers)
@@ -84,7 +92,7 @@ class Protocol:
             raise ProviderError(str(exc), status=429) from exc
         except NetworkError as exc:
             raise ProviderError(str(exc)) from exc
-        except CollectorError as exc:  # too large, redirects, blocked address
+        except CollectorError as exc:  # too large, redirects, an address the guard refuses
             raise ProviderError(str(exc), fatal=True) from exc
         try:
             return json.loads(response.content)
@@ -112,7 +120,7 @@ class OpenAIChat(Protocol):
             body["max_tokens"] = max_tokens
             body["temperature"] = temperature
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        data = self._post(f"{self.base_url}/chat/completions", body, headers)
+        data = self._post(self._url("/chat/completions"), body, headers)
         try:
             choice = data["choices"][0]
             text = choice["message"].get("content") or ""
@@ -139,7 +147,7 @@ class AnthropicMessages(Protocol):
             "temperature": min(1.0, max(0.0, temperature)),
         }
         headers = {"x-api-key": self.api_key, "anthropic-version": ANTHROPIC_VERSION}
-        data = self._post(f"{self.base_url}/v1/messages", body, headers)
+        data = self._post(self._url("/v1/messages"), body, headers)
         try:
             text = "".join(block.get("text", "") for block in data["content"] if block.get("type") == "text")
         except (KeyError, TypeError, AttributeError) as exc:
