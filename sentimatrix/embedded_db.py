@@ -50,7 +50,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -97,7 +97,7 @@ def running_server(path: Path) -> EmbeddedServer | None:
     if not state:
         return None
     pid, port = int(state.get("pid", 0)), int(state.get("port", 0))
-    if pid and port and _pid_alive(pid) and ping(port):
+    if pid and port and pid_alive(pid) and ping(port):
         return EmbeddedServer(pid=pid, port=port, path=path, owned=False)
     return None
 
@@ -161,12 +161,12 @@ def ensure_running(path: str | os.PathLike) -> EmbeddedServer:
 
 def stop(server: EmbeddedServer, timeout: float = 30.0) -> None:
     """Stop the server cleanly (SIGTERM lets WiredTiger checkpoint and close)."""
-    if not _pid_alive(server.pid):
+    if not pid_alive(server.pid):
         return
     os.kill(server.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _pid_alive(server.pid):
+        if not pid_alive(server.pid):
             break
         time.sleep(0.1)
     else:

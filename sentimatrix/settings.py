@@ -333,6 +333,18 @@ PLATFORM_BASE_URLS = {
     "reddit_oauth": env_str("REDDIT_OAUTH_BASE_URL", "https://oauth.reddit.com"),
     "reddit_auth": env_str("REDDIT_AUTH_BASE_URL", "https://www.reddit.com"),
     "youtube": env_str("YOUTUBE_BASE_URL", "https://www.googleapis.com/youtube/v3"),
+# kombu's MongoDB transport has no event loop, so a prefork worker on it feeds its pool
+# processes through one pipe guarded by one shared lock; a pool process killed while it holds
+# that lock (as the OOM killer does) leaves every other one waiting for it forever. On that
+# broker each worker is a single process (solo pool) and runstack starts as many as the
+# concurrency asks; on Redis or RabbitMQ each pool process has its own pipe and prefork is safe.
+CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL") or (
+    "solo" if CELERY_BROKER_URL.startswith("mongodb") else "prefork"
+)
+# runstack sends each worker a probe task this often; one unanswered this long, while the
+# worker runs no task younger than CELERY_TASK_TIME_LIMIT, gets the worker restarted.
+WORKER_PROBE_INTERVAL_SECONDS = env_int("WORKER_PROBE_INTERVAL_SECONDS", 30)
+WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", 120)
     "google": env_str("GOOGLE_PLACES_BASE_URL", "https://maps.googleapis.com/maps/api/place"),
     "amazon": env_str("AMAZON_BASE_URL", "https://www.amazon.{tld}"),
     "scraperapi": env_str("SCRAPERAPI_BASE_URL", "https://api.scraperapi.com"),

@@ -5,6 +5,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+import sentimatrix.worker_state  # noqa: F401 - workers report their running tasks to runstack
 from sentimatrix.mongo import collection
 
 HEARTBEAT_COLLECTION = "worker_heartbeats"

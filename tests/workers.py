@@ -49,22 +49,28 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """A ``celery worker`` subprocess; ``stop()`` or ``kill()`` ends it."""
+    """Celery worker subprocesses as ``manage.py runstack`` starts them: ``concurrency``
+    single-process workers on the solo pool (the MongoDB broker's), or one prefork worker with
+    that many pool processes. ``stop()`` or ``kill()`` ends them all."""
 
     def __init__(self, log_path: Path, concurrency: int = 2, queues: str | None = None, **env: str):
         self.log_path = log_path
-        self.hostname = f"test-{uuid.uuid4().hex[:8]}@%h"
-        cmd = [
-            sys.executable, "-m", "celery", "-A", "sentimatrix", "worker",
-            "-l", "info", "-n", self.hostname,
-            "-Q", queues or settings.CELERY_WORKER_QUEUES,
-            "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-        ]  # fmt: skip
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=child_env(**env), stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        solo = settings.CELERY_WORKER_POOL == "solo"
+        self.procs = []
+        for _ in range(concurrency if solo else 1):
+            cmd = [
+                sys.executable, "-m", "celery", "-A", "sentimatrix", "worker",
+                "-l", "info", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+                "-Q", queues or settings.CELERY_WORKER_QUEUES, "--pool", settings.CELERY_WORKER_POOL,
+                *([] if solo else ["--concurrency", str(concurrency)]),
+                "--without-gossip", "--without-mingle",
+            ]  # fmt: skip
+            proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=child_env(**env), stdout=self._log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            self.procs.append(proc)
 
     def wait_ready(self, timeout: float = 60) -> None:
         from sentimatrix.tasks import worker_ping
@@ -72,8 +78,9 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         result = worker_ping.delay(f"ready-{uuid.uuid4().hex}")
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.log()}")
+            for proc in self.procs:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"worker exited with {proc.returncode}:\n{self.log()}")
             if result.ready():
                 return
             time.sleep(0.2)
@@ -86,14 +93,16 @@ class WorkerProcess:
         """SIGKILL the whole process group, as an out-of-memory killer would."""
         import signal
 
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         self._log.close()
 
     def stop(self, timeout: float = 10) -> None:
         import signal
 
         # SIGQUIT: cold shutdown; the suite has nothing left for the worker to finish.
-        end_process(self.proc, signal.SIGQUIT, timeout)
+        for proc in self.procs:
+            end_process(proc, signal.SIGQUIT, timeout)
         self._log.close()

@@ -1,8 +1,8 @@
-"""Run web, Celery worker and Celery beat together in the foreground."""
+"""Run web, Celery workers and Celery beat together in the foreground, restarting a worker
+that dies or stops taking tasks (see :mod:`sentimatrix.supervision`)."""
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.services import ensure_first_admin
+from sentimatrix.supervision import Child, Supervisor, probe_queue
 
 
 class Command(BaseCommand):
@@ -24,40 +25,59 @@ class Command(BaseCommand):
             "--worker-concurrency", type=int, default=int(os.environ.get("CELERY_WORKER_CONCURRENCY", "2"))
         )
         parser.add_argument("--skip-setup", action="store_true", help="Skip migrate/ensure_indexes/admin.")
+        parser.add_argument("--without-web", action="store_true", help="Run workers and beat only.")
 
     def handle(self, *args, **opts):
         if not opts["skip_setup"]:
             self.prepare()
-        env = self.child_env()
+        supervisor = Supervisor(
+            self.children(opts),
+            self.child_env(),
+            say=lambda message: self.stderr.write(self.style.WARNING(message)),
+            probe_interval=settings.WORKER_PROBE_INTERVAL_SECONDS,
+            stall_after=settings.WORKER_STALL_SECONDS,
+            task_time_limit=settings.CELERY_TASK_TIME_LIMIT,
+        )
+        supervisor.start()
+        where = (
+            "without the web server" if opts["without_web"] else f"at http://{opts['host']}:{opts['port']}/"
+        )
+        self.stdout.write(self.style.SUCCESS(f"Sentimatrix Studio is running {where} (Ctrl-C stops it)"))
+        reason = self.supervise(supervisor)
+        supervisor.stop()
+        self.stdout.write("Stopped web, workers and beat.")
+        if reason:
+            self.stderr.write(self.style.ERROR(reason))
+            sys.exit(1)
+
+    def children(self, opts) -> list[Child]:
         python = sys.executable
-        children = {
-            "web": [
+        celery = [python, "-m", "celery", "-A", "sentimatrix"]
+        queues = settings.CELERY_WORKER_QUEUES
+        concurrency = opts["worker_concurrency"]
+        children = []
+        if not opts["without_web"]:
+            children.append(Child("web", [
                 python, "-m", "gunicorn", "sentimatrix.wsgi:application",
                 "--bind", f"{opts['host']}:{opts['port']}",
                 "--workers", str(opts["web_workers"]),
                 "--access-logfile", "-", "--graceful-timeout", "10",
-            ],
-            "worker": [
-                python, "-m", "celery", "-A", "sentimatrix", "worker", "-l", "info",
-                "-Q", settings.CELERY_WORKER_QUEUES,
-                "--concurrency", str(opts["worker_concurrency"]),
-            ],
-            "beat": [
-                python, "-m", "celery", "-A", "sentimatrix", "beat", "-l", "info",
-                "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),
-            ],
-        }  # fmt: skip
-        procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in children.items()}
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Sentimatrix Studio is running at http://{opts['host']}:{opts['port']}/ (Ctrl-C stops it)"
-            )
-        )
-        reason = self.supervise(procs)
-        self.stop_all(procs)
-        if reason:
-            self.stderr.write(self.style.ERROR(reason))
-            sys.exit(1)
+            ]))  # fmt: skip
+        # One process per worker on a pool that does not fork (see CELERY_WORKER_POOL);
+        # one worker with its pool processes otherwise.
+        solo = settings.CELERY_WORKER_POOL == "solo"
+        names = [f"worker{i}" for i in range(1, concurrency + 1)] if solo else ["worker"]
+        for name in names:
+            children.append(Child(name, [
+                *celery, "worker", "-l", "info", "-n", f"{name}@%h",
+                "-Q", f"{queues},{probe_queue(name)}",
+                "--pool", settings.CELERY_WORKER_POOL,
+                *([] if solo else ["--concurrency", str(concurrency)]),
+            ], worker=True))  # fmt: skip
+        children.append(Child("beat", [
+            *celery, "beat", "-l", "info", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),
+        ]))  # fmt: skip
+        return children
 
     def prepare(self):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -84,7 +104,7 @@ class Command(BaseCommand):
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    def supervise(self, procs):
+    def supervise(self, supervisor: Supervisor) -> str | None:
         stop = {"signal": None}
 
         def on_signal(signum, frame):
@@ -93,23 +113,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         while stop["signal"] is None:
-            for name, proc in procs.items():
-                code = proc.poll()
-                if code is not None:
-                    return f"The {name} process exited with code {code}; stopping the others."
+            reason = supervisor.check()
+            if reason:
+                return reason
             time.sleep(0.5)
         return None
-
-    def stop_all(self, procs, timeout=20):
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for name, proc in procs.items():
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"{name} did not stop in time; killing it.")
-                proc.kill()
-                proc.wait()
-        self.stdout.write("Stopped web, worker and beat.")
