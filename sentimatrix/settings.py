@@ -196,12 +196,17 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/pico", NODE_MODULES / "@picocss" / "pico" / "css"),
 ]
+# One storage in development and production: collectstatic always writes hashed, compressed
+# files and their manifest, so a production process can start on what `make run` collected.
+# With DEBUG on, pages link the unhashed names, served from the finders (no collecting needed
+# while editing); tests link unhashed names and collect nothing. A production process refuses
+# to start on files without a complete manifest (sentimatrix/checks.py, run by wsgi.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 
