@@ -88,7 +88,10 @@ def your_data(request):
 
 
 @login_required
+@require_POST
 def export_data(request):
+    # A POST with its CSRF token: a link or an image on another site cannot make a signed-in
+    # browser produce (and audit) an export.
     audit.record("data.export", request=request, scope="account")
     response = StreamingHttpResponse(data.export_user_data(request.user), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{data.export_filename(request.user)}"'

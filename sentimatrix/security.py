@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 
 def _address(value: str | None) -> str | None:
@@ -45,3 +46,37 @@ def client_ip(request) -> str | None:
     # A trusted proxy that wrote something other than an address is misconfigured; its
     # own address is the only one left that the client did not choose.
     return _address(forwarded[-min(count, len(forwarded))]) or remote
+
+
+def content_security_policy() -> str:
+    """The ``Content-Security-Policy`` header value built from ``CONTENT_SECURITY_POLICY``."""
+    return "; ".join(
+        f"{name} {' '.join(values)}" for name, values in settings.CONTENT_SECURITY_POLICY.items()
+    )
+
+
+class SecurityHeadersMiddleware:
+    """The policy on every response; ``Cache-Control: private, no-store`` on answers that
+    depend on who asks (a signed-in user, an ``Authorization`` header, anything under
+    ``PRIVATE_PATH_PREFIXES``) so neither a shared cache nor the browser's back button
+    keeps them. Public pages and static files keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        if self._private(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    @staticmethod
+    def _private(request) -> bool:
+        if request.path.startswith(tuple(settings.PRIVATE_PATH_PREFIXES)):
+            return True
+        if "HTTP_AUTHORIZATION" in request.META:
+            return True
+        # Static files are answered before authentication runs: they have no user.
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated

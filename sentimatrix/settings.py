@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sentimatrix.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -277,6 +278,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every response (sentimatrix.security.SecurityHeadersMiddleware):
+# scripts and styles come from this site only, never inline (templates have none; htmx's
+# indicator styles are turned off in base.html); Pico draws form controls with data: SVGs.
+# A social sign-in form posts here and is redirected to the provider, which form-action
+# must allow.
+_OAUTH_ORIGINS = {"google": "https://accounts.google.com", "github": "https://github.com"}
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", *(_OAUTH_ORIGINS[name] for name in SOCIALACCOUNT_PROVIDERS)],
+}
+# Answers under these paths (and any to a signed-in user or an Authorization header) are
+# sent with Cache-Control: private, no-store.
+PRIVATE_PATH_PREFIXES = ["/api/"]
 
 # --- Celery ----------------------------------------------------------------------
 # Tests send tasks to the test database, where their worker processes listen.

@@ -103,7 +103,7 @@ def test_export_contains_own_data_only_and_no_secrets(client):
     _project_with_result(ana, "ana's <b>review</b>")
     _project_with_result(ben, "ben's review")
     client.force_login(ana)
-    response = client.get(reverse("accounts:export_data"))
+    response = client.post(reverse("accounts:export_data"))
     body = b"".join(response.streaming_content).decode()
     archive = json.loads(body)
     assert archive["user"]["email"] == "ana@example.com"

@@ -18,6 +18,10 @@
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
+  // A value to copy (a new token) is selected whole when it gets focus.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
   function expireToasts(root) {
     root.querySelectorAll(".toast:not([data-timer])").forEach(function (toast) {
       toast.setAttribute("data-timer", "1");
