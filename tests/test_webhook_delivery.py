@@ -263,7 +263,12 @@ def _closed_job(project, status, results):
         user_id=project.user_id,
         status=JobStatus.RUNNING,
         targets=[
-            JobTarget(target_id=target.pk, status=status, error="HTTP 403" if status == "failed" else "")
+            JobTarget(
+                target_id=target.pk,
+                status=status,
+                error="HTTP 403" if status == "failed" else "",
+                results_count=results,
+            )
         ],
         stats=JobStats(targets_total=1, targets_completed=1, results_total=results),
     )
