@@ -333,6 +333,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_WORKER_QUEUES = env_str("CELERY_WORKER_QUEUES", "scrape,analysis,webhooks,default")
+# kombu's MongoDB transport has no event loop, so a prefork worker on it feeds its pool
+# processes through one pipe guarded by one shared lock; a pool process killed while it holds
+# that lock (as the OOM killer does) leaves every other one waiting for it forever. On that
+# broker each worker is a single process (solo pool) and runstack starts as many as the
+# concurrency asks; on Redis or RabbitMQ each pool process has its own pipe and prefork is safe.
+CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL") or (
+    "solo" if CELERY_BROKER_URL.startswith("mongodb") else "prefork"
+)
+# runstack sends each worker a probe task this often; one unanswered this long, while the
+# worker runs no task younger than CELERY_TASK_TIME_LIMIT, gets the worker restarted.
+WORKER_PROBE_INTERVAL_SECONDS = env_int("WORKER_PROBE_INTERVAL_SECONDS", 30)
+WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", 120)
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -360,18 +372,6 @@ PLATFORM_BASE_URLS = {
     "reddit_oauth": env_str("REDDIT_OAUTH_BASE_URL", "https://oauth.reddit.com"),
     "reddit_auth": env_str("REDDIT_AUTH_BASE_URL", "https://www.reddit.com"),
     "youtube": env_str("YOUTUBE_BASE_URL", "https://www.googleapis.com/youtube/v3"),
-# kombu's MongoDB transport has no event loop, so a prefork worker on it feeds its pool
-# processes through one pipe guarded by one shared lock; a pool process killed while it holds
-# that lock (as the OOM killer does) leaves every other one waiting for it forever. On that
-# broker each worker is a single process (solo pool) and runstack starts as many as the
-# concurrency asks; on Redis or RabbitMQ each pool process has its own pipe and prefork is safe.
-CELERY_WORKER_POOL = env_str("CELERY_WORKER_POOL") or (
-    "solo" if CELERY_BROKER_URL.startswith("mongodb") else "prefork"
-)
-# runstack sends each worker a probe task this often; one unanswered this long, while the
-# worker runs no task younger than CELERY_TASK_TIME_LIMIT, gets the worker restarted.
-WORKER_PROBE_INTERVAL_SECONDS = env_int("WORKER_PROBE_INTERVAL_SECONDS", 30)
-WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", 120)
     "google": env_str("GOOGLE_PLACES_BASE_URL", "https://maps.googleapis.com/maps/api/place"),
     "amazon": env_str("AMAZON_BASE_URL", "https://www.amazon.{tld}"),
     "scraperapi": env_str("SCRAPERAPI_BASE_URL", "https://api.scraperapi.com"),
@@ -413,6 +413,13 @@ SCRAPE_HEARTBEAT_STALE_SECONDS = env_int("SCRAPE_HEARTBEAT_STALE_SECONDS", 180)
 SCRAPE_QUEUED_STALE_SECONDS = env_int("SCRAPE_QUEUED_STALE_SECONDS", 600)
 SCRAPE_MAX_ATTEMPTS = env_int("SCRAPE_MAX_ATTEMPTS", 3)
 ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 100)
+# A result still unanalysed this long after it was stored or last queued lost its batch (a
+# killed worker, a failed task): the sweep, run by beat, queues it again.
+ANALYSIS_REQUEUE_AFTER_SECONDS = env_int("ANALYSIS_REQUEUE_AFTER_SECONDS", 15 * 60)
+CELERY_BEAT_SCHEDULE["sweep-unanalysed-results"] = {
+    "task": "analysis.sweep_unanalysed",
+    "schedule": float(env_int("ANALYSIS_SWEEP_INTERVAL_SECONDS", 300)),
+}
 
 # --- Webhooks, schedules and email notifications ------------------------------------------
 # Webhook URLs must be https unless DEBUG or this switch is on.
@@ -438,13 +445,6 @@ from celery.schedules import crontab  # noqa: E402 - kept with the section that 
 CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
-}
-# A result still unanalysed this long after it was stored or last queued lost its batch (a
-# killed worker, a failed task): the sweep, run by beat, queues it again.
-ANALYSIS_REQUEUE_AFTER_SECONDS = env_int("ANALYSIS_REQUEUE_AFTER_SECONDS", 15 * 60)
-CELERY_BEAT_SCHEDULE["sweep-unanalysed-results"] = {
-    "task": "analysis.sweep_unanalysed",
-    "schedule": float(env_int("ANALYSIS_SWEEP_INTERVAL_SECONDS", 300)),
 }
 
 # --- REST API (the api app) ---------------------------------------------------------------
