@@ -35,7 +35,7 @@ def close_job(project, status, *, error="", results=0, trigger=JobTrigger.MANUAL
         user_id=project.user_id,
         status=JobStatus.RUNNING,
         trigger=trigger,
-        targets=[JobTarget(target_id=target.pk, status=status, error=error)],
+        targets=[JobTarget(target_id=target.pk, status=status, error=error, results_count=results)],
         stats=JobStats(targets_total=1, targets_completed=1, results_total=results),
         **({"created_at": created_at} if created_at else {}),
     )
