@@ -105,7 +105,8 @@ def sweep_unanalysed(project_ids: list | None = None, *, older_than: int | None 
     return {str(project_id): len(ids) for project_id, ids in pending.items()}
 
 
-def _items(docs: list[dict]) -> list[AnalysisItem]:
+def analysis_items(docs: list[dict]) -> list[AnalysisItem]:
+    """The engine's items of these result documents."""
     items = []
     for doc in docs:
         content = doc.get("content") or {}
@@ -144,7 +145,7 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
     engine = project_engine(project)
     stopped = None
     try:
-        analyses = engine.analyze(_items(docs), config)
+        analyses = engine.analyze(analysis_items(docs), config)
     except BudgetExceeded as exc:
         # What was analysed before the budget ran out is written; the rest waits, unlost.
         analyses, stopped = exc.results, exc
