@@ -8,6 +8,7 @@ runs, does the work once. A running target writes a heartbeat after every page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from bson import ObjectId
 from django.conf import settings
 from django.utils import timezone
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from scraping import credentials
 from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
@@ -80,11 +82,15 @@ def take_requests(project_id, count: int, daily_cap: int) -> bool:
     """Count requests against the project's daily cap; False once no request is left today."""
     if count <= 0:
         return requests_left_today(project_id, daily_cap) > 0
+    key = _daily_requests_key(project_id)
+    # The day's counter is created first, apart from the increment: two targets starting
+    # together would otherwise both upsert it, and the loser gets no document back.
+    with contextlib.suppress(DuplicateKeyError):
+        collection("request_counters").update_one(
+            {"_id": key}, {"$setOnInsert": {"count": 0, "created_at": timezone.now()}}, upsert=True
+        )
     doc = collection("request_counters").find_one_and_update(
-        {"_id": _daily_requests_key(project_id)},
-        {"$inc": {"count": count}, "$setOnInsert": {"created_at": timezone.now()}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
+        {"_id": key}, {"$inc": {"count": count}}, return_document=ReturnDocument.AFTER
     )
     return doc["count"] < daily_cap
 
