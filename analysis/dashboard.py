@@ -11,6 +11,10 @@ here carries ``tz=UTC`` and ``date_field=content`` to land on the same results.
 
 Each chart is a plain dict (see :func:`_chart`): labels, datasets with a link per point (the
 explorer filtered to that element), a one-sentence summary and a table (text alternative).
+
+What people say (aspects, pros, cons) is read from :mod:`analysis.insights_cache`, the one place
+it is computed: the dashboard, the comparison, the report and the aspects export show the same
+counts for the same sample, and say which sample that is.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from analysis import insights_cache
-from analysis.engine.keywords import keywords
 from analysis.explorer import FilterState
 from analysis.stats import BUCKETS, DAILY
 from scraping.platforms import Platform
@@ -481,8 +484,11 @@ def _rating_chart(project, per_target: dict, target_labels, period) -> dict:
     )
 
 
+CHART_TOPICS = 15
+
+
 def _topics_chart(project, summary: dict) -> dict:
-    topics = summary.get("topics") or []
+    topics = (summary.get("topics") or [])[:CHART_TOPICS]
     labels = [t["topic"] for t in topics]
     colors = [
         "positive"
@@ -492,11 +498,12 @@ def _topics_chart(project, summary: dict) -> dict:
         else "neutral"
         for t in topics
     ]
-    links = [explorer_url(project, q=t["topic"]) for t in topics]
+    links = [aspect_link(project, t) for t in topics]
+    sample = (summary.get("sample") or {}).get("results", summary.get("total_results") or 0)
     return _chart(
         "topics",
         "bar",
-        "Top topics (colour: their average sentiment)",
+        "Most discussed aspects (colour: the sentiment of the sentences that mention them)",
         labels,
         [
             {
@@ -507,22 +514,42 @@ def _topics_chart(project, summary: dict) -> dict:
             }
         ],
         summary=(
-            "Most discussed: "
+            f"From the latest {sample} analysed results. Most discussed: "
             + ", ".join(f"{t['topic']} ({t['count']}, {_signed(t['mean_sentiment'])})" for t in topics[:3])
             + "."
             if topics
-            else "No topics yet: they come from analysed texts."
+            else "No aspects yet: they come from analysed texts."
         ),
-        columns=["Topic", "Results", "Average sentiment"],
-        rows=[[t["topic"], t["count"], t["mean_sentiment"]] for t in topics],
+        columns=["Aspect", "Results", "Average sentiment of its sentences", "Verdict"],
+        rows=[
+            [t["topic"], t["count"], t["mean_sentiment"], VERDICTS.get(t.get("verdict"), "")] for t in topics
+        ],
+        row_links=links,
         options={"index_axis": "y"},
     )
 
 
-def point_link(project, text: str) -> str:
-    """Explorer link for a pro or a con: a search for its topic words (all must appear)."""
-    words = keywords(text) or text.split()
-    return explorer_url(project, q=" ".join(words[:4]))
+VERDICTS = {"pro": "Pro", "con": "Con", "mixed": "Mixed", None: "Too few judgements"}
+
+
+def aspect_link(project, entry: dict, target_id: str | None = None) -> str:
+    """Explorer link for an aspect (a topic, a pro or a con): a search for it, in one target when
+    given. The explorer lists every result that matches, not only the sample's."""
+    query = entry.get("search") or entry.get("topic") or entry.get("text") or ""
+    return explorer_url(project, q=query, **({"targets": [target_id]} if target_id else {}))
+
+
+def aspect_rows(project, summary: dict, target_id: str | None = None) -> dict:
+    """Pros, cons and aspects of a summary, each with its explorer link."""
+
+    def linked(entries):
+        return [{**e, "link": aspect_link(project, e, target_id)} for e in entries or []]
+
+    return {
+        "pros": linked(summary.get("pros")),
+        "cons": linked(summary.get("cons")),
+        "topics": linked(summary.get("topics")),
+    }
 
 
 # --- the dashboard ----------------------------------------------------------------------------
@@ -628,9 +655,7 @@ def project_dashboard(
         "per_target": {tid: t.as_dict() for tid, t in per_target.items()},
         "charts": charts,
         "insights": insights,
-        "pros": [{**p, "link": point_link(project, p["text"])} for p in summary.get("pros") or []],
-        "cons": [{**c, "link": point_link(project, c["text"])} for c in summary.get("cons") or []],
-        "topics": summary.get("topics") or [],
+        **aspect_rows(project, summary),
         "links": {
             "flagged": explorer_url(project, flagged=True, **_period_filters(period)),
             "all": explorer_url(project, **_period_filters(period)),
@@ -664,7 +689,9 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
     columns = []
     for tid in chosen:
         t = per_target.get(tid, Totals())
-        insight = insights_cache.get_insights(project.pk, targets[tid].pk)["summary"]
+        found = insights_cache.get_insights(project.pk, targets[tid].pk)
+        insight = found["summary"]
+        linked = aspect_rows(project, insight, tid)
         columns.append(
             {
                 "id": tid,
@@ -672,9 +699,10 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
                 "label": target_labels[tid],
                 "totals": t.as_dict(),
                 "top_emotion": t.emotions.most_common(1)[0][0] if t.emotions else None,
-                "topics": insight.get("topics", [])[:5],
-                "pros": [{**p, "link": point_link(project, p["text"])} for p in insight.get("pros", [])[:5]],
-                "cons": [{**c, "link": point_link(project, c["text"])} for c in insight.get("cons", [])[:5]],
+                "topics": linked["topics"][:5],
+                "pros": linked["pros"][:5],
+                "cons": linked["cons"][:5],
+                "sample_size": found.get("sample_size") or 0,
                 "abstract": insight.get("abstract"),
                 "link": explorer_url(project, targets=[tid], **_period_filters(period)),
             }

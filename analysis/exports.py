@@ -16,6 +16,12 @@ batch is written out before the next is read, so an export of any size holds one
 
 List values (pros, cons, tags, key points, detected emotions, topics) are joined with
 :data:`LIST_SEPARATOR`; dates are ISO 8601 in UTC in CSV and JSON Lines.
+
+**Aspects** (:func:`aspect_rows`, :func:`aspects_export`): the aspects of a project or of one
+target, one row per aspect (:data:`ASPECT_COLUMNS`), read from the cached insights document
+(:func:`analysis.insights_cache.get_insights`), the same one the dashboard and the comparison
+show, so the counts agree; every row says which sample it comes from (``sample_size``,
+``computed_at``). Same formats, same formula guard.
 """
 
 from __future__ import annotations
@@ -295,7 +301,95 @@ def export_stream(
     return WRITERS[fmt](document_batches(queryset, batch_size), target_labels)
 
 
-def export_filename(project, fmt: str, now: datetime | None = None) -> str:
+def export_filename(project, fmt: str, now: datetime | None = None, kind: str = "results") -> str:
     now = now or datetime.now(UTC)
     name = slugify(project.name) or "project"
-    return f"{name}-results-{now:%Y%m%d-%H%M}.{FORMATS[fmt][1]}"
+    return f"{name}-{kind}-{now:%Y%m%d-%H%M}.{FORMATS[fmt][1]}"
+
+
+# --- aspects ----------------------------------------------------------------------------------
+
+ASPECT_COLUMNS = (
+    "aspect", "verdict", "results", "mentions", "praise", "neutral", "criticise", "not_judged",
+    "average_sentiment", "older_half_results", "newer_half_results", "older_half_sentiment",
+    "newer_half_sentiment", "mentions_trend", "sentiment_trend", "forms", "quotes", "result_ids",
+    "target_id", "sample_size", "computed_at",
+)  # fmt: skip
+
+
+def aspect_rows(found: dict) -> list[dict]:
+    """One row per aspect of an insights document (what :func:`analysis.insights_cache.get_insights`
+    returns), in :data:`ASPECT_COLUMNS`."""
+    summary = found.get("summary") or {}
+    rows = []
+    for entry in summary.get("topics") or []:
+        judged = entry.get("sentiment") or {}
+        trend = entry.get("trend") or {}
+        older, recent = trend.get("older") or {}, trend.get("recent") or {}
+        rows.append(
+            {
+                "aspect": entry.get("topic") or "",
+                "verdict": entry.get("verdict") or "",
+                "results": entry.get("count"),
+                "mentions": entry.get("mentions"),
+                "praise": judged.get("positive"),
+                "neutral": judged.get("neutral"),
+                "criticise": judged.get("negative"),
+                "not_judged": judged.get("unscored"),
+                "average_sentiment": entry.get("mean_sentiment"),
+                "older_half_results": older.get("results"),
+                "newer_half_results": recent.get("results"),
+                "older_half_sentiment": older.get("mean_sentiment"),
+                "newer_half_sentiment": recent.get("mean_sentiment"),
+                "mentions_trend": trend.get("mentions") or "",
+                "sentiment_trend": trend.get("sentiment") or "",
+                "forms": _joined(entry.get("forms")),
+                "quotes": _joined(q.get("span") for q in entry.get("quotes") or []),
+                "result_ids": _joined(entry.get("result_ids")),
+                "target_id": str(found.get("target_id") or ""),
+                "sample_size": found.get("sample_size"),
+                "computed_at": _aware(found.get("computed_at")),
+            }
+        )
+    return rows
+
+
+def aspects_export(found: dict, fmt: str) -> bytes:
+    """The aspects of an insights document as a whole file in ``fmt`` (a few dozen rows)."""
+    rows = aspect_rows(found)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(ASPECT_COLUMNS)
+        for row in rows:
+            writer.writerow([csv_safe(_text_value(row[c])) for c in ASPECT_COLUMNS])
+        return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    if fmt == "jsonl":
+        lines = [
+            json.dumps({c: _text_value(row[c]) if row[c] is not None else None for c in ASPECT_COLUMNS})
+            for row in rows
+        ]
+        return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "remove_timezone": True,
+        },
+    )
+    header = workbook.add_format({"bold": True})
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet = workbook.add_worksheet("Aspects")
+    for col, name in enumerate(ASPECT_COLUMNS):
+        sheet.write_string(0, col, name, header)
+    for index, row in enumerate(rows, start=1):
+        for col, name in enumerate(ASPECT_COLUMNS):
+            _write_cell(sheet, index, col, row[name], when)
+    workbook.close()
+    return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""Topics, pros and cons for dashboards, computed over a bounded sample and cached.
+"""Aspects, pros and cons for dashboards, computed over a bounded sample and cached.
 
 What people say (:func:`analysis.engine.project_insights.summarize_results`) needs the texts,
 so it cannot come from counters. It is computed over the latest :data:`SAMPLE_SIZE` analysed,
@@ -24,6 +24,10 @@ a read never refreshes, since that request may take as long as the provider's ti
 the previous summary marked ``stale`` and asks for the task of :mod:`analysis.insights_refresh`
 (which analysis batches ask for too); with nothing stored yet it gets the extractive summary
 computed in the request, stored with ``abstract_pending`` until the task writes the abstract.
+
+This is the one place aspect counts are computed: the dashboard, the comparison, the printable
+report, the aspects export and the API all read the document :func:`get_insights` returns, so
+their numbers agree and each says which sample it comes from (``sample_size``).
 """
 
 from __future__ import annotations
@@ -48,8 +52,8 @@ REFRESH_SECONDS = 300
 # scrape writes its results in bursts. On MongoDB each try is an index range scan with a limit.
 WINDOWS_SECONDS = tuple(300 * 4**k for k in range(10))
 SAMPLE_FIELDS = {
-    "content.text": 1, "content.rating": 1, "content.metadata.rating_scale": 1, "analysis": 1,
-    "language": 1, "created_at": 1, "excluded": 1,
+    "content.text": 1, "content.rating": 1, "content.metadata.rating_scale": 1, "content.date": 1,
+    "analysis": 1, "language": 1, "created_at": 1, "excluded": 1,
 }  # fmt: skip
 
 
@@ -114,6 +118,8 @@ def sample_rows(docs: list[dict]) -> list[dict]:
                 "rating": content.get("rating"),
                 "rating_scale": (content.get("metadata") or {}).get("rating_scale") or 5.0,
                 "language": doc.get("language") or None,
+                # Trends compare the older and newer half of the sample by this date.
+                "date": _aware(content.get("date") or doc.get("created_at")),
             }
         )
     return rows

@@ -15,4 +15,5 @@ urlpatterns = [
     path("compare/", views.compare_view, name="compare"),
     path("export/<str:format>/", views.export_view, name="export"),
     path("report/", views.report_view, name="report"),
+    path("aspects/<str:format>/", views.aspects_export_view, name="aspects_export"),
 ]

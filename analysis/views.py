@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import dashboard, explorer, explorer_window, exports
+from analysis import dashboard, explorer, explorer_window, exports, insights_cache
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
 from projects.models import Target
@@ -198,6 +198,7 @@ def dashboard_view(request, project_id):
         "targets": targets,
         "chart_data": dashboard.chart_payload(data["charts"]),
         "point_lists": [("Pros", data["pros"]), ("Cons", data["cons"])],
+        "export_formats": [(fmt, label) for fmt, (_, _, label) in exports.FORMATS.items()],
         "periods": dashboard.PERIODS.items(),
         "granularities": dashboard.GRANULARITIES.items(),
         "groups": dashboard.GROUPS.items(),
@@ -223,6 +224,7 @@ def compare_view(request, project_id):
         "options": options,
         "targets": targets,
         "chart_data": dashboard.chart_payload(data["charts"]) if data else {},
+        "export_formats": [(fmt, label) for fmt, (_, _, label) in exports.FORMATS.items()],
         "periods": dashboard.PERIODS.items(),
         "granularities": dashboard.GRANULARITIES.items(),
     }
@@ -256,6 +258,38 @@ def export_view(request, project_id, format):
     content_type, _, _ = exports.FORMATS[fmt]
     response = StreamingHttpResponse(exports.export_stream(queryset, fmt, targets), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(project, fmt)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def aspects_export_view(request, project_id, format):
+    """The aspects of the project (or of the target named by ``?target=``) as a file: the cached
+    sample the dashboard and the comparison show. Counts as one API call of the plan."""
+    fmt = format
+    project = _project(request, project_id)
+    if fmt not in exports.FORMATS:
+        raise Http404("Unknown export format.")
+    targets = _targets(project)
+    target_id = request.GET.get("target") or None
+    if target_id is not None and target_id not in targets:
+        raise Http404("Unknown target.")
+    back = reverse("analysis:compare" if target_id else "analysis:dashboard", args=[project.pk])
+    try:
+        consume(request.user, "api_calls_this_month")
+    except PlanLimitReached as exc:
+        audit.record("data.export", request=request, success=False, scope="aspects", format=fmt,
+                     project=str(project.pk), target=target_id or "", reason=str(exc))  # fmt: skip
+        messages.error(request, str(exc))
+        return redirect(back)
+    audit.record("data.export", request=request, scope="aspects", format=fmt, project=str(project.pk),
+                 target=target_id or "")  # fmt: skip
+    found = insights_cache.get_insights(project.pk, targets[target_id].pk if target_id else None)
+    content_type, _, _ = exports.FORMATS[fmt]
+    response = HttpResponse(exports.aspects_export(found, fmt), content_type=content_type)
+    name = exports.export_filename(project, fmt, kind="aspects")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

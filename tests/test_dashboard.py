@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLog
 from analysis import dashboard, insights_cache, pipeline
+from analysis.engine.project_insights import summarize_results
 from analysis.stats import bucket
 from sentimatrix.mongo import collection
 from tests.factories import make_user
@@ -170,6 +171,13 @@ def test_dashboard_reads_statistics_not_results(seeded, monkeypatch):
 
 def test_insights_are_cached_and_refreshed_after_new_analyses(seeded, monkeypatch):
     monkeypatch.setattr(insights_cache, "SAMPLE_SIZE", 10)
+    samples = []  # the result ids each computation read
+
+    def recording(rows, **kwargs):
+        samples.append({row["id"] for row in rows})
+        return summarize_results(rows, **kwargs)
+
+    monkeypatch.setattr(insights_cache, "summarize_results", recording)
     first = insights_cache.get_insights(seeded.project.pk, now=seeded.today)
     newest = sorted(
         (d for d in seeded.docs if d["analysis"]["sentiment"] and not d["excluded"]),
@@ -177,8 +185,9 @@ def test_insights_are_cached_and_refreshed_after_new_analyses(seeded, monkeypatc
         reverse=True,
     )[:10]
     assert first["sample_size"] == 10 and not first["stale"]
+    assert samples == [{str(d["_id"]) for d in newest}] and first["summary"]["total_results"] == 10
     sampled = {i for entry in first["summary"]["topics"] for i in entry["result_ids"]}
-    assert sampled == {str(d["_id"]) for d in newest}
+    assert sampled <= samples[0]
     again = insights_cache.get_insights(seeded.project.pk, now=seeded.today + timedelta(seconds=30))
     assert again["computed_at"] == first["computed_at"]
     # Triage moves the statistics' stamp: stale at once, recomputed once the refresh interval passed.
@@ -188,8 +197,7 @@ def test_insights_are_cached_and_refreshed_after_new_analyses(seeded, monkeypatc
     later = seeded.today + timedelta(seconds=insights_cache.REFRESH_SECONDS + 1)
     refreshed = insights_cache.get_insights(seeded.project.pk, now=later)
     assert not refreshed["stale"]
-    resampled = {i for entry in refreshed["summary"]["topics"] for i in entry["result_ids"]}
-    assert str(newest[0]["_id"]) not in resampled and len(resampled) == 10
+    assert len(samples) == 2 and str(newest[0]["_id"]) not in samples[1] and len(samples[1]) == 10
 
 
 def test_dashboard_page_charts_kpis_and_insights(seeded, client):
@@ -201,7 +209,11 @@ def test_dashboard_page_charts_kpis_and_insights(seeded, client):
     for spec in response.context["data"]["charts"]:
         assert f'data-chart="{spec["id"]}"' in html or spec["empty"]
     assert html.count('<details class="chart-data">') >= 5  # a data table beside each chart
-    assert "great puzzles" in html and "too short" in html  # pros and cons with their counts
+    # Pros and cons are aspects with their counts, from a sample the page names.
+    pro = response.context["data"]["pros"][0]
+    assert pro["text"] == "puzzle" and f"{pro['text']}</a>" in html
+    assert f"({pro['count']} results: {pro['sentiment']['positive']} praise" in html
+    assert "From the latest" in html and "not by the whole review" in html
     assert "Average sentiment" in html and "Last scrape" in html
 
 
@@ -217,7 +229,8 @@ def test_comparison_of_targets_side_by_side(seeded, client):
         want = recompute([d for d in seeded.docs if d["target_id"] == target.pk])
         assert column["totals"]["count"] == want["count"] and column["totals"]["flagged"] == want["flagged"]
         assert column["totals"]["average"] == rounded_from(want["average"])
-        assert column["topics"] and column["topics"][0]["topic"] == "puzzles"
+        assert column["topics"] and column["topics"][0]["key"] == "puzzle"
+        assert column["sample_size"] == want["count"]
     shares = next(c for c in data["charts"] if c["id"] == "compare_shares")
     assert shares["datasets"][0]["data"][0] == pytest.approx(
         round(100 * data["columns"][0]["totals"]["shares"]["positive"], 1)

@@ -1,4 +1,5 @@
-"""Project-level insights and run-to-run comparison: pure, no database."""
+"""Project-level insights (aspects, pros, cons, sentiment, rating) and run-to-run comparison:
+pure, no database."""
 
 import csv
 from collections import Counter
@@ -7,9 +8,8 @@ import pytest
 from django.conf import settings
 
 from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine
-from analysis.engine.keywords import topic_key
-from analysis.engine.project_insights import compare_insights, summarize_results
-from analysis.engine.sentiment import compound
+from analysis.engine.aspects import verdict
+from analysis.engine.project_insights import compare_insights, summarize_results, topic_key
 
 INSIGHTS_ON = AnalysisConfig(sentiment=True, extract_insights=True, summarize=True, emotions=True)
 
@@ -89,85 +89,70 @@ def test_counts_add_up():
     ]
     assert summary["rating"]["disagreements"] == disagreeing
 
-    # Each topic's count is the number of results whose own topics name it.
+    # Each aspect counts the results that mention it, each judged once; pros and cons are the
+    # aspects the one rule calls so.
     for entry in summary["topics"]:
-        key = topic_key(entry["topic"])
-        supporting = [
-            r["id"]
-            for r in rows
-            if key in {topic_key(t["topic"]) for t in r["analysis"]["insights"]["topics"]}
-        ]
-        assert entry["result_ids"] == supporting
-        values = [
-            t["sentiment"]
-            for r in rows
-            for t in r["analysis"]["insights"]["topics"]
-            if topic_key(t["topic"]) == key
-        ]
-        assert entry["mean_sentiment"] == pytest.approx(sum(values) / len(values), abs=1e-4)
-
-    # Every result with a pro (con) is counted in at least one cluster, and no cluster counts more
-    # results than there are pro (con) mentions.
-    for kind in ("pros", "cons"):
-        with_points = {r["id"] for r in rows if r["analysis"]["insights"][kind]}
-        assert set().union(*(e["result_ids"] for e in summary[kind])) == with_points
-        mentions = sum(len(r["analysis"]["insights"][kind]) for r in rows)
-        assert len(with_points) <= sum(e["count"] for e in summary[kind]) <= mentions
+        assert entry["count"] == len(entry["result_ids"])
+        judged = entry["sentiment"]
+        assert (
+            judged["positive"] + judged["neutral"] + judged["negative"] + judged["unscored"] == entry["count"]
+        )
+        assert entry["verdict"] == verdict(judged["positive"], judged["negative"])
+    assert [p["text"] for p in summary["pros"]] == [
+        t["topic"] for t in summary["topics"] if t["verdict"] == "pro"
+    ]
+    assert [c["text"] for c in summary["cons"]] == [
+        t["topic"] for t in summary["topics"] if t["verdict"] == "con"
+    ]
+    assert summary["rules"] == {"min_judged_results": 3, "clear_majority": 0.6667}
 
 
-def test_near_duplicate_pros_are_clustered():
+def test_pros_and_cons_are_aspects_judged_by_their_sentences():
     rows = rows_for(REVIEWS)
     summary = summarize_results(rows)
-    battery = [p for p in summary["pros"] if "battery" in p["text"].lower()]
-    assert len(battery) == 1
-    expected = [
-        r["id"] for r in rows if any("battery life" in p.lower() for p in r["analysis"]["insights"]["pros"])
-    ]
-    assert len(expected) >= 3
-    assert battery[0]["result_ids"] == expected
-    speaker = [c for c in summary["cons"] if "speaker" in c["text"].lower()]
-    assert len(speaker) == 1 and speaker[0]["count"] >= 2
-    assert summary["pros"][0]["count"] >= summary["pros"][-1]["count"]
+    pros = {p["text"]: p for p in summary["pros"]}
+    cons = {c["text"]: c for c in summary["cons"]}
+    # r0 praises the battery and curses the speaker in one review.
+    assert pros["battery life"]["result_ids"] == ["r0", "r1", "r2"]
+    assert cons["speaker"]["result_ids"] == ["r0", "r3", "r5"]
+    # Two results judge the camera (both praise it): too few for a verdict.
+    camera = next(t for t in summary["topics"] if t["topic"] == "camera")
+    assert camera["sentiment"]["positive"] == 2 and camera["verdict"] is None and "camera" not in pros
+    assert all(q["sentiment"] > 0 for q in pros["battery life"]["quotes"])
+    assert all(q["sentiment"] < 0 for q in cons["speaker"]["quotes"])
+    assert pros["battery life"]["search"] == '"battery life"'
 
 
-def test_paraphrased_points_get_quotes_from_the_text_or_none():
+def test_stored_llm_insights_are_accepted_and_aspects_come_from_the_text():
+    llm = {
+        "pros": ["Long-lasting battery"],
+        "cons": ["Cheap-feeling case"],
+        "topics": [{"topic": "Akku", "sentiment": 0.6}],
+    }
     rows = [
         {
-            "id": "a1",
-            "text": "The battery easily lasts two full days. The case feels cheap.",
-            "analysis": {
-                "sentiment": {"label": "positive", "score": 0.4},
-                "insights": {
-                    "pros": ["Long-lasting battery"],
-                    "cons": ["Cheap-feeling case", "Unrelated complaint about shipping"],
-                    "topics": [{"topic": "Battery", "sentiment": 0.6}, {"topic": "case", "sentiment": -0.3}],
-                },
-            },
-            "rating": 4,
-        },
-        {
-            "id": "a2",
-            "text": "BATTERY LASTS FOREVER.",
-            "analysis": {"insights": {"pros": ["battery lasts forever"], "cons": [], "topics": []}},
-            "rating": None,
-        },
+            "id": f"a{i}",
+            "text": text,
+            "analysis": {"sentiment": {"label": "positive", "score": 0.4}, "insights": llm},
+        }
+        for i, text in enumerate(
+            ["The battery easily lasts two full days.", "Great battery.", "The battery is excellent."]
+        )
+    ]
+    rows += [
+        {"id": f"d{i}", "text": text, "language": "de", "analysis": {"insights": llm}}
+        for i, text in enumerate(
+            ["Der Akku hält lange.", "Der Akku ist stark.", "Mit dem Akku bin ich zufrieden."]
+        )
     ]
     summary = summarize_results(rows)
     assert_links_come_from_input(summary, rows)
-    quotes = {q["result_id"]: q["span"] for entry in summary["pros"] for q in entry["quotes"]}
-    # A paraphrase is quoted by the sentence sharing its keywords; a case-insensitive match as written.
-    assert quotes == {"a1": "The battery easily lasts two full days.", "a2": "BATTERY LASTS FOREVER"}
-    case = next(c for c in summary["cons"] if "case" in c["text"].lower())
-    assert case["quotes"] == [{"result_id": "a1", "span": "The case feels cheap."}]
-    unrelated = next(c for c in summary["cons"] if "shipping" in c["text"])
-    assert unrelated["quotes"] == []
-    assert unrelated["result_ids"] == ["a1"]
     topics = {t["topic"]: t for t in summary["topics"]}
-    assert topics["battery"]["quotes"] == [
-        {"result_id": "a1", "span": "The battery easily lasts two full days."}
-    ]
-    assert topics["battery"]["mean_sentiment"] == 0.6
-    assert summary["sentiment"]["average"] == pytest.approx((0.4 + compound(rows[1]["text"])) / 2, abs=1e-4)
+    # An LLM's paraphrase is not counted as a mention: the texts are.
+    assert "case" not in topics and topics["battery"]["count"] == 3
+    # Where the sentence scorer cannot judge (German, by default), the stored topic's sentiment counts.
+    assert topics["Akku"]["sentiment"]["positive"] == 3 and topics["Akku"]["verdict"] == "pro"
+    assert {p["text"] for p in summary["pros"]} == {"battery", "Akku"}
 
 
 def test_rows_without_analysis_are_analysed_locally_and_duplicates_dropped():
@@ -175,11 +160,12 @@ def test_rows_without_analysis_are_analysed_locally_and_duplicates_dropped():
         {"id": 1, "text": "Great battery life. Terrible speaker.", "analysis": None, "rating": 5},
         {"id": 2, "text": "Excellent battery life, awful speaker!", "rating": None},
         {"id": 2, "text": "Excellent battery life, awful speaker!", "rating": None},
+        {"id": 3, "text": "Superb battery life; the speaker is horrible.", "rating": None},
     ]
     summary = summarize_results(rows)
-    assert summary["total_results"] == 2
-    assert {"1", "2"} == set(summary["pros"][0]["result_ids"])
-    assert summary["cons"][0]["result_ids"] == ["1", "2"]
+    assert summary["total_results"] == 3
+    assert summary["pros"][0]["result_ids"] == ["1", "2", "3"]
+    assert summary["cons"][0]["result_ids"] == ["1", "2", "3"]
     texts = {str(r["id"]): r["text"] for r in rows}
     for entry in summary["pros"] + summary["cons"] + summary["topics"]:
         for quote in entry["quotes"]:
@@ -227,7 +213,7 @@ def test_compare_insights_finds_a_new_topic_and_a_sentiment_drop():
 
     appeared = {topic_key(t["topic"]) for t in change["topics"]["appeared"]}
     assert "customer service" in appeared
-    assert "customer service" not in {topic_key(t["topic"]) for t in previous["topics"]}
+    assert "customer service" not in {topic_key(t) for t in previous["topics"]}
     assert change["sentiment"]["previous"] == previous["sentiment"]["average"]
     assert change["sentiment"]["current"] == current["sentiment"]["average"]
     assert change["sentiment"]["change"] < 0
@@ -235,8 +221,8 @@ def test_compare_insights_finds_a_new_topic_and_a_sentiment_drop():
     assert change["sentiment"]["distribution_change"]["negative"] > 0
     assert any("customer service" in c.lower() for c in change["cons"]["appeared"])
     disappeared = {topic_key(t["topic"]) for t in change["topics"]["disappeared"]}
-    assert disappeared == {topic_key(t["topic"]) for t in previous["topics"]} - {
-        topic_key(t["topic"]) for t in current["topics"]
+    assert disappeared == {topic_key(t) for t in previous["topics"]} - {
+        topic_key(t) for t in current["topics"]
     }
     assert change["results"] == {"previous": len(before_rows), "current": len(after_rows)}
 
@@ -264,4 +250,5 @@ def test_real_reviews_keep_every_link_in_the_input():
     assert_links_come_from_input(summary, rows)
     assert summary["sentiment"]["distribution"]["positive"] > 0
     assert summary["sentiment"]["distribution"]["negative"] > 0
-    assert len(summary["topics"]) == 15
+    # Every aspect listed (up to 30), the most discussed first; restaurant reviews are about food.
+    assert len(summary["topics"]) == 30 and summary["topics"][0]["topic"] == "food"

@@ -25,13 +25,13 @@ from tests.results_seed import XSS, seed
 KEY = "sk-insights-0123456789abcdef"
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-20241022"}
 TEXTS = [
-    "The great puzzles kept me busy for a week. Sadly the game is too short.",
-    "Such great puzzles, clever and fair. The ending came too soon, it is too short.",
-    f"The great puzzles {XSS} were worth it. Still too short for the price.",
-    "Great puzzles and a calm soundtrack. The story is too short.",
-    "I liked the great puzzles. Far too short though, two hours at most.",
-    "The great puzzles are the best part. The campaign is too short.",
-    "Lovely art and great puzzles. Too short, I wanted more levels.",
+    "The great puzzles kept me busy for a week. Sadly the campaign is too short and disappointing.",
+    "Such great puzzles, clever and fair. The campaign ended too soon, a disappointing campaign.",
+    f"The great puzzles {XSS} were worth it. Still, the campaign is too short and disappointing for the price.",
+    "Great puzzles and a calm soundtrack. The campaign is too short, sadly.",
+    "I liked the great puzzles. The campaign is disappointing, two hours at most.",
+    "The great puzzles are the best part. The campaign is too short and bland.",
+    "Lovely art and great puzzles. The campaign is too short, a disappointing campaign.",
     "Great puzzles everywhere. The game is too short and the last level drags.",
 ]
 OVERVIEW = "Players praise the puzzles and find the game short. <b>Bold</b> claim"
@@ -283,4 +283,5 @@ def test_the_page_says_why_the_summary_is_extractive(seeded, fake, client):
     client.force_login(project.user)
     html = client.get(reverse("analysis:dashboard", args=[project.pk])).content.decode()
     assert "The AI summary is not shown" in html and "not a JSON object" in html
-    assert "great puzzles" in html.lower() and "too short" in html.lower()
+    # The extractive lists: the praised and the criticised aspect, with a quote of each.
+    assert "puzzles</a>" in html and "campaign</a>" in html and "too short and disappointing" in html

@@ -1,9 +1,9 @@
 """The local engine: the default analysis, with no API key and no network.
 
 Sentiment from VADER (:mod:`.sentiment`), emotions from the NRC emotion lexicon
-(:mod:`.emotions`), language from py3langid (:mod:`.language`), topics from keywords
-(:mod:`.keywords`), pros and cons from clause sentiment (:mod:`.pros_cons`) and an extractive
-summary (:mod:`.summary`).
+(:mod:`.emotions`), language from py3langid (:mod:`.language`), topics from aspects
+(:mod:`.aspects`: noun phrases judged by the sentences that mention them), pros and cons from
+clause sentiment (:mod:`.pros_cons`) and an extractive summary (:mod:`.summary`).
 
 What is analysed: the item's title and text together (a title often carries the verdict);
 ``word_count`` counts the words of the text alone, the field it sits beside. The rating, when
@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from analysis.engine import emotions, sentiment
+from analysis.engine.aspects import find_mentions, text_aspects
 from analysis.engine.base import (
     AnalysisConfig,
     AnalysisItem,
@@ -29,7 +30,6 @@ from analysis.engine.base import (
     normalise_rating,
     ratings_disagree,
 )
-from analysis.engine.keywords import extract_topics
 from analysis.engine.language import detect_language
 from analysis.engine.pros_cons import extract_pros_cons
 from analysis.engine.summary import summary_block
@@ -42,6 +42,27 @@ NOT_ENGLISH_NOTE = (
     "the local engine's lexicons are English and this text looks like '{language}': "
     "use the LLM engine for other languages"
 )
+
+
+def _memo(known: dict[str, float]):
+    """VADER's compound score, remembered per text for one item (sentences, clauses and aspect
+    parts overlap)."""
+
+    def score(text: str) -> float:
+        if text not in known:
+            known[text] = sentiment.compound(text)
+        return known[text]
+
+    return score
+
+
+def _scorer(score):
+    """The aspects' sentence scorer over ``score``: English only."""
+
+    def scorer(texts, language):
+        return [score(t) for t in texts] if language == "en" else [None] * len(texts)
+
+    return scorer
 
 
 class LocalEngine(Engine):
@@ -91,13 +112,14 @@ class LocalEngine(Engine):
             sentences = sentence_spans(text)
             pros, cons, topics = [], [], []
             if english:
-                if len(sentences) == 1 and raw is not None:
-                    sentence_scores = [raw["compound"]]
-                else:
-                    sentence_scores = [sentiment.compound(text[s:e]) for s, e in sentences]
-                pros, cons = extract_pros_cons(text, sentences, sentence_scores)
+                known = {text.strip(): raw["compound"]} if raw is not None else {}
+                found = find_mentions(text, "en", _scorer(_memo(known)))
+                pros, cons = extract_pros_cons(text, found)
                 if config.extract_insights:
-                    topics = extract_topics(text, sentences, sentence_scores)
+                    # The schema's topics carry a number: an aspect nobody judged is left out.
+                    topics = [
+                        t for t in text_aspects(text, language, found=found) if t["sentiment"] is not None
+                    ]
             if config.extract_insights:
                 analysis["insights"] = {
                     "pros": [p.text for p in pros],

@@ -1,24 +1,30 @@
-"""Pros and cons of a text: its clearly positive and clearly negative clauses.
+"""Pros and cons of one text: its clearly positive and clearly negative clauses that talk about
+something (an aspect, :mod:`analysis.engine.aspects`).
 
-The text is split into sentences, and sentences into clauses at semicolons and contrastive
-connectors ("great screen, but the battery is weak" gives two clauses). Each clause is scored
-with VADER's compound score:
+The text is split into sentences, sentences into parts at semicolons and contrastive connectors
+("great screen, but the battery is weak" gives two), and parts into clauses at commas, as
+:mod:`analysis.engine.aspects.mentions` does; each clause that names an aspect is scored by the
+aspects' sentence scorer (VADER by default, with an aspect's own name read as neutral):
 
 - pro: compound >= :data:`PRO_THRESHOLD` (0.3)
 - con: compound <= :data:`CON_THRESHOLD` (-0.3)
 
-Clauses of fewer than :data:`MIN_WORDS` words are skipped; longer ones are cut after
-:data:`MAX_WORDS` words. Duplicates (same words, or a clause whose keywords are all in a point
-already kept) are dropped. The strongest come first; at most :data:`MAX_POINTS` of each. Every
-point is an exact slice of the text (offsets kept), so it can be quoted as it was written.
+A clause is never a point when it holds noise (a link, markup, a user name: see
+:mod:`analysis.engine.aspects.noise`), when its sentence is offensive (swearing, a slur, a
+personal attack) or sarcastic (:mod:`analysis.engine.aspects.guards`: a sarcastic sentence is
+never praise, and is not quoted as criticism either); a clause that names no aspect ("Love
+it!", "Would recommend") is never one. Clauses of fewer than :data:`MIN_WORDS` words are skipped; longer ones are
+cut after :data:`MAX_WORDS` words. Duplicates (same words, or a clause whose words are all in a
+point already kept) are dropped. The strongest come first; at most :data:`MAX_POINTS` of each.
+Every point is an exact slice of the text (offsets kept), so it can be quoted as it was written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.engine import sentiment
-from analysis.engine.text import clause_spans, content_words, sentence_spans, shorten, word_count
+from analysis.engine.aspects.mentions import TextMentions, find_mentions, vader_scorer
+from analysis.engine.text import content_words, shorten, word_count
 
 PRO_THRESHOLD = 0.3
 CON_THRESHOLD = -0.3
@@ -37,26 +43,14 @@ class Point:
     score: float
 
 
-def scored_clauses(
-    text: str,
-    sentences: list[tuple[int, int]] | None = None,
-    sentence_scores: list[float] | None = None,
-) -> list[Point]:
-    """Every clause of ``text`` with its VADER compound score. A sentence that is one clause
-    reuses its score from ``sentence_scores`` when given."""
-    if sentences is None:
-        sentences = sentence_spans(text)
+def scored_clauses(text: str, found: TextMentions) -> list[Point]:
+    """Every clause of ``text`` that names an aspect, with its score (``found``: the text's
+    scored aspect mentions)."""
     points = []
-    for index, sentence in enumerate(sentences):
-        clauses = clause_spans(text, sentence)
-        for start, end in clauses:
-            if word_count(text[start:end]) < MIN_WORDS:
-                continue
-            if len(clauses) == 1 and sentence_scores is not None:
-                score = sentence_scores[index]
-            else:
-                score = sentiment.compound(text[start:end])
-            points.append(Point(start, end, text[start:end], score))
+    for (start, end), value in sorted(found.clause_scores.items()):
+        if value is None or word_count(text[start:end]) < MIN_WORDS:
+            continue
+        points.append(Point(start, end, text[start:end], value))
     return points
 
 
@@ -80,13 +74,21 @@ def _select(text: str, candidates: list[Point], limit: int) -> list[Point]:
 
 
 def extract_pros_cons(
-    text: str,
-    sentences: list[tuple[int, int]] | None = None,
-    sentence_scores: list[float] | None = None,
-    limit: int = MAX_POINTS,
+    text: str, found: TextMentions | None = None, limit: int = MAX_POINTS
 ) -> tuple[list[Point], list[Point]]:
-    """``(pros, cons)`` of ``text`` as :class:`Point` lists, strongest first."""
-    clauses = scored_clauses(text, sentences, sentence_scores)
+    """``(pros, cons)`` of an English ``text`` as :class:`Point` lists, strongest first.
+    ``found`` may carry the text's scored aspect mentions (:func:`find_mentions`) when the
+    caller has them already."""
+    if found is None:
+        found = find_mentions(text, "en", vader_scorer)
+    flagged = [found.sentences[i] for i in found.offensive | found.sarcastic]
+
+    def usable(point: Point) -> bool:
+        if found.masked[point.start : point.end] != point.text:
+            return False
+        return not any(s < point.end and point.start < e for s, e in flagged)
+
+    clauses = [p for p in scored_clauses(text, found) if usable(p)]
     pros = sorted((p for p in clauses if p.score >= PRO_THRESHOLD), key=lambda p: (-p.score, p.start))
     cons = sorted((p for p in clauses if p.score <= CON_THRESHOLD), key=lambda p: (p.score, p.start))
     return _select(text, pros, limit), _select(text, cons, limit)
