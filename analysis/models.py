@@ -107,6 +107,9 @@ class Analysis(ValidatedEmbeddedModel):
     summary = EmbeddedModelField(Summary, null=True, blank=True)
     insights = EmbeddedModelField(Insights, null=True, blank=True)
     engine = models.CharField(max_length=16, choices=AnalysisEngine.choices, blank=True)
+    # The language the local engine has no model for, when it left the result unanalysed
+    # rather than guess ("" when it analysed it, or another engine did).
+    unsupported_language = models.CharField(max_length=16, blank=True)
 
 
 class ResultFlags(ValidatedEmbeddedModel):

@@ -49,15 +49,23 @@ class Contribution:
     emotion: str | None = None
     rating: float | None = None
     flagged: bool = False
+    # Left unanalysed for want of a model for its language: counted apart, never in the sums.
+    unsupported: bool = False
 
 
 def contribution(doc: dict) -> Contribution | None:
     """What a stored result adds to the statistics (None: nothing)."""
-    sentiment = ((doc.get("analysis") or {}).get("sentiment")) or None
-    if not sentiment or doc.get("excluded"):
+    analysis = doc.get("analysis") or {}
+    sentiment = analysis.get("sentiment") or None
+    if doc.get("excluded") or not (sentiment or analysis.get("unsupported_language")):
         return None
     content = doc.get("content") or {}
     when = _aware(content.get("date")) or _aware(doc.get("created_at")) or datetime.now(UTC)
+    if not sentiment:
+        return Contribution(
+            project_id=doc["project_id"], target_id=doc["target_id"], platform=doc.get("platform", ""),
+            day=datetime(when.year, when.month, when.day, tzinfo=UTC), label="", score=0.0, unsupported=True,
+        )  # fmt: skip
     emotions = (doc.get("analysis") or {}).get("emotions") or {}
     return Contribution(
         project_id=doc["project_id"],
@@ -83,6 +91,10 @@ class Delta:
 
     def add(self, c: Contribution | None, sign: int) -> None:
         if c is None:
+            return
+        if c.unsupported:
+            for counter in (self.project[c.project_id], self.target[c.target_id]):
+                counter["unsupported"] += sign
             return
         values = Counter({"count": 1, "sum": c.score, f"labels.{c.label}": 1})
         for counter in (self.project[c.project_id], self.target[c.target_id]):
@@ -140,6 +152,7 @@ def apply(delta: Delta) -> None:
 
 def _inc_stats(name: str, doc_id, inc: dict, distribution: str) -> None:
     fields = {
+        "stats.unsupported_language_count": inc.get("unsupported", 0),
         "stats.sentiment_count": inc.get("count", 0),
         "stats.sentiment_sum": inc.get("sum", 0.0),
         **{f"{distribution}.{k.split('.', 1)[1]}": v for k, v in inc.items() if k.startswith("labels.")},
@@ -172,7 +185,8 @@ def rebuild(project_id) -> dict:
     delta = Delta()
     for doc in collection("results").find(
         {"project_id": project_id},
-        {"analysis.sentiment": 1, "analysis.emotions.primary": 1, "excluded": 1, "content.date": 1,
+        {"analysis.sentiment": 1, "analysis.emotions.primary": 1, "analysis.unsupported_language": 1,
+         "excluded": 1, "content.date": 1,
          "content.rating": 1, "created_at": 1, "project_id": 1, "target_id": 1, "platform": 1, "flags": 1},
     ):  # fmt: skip
         delta.add(contribution(doc), +1)
@@ -202,6 +216,7 @@ def rebuild(project_id) -> dict:
             drift[f"daily {key}"] = (flat, expected)
     # Write the truth.
     reset = {"stats.sentiment_count": 0, "stats.sentiment_sum": 0.0, "stats.avg_sentiment": None,
+             "stats.unsupported_language_count": 0,
              **{f"stats.sentiment_distribution.{b}": 0 for b in BUCKETS}}  # fmt: skip
     collection("projects").update_one({"_id": project_id}, {"$set": reset})
     collection("targets").update_many({"project_id": project_id}, {"$set": reset})
@@ -225,11 +240,13 @@ def _flatten(doc: dict, prefix: str = "") -> dict:
 
 def _compare(name: str, stats: dict, expected: Counter) -> dict:
     stored = {
+        "unsupported": stats.get("unsupported_language_count", 0) or 0,
         "count": stats.get("sentiment_count", 0) or 0,
         "sum": round(stats.get("sentiment_sum", 0.0) or 0.0, 6),
         **{f"labels.{b}": (stats.get("sentiment_distribution") or {}).get(b, 0) or 0 for b in BUCKETS},
     }
     want = {
+        "unsupported": expected.get("unsupported", 0),
         "count": expected.get("count", 0),
         "sum": round(expected.get("sum", 0.0), 6),
         **{f"labels.{b}": expected.get(f"labels.{b}", 0) for b in BUCKETS},

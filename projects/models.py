@@ -181,6 +181,8 @@ class CounterStats(ValidatedEmbeddedModel):
     sentiment_sum = models.FloatField(default=0.0)
     sentiment_distribution = EmbeddedModelField(SentimentDistribution, default=SentimentDistribution)
     avg_sentiment = models.FloatField(null=True, blank=True, validators=SCORE_RANGE)
+    # Results (not excluded) left unanalysed because no local model covers their language.
+    unsupported_language_count = models.PositiveIntegerField(default=0)
 
     class Meta(ValidatedEmbeddedModel.Meta):
         abstract = True

@@ -79,3 +79,27 @@ def test_stats_after_analyse_reanalyse_exclude_and_delete_equal_a_rebuild(settin
     drift = stats.rebuild(project.pk)
     assert drift == {}, drift
     assert _snapshot(project.pk) == incremental
+
+
+@pytest.mark.django_db
+def test_results_left_unanalysed_for_their_language_are_counted_apart(seed_clock):
+    from tests.results_seed import seed
+
+    data = seed(make_user(), count=6)
+    unsupported = [d for d in data.docs if d["analysis"]["sentiment"] and not d["excluded"]][:3]
+    for doc in unsupported:
+        collection("results").update_one(
+            {"_id": doc["_id"]},
+            {"$set": {"analysis.sentiment": None, "analysis.unsupported_language": "ja", "language": "ja"}},
+        )
+    stats.rebuild(data.project.pk)
+    project = Project.objects.get(pk=data.project.pk)
+    counted = [d for d in data.counted() if d["_id"] not in {u["_id"] for u in unsupported}]
+    assert project.stats.unsupported_language_count == 3
+    assert project.stats.sentiment_count == len(counted)  # never mixed into the sentiment figures
+    per_target = {t.pk: t.stats.unsupported_language_count for t in Target.objects.filter(project=project)}
+    assert sum(per_target.values()) == 3
+    # Excluding one takes it out of the count, incrementally, as for analysed results.
+    assert pipeline.set_excluded(unsupported[0]["_id"], True)
+    assert Project.objects.get(pk=project.pk).stats.unsupported_language_count == 2
+    assert stats.rebuild(project.pk) == {}
