@@ -528,6 +528,19 @@ def test_insights_come_from_the_cache(world):
     assert body["sample_size"] == cached["sample_size"] and body["stale"] is False
     assert [p["text"] for p in body["summary"]["pros"]] == [p["text"] for p in cached["summary"]["pros"]]
     assert body["summary"]["sentiment"]["distribution"] == cached["summary"]["sentiment"]["distribution"]
+    # Aspects come with their sentence sentiment, verdict, trend and search, as cached.
+    topics = body["summary"]["topics"]
+    assert topics and len(topics) == len(cached["summary"]["topics"])
+    for got, want in zip(topics, cached["summary"]["topics"], strict=True):
+        assert (got["topic"], got["count"], got["verdict"], got["search"]) == (
+            want["topic"],
+            want["count"],
+            want["verdict"],
+            want["search"],
+        )
+        assert got["sentiment"] == want["sentiment"] and got["trend"]["recent"] == want["trend"]["recent"]
+    assert body["summary"]["rules"] == {"min_judged_results": 3, "clear_majority": 0.6667}
+    assert body["summary"]["sample"]["results"] == cached["sample_size"]
     one = world.client.get(f"/api/v1/projects/{world.project.pk}/insights/?target={world.target.pk}").json()
     assert one["target_id"] == str(world.target.pk)
     assert one["sample_size"] == insights_cache.get_insights(world.project.pk, world.target.pk)["sample_size"]

@@ -277,3 +277,29 @@ def test_empty_project_dashboard_says_what_to_do(db, client, seed_clock):
     assert "Nothing to chart yet" in html and "run a scrape" in html
     compare = client.get(reverse("analysis:compare", args=[empty.project.pk]))
     assert [c["totals"]["count"] for c in compare.context["data"]["columns"]] == [0, 0, 0]
+
+
+def test_aspects_link_to_their_results_and_quotes_stay_text(db, client, seed_clock):
+    texts = [
+        f"The puzzles are clever <3 and fair {XSS}.",
+        "Brilliant puzzles & a calm soundtrack.",
+        "I love the puzzles. The price is ridiculous and greedy.",
+        "The price is awful. The puzzles are wonderful.",
+        "Sadly the price is terrible.",
+    ] * 2
+    found = seed(make_user(), count=len(texts), texts=texts)
+    collection("results").update_many({"project_id": found.project.pk}, {"$set": {"language": "en"}})
+    client.force_login(found.project.user)
+    response = client.get(reverse("analysis:dashboard", args=[found.project.pk]))
+    html = response.content.decode()
+    data = response.context["data"]
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "clever &lt;3 and fair" in html and "clever <3" not in html
+    by_id = {str(d["_id"]): d for d in found.docs}
+    for entry in data["pros"] + data["cons"] + data["topics"]:
+        page = client.get(entry["link"]).context["page"]
+        shown = {str(r.pk) for r in page.object_list}
+        # The explorer finds every result of the sample that mentions it (and any other result).
+        assert set(entry["result_ids"]) <= shown, entry["topic"]
+        assert all(by_id[i]["project_id"] == found.project.pk for i in entry["result_ids"])
+    assert [p["text"] for p in data["pros"]] == ["puzzles"] and [c["text"] for c in data["cons"]] == ["price"]

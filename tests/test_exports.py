@@ -217,3 +217,105 @@ def test_exports_read_with_a_plain_find_when_the_pipeline_allows(seeded):
         assert collection("results").count_documents(query) == queryset.count()
     assert exports.find_spec([{"$match": {}}, {"$group": {"_id": None}}]) is None
     assert exports.find_spec([{"$addFields": {"x": {"$meta": "textScore"}}}]) is None
+
+
+# --- aspects ------------------------------------------------------------------------------------
+
+ASPECT_TEXTS = [
+    "The puzzles are clever and fair. The price is ridiculous and greedy.",
+    "Brilliant puzzles. Sadly the price is awful.",
+    "I love the puzzles, but the price is terrible.",
+    '=HYPERLINK("http://evil.example","x") The puzzles are wonderful <3 and the soundtrack is lovely.',
+    "Great soundtrack. The puzzles are excellent.",
+    "The soundtrack is relaxing and beautiful.",
+]
+
+
+@pytest.fixture
+def one_target(db, seed_clock):
+    """A project whose results all belong to its first target: the project's sample and that
+    target's are the same results."""
+    from analysis import stats
+
+    found = seed(make_user(), count=len(ASPECT_TEXTS) * 3, texts=ASPECT_TEXTS * 3)
+    first = found.targets[0]
+    collection("results").update_many(
+        {"project_id": found.project.pk},
+        {"$set": {"target_id": first.pk, "excluded": False, "language": "en", "platform": first.platform}},
+    )
+    collection("results").update_many(
+        {"project_id": found.project.pk, "analysis.sentiment": None},
+        {"$set": {"analysis.sentiment": {"label": "neutral", "score": 0.0, "confidence": 0.5}}},
+    )
+    stats.rebuild(found.project.pk)
+    return found
+
+
+def aspects_download(client, project, fmt, target=None):
+    url = reverse("analysis:aspects_export", args=[project.pk, fmt]) + (f"?target={target.pk}" if target else "")
+    response = client.post(url)
+    assert response.status_code == 200, response.content[:300]
+    return response, response.content
+
+
+def counts(entries):
+    return {e.get("topic") or e.get("text"): (e["count"], e["sentiment"]["positive"], e["sentiment"]["negative"]) for e in entries}
+
+
+def test_aspect_counts_agree_between_dashboard_compare_and_export(one_target, client):
+    project, first, second = one_target.project, one_target.targets[0], one_target.targets[1]
+    client.force_login(project.user)
+    dashboard_data = client.get(reverse("analysis:dashboard", args=[project.pk])).context["data"]
+    compare_data = client.get(
+        reverse("analysis:compare", args=[project.pk]), {"target": [str(first.pk), str(second.pk)]}
+    ).context["data"]
+    column = compare_data["columns"][0]
+    _, body = aspects_download(client, project, "csv")
+    exported = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    _, target_body = aspects_download(client, project, "jsonl", target=first)
+    target_rows = [json.loads(line) for line in target_body.decode().splitlines()]
+
+    in_export = {r["aspect"]: (int(r["results"]), int(r["praise"]), int(r["criticise"])) for r in exported}
+    in_target_export = {r["aspect"]: (r["results"], r["praise"], r["criticise"]) for r in target_rows}
+    dashboard_counts = counts(dashboard_data["topics"])
+    assert {"puzzles", "price", "soundtrack"} <= set(dashboard_counts)
+    assert dashboard_counts == in_export == in_target_export
+    assert counts(column["topics"]) == {k: dashboard_counts[k] for k in counts(column["topics"])}
+    assert [p["text"] for p in column["pros"]] == [p["text"] for p in dashboard_data["pros"]][: len(column["pros"])]
+    assert [c["text"] for c in column["cons"]] == [c["text"] for c in dashboard_data["cons"]] == ["price"]
+    # Every count says which sample it comes from, and it is the same sample everywhere.
+    sample = dashboard_data["insights"]["sample_size"]
+    assert sample == column["sample_size"] == len(ASPECT_TEXTS) * 3
+    assert {int(r["sample_size"]) for r in exported} == {r["sample_size"] for r in target_rows} == {sample}
+    assert {r["target_id"] for r in target_rows} == {str(first.pk)}
+
+
+def test_aspect_exports_keep_text_as_text_and_are_audited(one_target, client):
+    project = one_target.project
+    user = project.user
+    client.force_login(user)
+    response, body = aspects_download(client, project, "csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'attachment; filename="seeded-project-aspects-' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == exports.ASPECT_COLUMNS
+    puzzles = next(r for r in rows if r["aspect"] == "puzzles")
+    assert puzzles["verdict"] == "pro" and int(puzzles["praise"]) >= 3
+    for row in rows:
+        for name in ("aspect", "forms", "quotes"):
+            assert not row[name].startswith(("=", "+", "-", "@")), row[name]
+    _, xlsx = aspects_download(client, project, "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    header = [c.value for c in sheet[1]]
+    assert tuple(header) == exports.ASPECT_COLUMNS
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    user.refresh_from_db()
+    assert user.usage.api_calls_this_month == 2
+    entries = AuditLog.objects.filter(event_type="data.export", user=user)
+    assert {e.metadata["scope"] for e in entries} == {"aspects"} and entries.count() == 2
+    assert client.get(reverse("analysis:aspects_export", args=[project.pk, "csv"])).status_code == 405
+    assert client.post(reverse("analysis:aspects_export", args=[project.pk, "pdf"])).status_code == 404
+    other = make_user(email="other@example.com")
+    client.force_login(other)
+    assert client.post(reverse("analysis:aspects_export", args=[project.pk, "csv"])).status_code == 404

@@ -165,6 +165,12 @@ def _quote_words(text: str) -> list[str]:
     return [w.lower() for w in lexicon.TOKEN_RE.findall(text)]
 
 
+_GAP_RE = re.compile(r"[^\S\n]{2,}|\n")
+_SHRED = r"\S*[\"'()\[\]{}<>=]\S*"
+_LEADING_SHRED_RE = re.compile(rf"{_SHRED}\s+")
+_TRAILING_SHRED_RE = re.compile(rf"\s+{_SHRED}$")
+
+
 def quote_span(found: TextMentions, mention: Mention) -> tuple[int, int] | None:
     """A quotable span of the original text around ``mention``: its sentence when that is short
     and free of noise, else the noise-free piece of its clause, cut to :data:`MAX_QUOTE_WORDS`
@@ -173,23 +179,29 @@ def quote_span(found: TextMentions, mention: Mention) -> tuple[int, int] | None:
         return None
     text, masked = found.text, found.masked
     start, end = found.sentences[mention.sentence]
+    cut_before = cut_after = False
     if text[start:end] != masked[start:end] or len(_quote_words(text[start:end])) > MAX_QUOTE_WORDS:
         start, end = mention.clause
         # Noise inside the clause cuts it: keep the piece around the mention.
-        for match in re.finditer(r"[^\S\n]{2,}|\n", masked[start:end]):
-            cut = start + match.start()
-            if text[cut : start + match.end()] == masked[cut : start + match.end()]:
+        for match in _GAP_RE.finditer(masked, start, end):
+            if text[match.start() : match.end()] == masked[match.start() : match.end()]:
                 continue  # plain whitespace the writer typed
-            if start + match.end() <= mention.start:
-                start = start + match.end()
-            elif cut >= mention.end:
-                end = cut
+            if match.end() <= mention.start:
+                start, cut_before = match.end(), True
+            elif match.start() >= mention.end:
+                end, cut_after = match.start(), True
                 break
         spans = [(m.start(), m.end()) for m in lexicon.TOKEN_RE.finditer(masked, start, end)]
         if len(spans) > MAX_QUOTE_WORDS:
             first = next(i for i, s in enumerate(spans) if s[1] >= mention.start)
             begin = max(0, min(first - 8, len(spans) - MAX_QUOTE_WORDS))
             start, end = spans[begin][0], spans[begin + MAX_QUOTE_WORDS - 1][1]
+    start, end = trim_span(text, start, end)
+    # A cut may leave a shred of the markup it removed ('x") The puzzles...'): drop that word.
+    if cut_before and (shred := _LEADING_SHRED_RE.match(text, start, end)) and shred.end() <= mention.start:
+        start = shred.end()
+    if cut_after and (shred := _TRAILING_SHRED_RE.search(text, start, end)) and shred.start() >= mention.end:
+        end = shred.start()
     start, end = trim_span(text, start, end)
     if not (start <= mention.start and mention.end <= end) or text[start:end] != masked[start:end]:
         return None
