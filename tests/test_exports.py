@@ -252,14 +252,19 @@ def one_target(db, seed_clock):
 
 
 def aspects_download(client, project, fmt, target=None):
-    url = reverse("analysis:aspects_export", args=[project.pk, fmt]) + (f"?target={target.pk}" if target else "")
+    url = reverse("analysis:aspects_export", args=[project.pk, fmt]) + (
+        f"?target={target.pk}" if target else ""
+    )
     response = client.post(url)
     assert response.status_code == 200, response.content[:300]
     return response, response.content
 
 
 def counts(entries):
-    return {e.get("topic") or e.get("text"): (e["count"], e["sentiment"]["positive"], e["sentiment"]["negative"]) for e in entries}
+    return {
+        e.get("topic") or e.get("text"): (e["count"], e["sentiment"]["positive"], e["sentiment"]["negative"])
+        for e in entries
+    }
 
 
 def test_aspect_counts_agree_between_dashboard_compare_and_export(one_target, client):
@@ -281,7 +286,9 @@ def test_aspect_counts_agree_between_dashboard_compare_and_export(one_target, cl
     assert {"puzzles", "price", "soundtrack"} <= set(dashboard_counts)
     assert dashboard_counts == in_export == in_target_export
     assert counts(column["topics"]) == {k: dashboard_counts[k] for k in counts(column["topics"])}
-    assert [p["text"] for p in column["pros"]] == [p["text"] for p in dashboard_data["pros"]][: len(column["pros"])]
+    assert [p["text"] for p in column["pros"]] == [p["text"] for p in dashboard_data["pros"]][
+        : len(column["pros"])
+    ]
     assert [c["text"] for c in column["cons"]] == [c["text"] for c in dashboard_data["cons"]] == ["price"]
     # Every count says which sample it comes from, and it is the same sample everywhere.
     sample = dashboard_data["insights"]["sample_size"]
