@@ -44,6 +44,9 @@ from sentimatrix.mongo import collection
 logger = logging.getLogger(__name__)
 
 COLLECTION = "project_insights"
+# Part of the stamp: a summary stored by an older version of the summary's rules is recomputed
+# (2: aspects instead of keyword topics and clause pros and cons).
+SUMMARY_VERSION = 2
 SAMPLE_SIZE = 500
 REFRESH_SECONDS = 300
 # Newest-first created_at windows tried before the whole history, each four times the last
@@ -126,7 +129,8 @@ def sample_rows(docs: list[dict]) -> list[dict]:
 
 
 def stamp(project_id, target_id=None) -> dict:
-    """What a stored summary of the project (or target) must carry to be current."""
+    """What a stored summary of the project (or target) must carry to be current: the statistics
+    it was computed after, and :data:`SUMMARY_VERSION`."""
     name, doc_id = ("targets", target_id) if target_id else ("projects", project_id)
     doc = collection(name).find_one(
         {"_id": doc_id}, {"stats.last_analysis_at": 1, "stats.sentiment_count": 1}
@@ -135,6 +139,7 @@ def stamp(project_id, target_id=None) -> dict:
     return {
         "last_analysis_at": stats.get("last_analysis_at"),
         "sentiment_count": stats.get("sentiment_count") or 0,
+        "version": SUMMARY_VERSION,
     }
 
 

@@ -303,3 +303,27 @@ def test_aspects_link_to_their_results_and_quotes_stay_text(db, client, seed_clo
         assert set(entry["result_ids"]) <= shown, entry["topic"]
         assert all(by_id[i]["project_id"] == found.project.pk for i in entry["result_ids"])
     assert [p["text"] for p in data["pros"]] == ["puzzles"] and [c["text"] for c in data["cons"]] == ["price"]
+
+
+def test_a_summary_stored_before_aspects_is_recomputed(seeded):
+    key = insights_cache.cache_key(seeded.project.pk)
+    current = insights_cache.stamp(seeded.project.pk)
+    old_stamp = {k: v for k, v in current.items() if k != "version"}
+    old_summary = {
+        "total_results": 1,
+        "pros": [{"text": "Great game", "count": 1, "result_ids": [], "quotes": []}],
+    }
+    collection(insights_cache.COLLECTION).insert_one(
+        {
+            "_id": key,
+            "project_id": seeded.project.pk,
+            "stamp": old_stamp,
+            "summary": old_summary,
+            "computed_at": seeded.today - timedelta(hours=1),
+            "sample_size": 1,
+        }
+    )
+    found = insights_cache.get_insights(seeded.project.pk, now=seeded.today)
+    assert not found["stale"] and found["stamp"] == current
+    assert found["summary"]["rules"]["min_judged_results"] == 3
+    assert "Great game" not in [p["text"] for p in found["summary"]["pros"]]
