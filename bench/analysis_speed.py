@@ -11,6 +11,10 @@ results per second of CPU time (the process's own, so other load on the machine 
 with its ratio to VADER's ``polarity_scores`` alone on the same texts, and per second of wall
 time beside it.
 Lexicons and the language model are loaded before timing; their one-off load time is shown.
+The trained models (:mod:`analysis.engine.trained`) are timed on the same texts: English
+sentiment (VADER's scores computed as its features), with the GoEmotions model on the same
+batch, and both after the lexicon engine with every switch on (an upper bound of the engine
+once they are wired in: VADER runs twice there).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from analysis_accuracy import BINARY_SETS, all_texts, binary_set  # noqa: E402 (same folder)
 
-from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine  # noqa: E402 (path set above)
-from analysis.engine.sentiment import analyzer  # noqa: E402
+from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine, trained  # noqa: E402 (path set above)
+from analysis.engine.sentiment import analyzer, polarity  # noqa: E402
 
 BATCH = 100
 REVIEW_SENTENCES = 8
@@ -81,6 +85,27 @@ def engine_run(texts: list[str], config: AnalysisConfig) -> Callable[[], None]:
     return run
 
 
+def trained_run(
+    texts: list[str], emotions: bool, engine_config: AnalysisConfig | None = None
+) -> Callable[[], None]:
+    """The trained English sentiment model (VADER's scores computed for it), optionally the
+    emotion model on the same batch, optionally after the lexicon engine with ``engine_config``
+    (what the engine will cost once the trained models are wired in, VADER counted twice)."""
+    engine = LocalEngine()
+    items = [AnalysisItem(id=str(i), text=t) for i, t in enumerate(texts)]
+
+    def run() -> None:
+        for i in range(0, len(texts), BATCH):
+            batch = texts[i : i + BATCH]
+            if engine_config is not None:
+                engine.analyze(items[i : i + BATCH], engine_config)
+            trained.sentiment(batch, "en", vader=[polarity(t) for t in batch])
+            if emotions:
+                trained.emotions(batch)
+
+    return run
+
+
 def vader_run(texts: list[str]) -> Callable[[], None]:
     vader = analyzer()
 
@@ -104,6 +129,9 @@ def main() -> None:
         CONFIGS["all on (5-class, emotions, summary, insights)"],
     )
     load = time.perf_counter() - started
+    started = time.perf_counter()
+    trained.load_all()
+    trained_load = time.perf_counter() - started
 
     short = all_texts()
     if args.limit:
@@ -111,6 +139,9 @@ def main() -> None:
     long = reviews()
     print(f"Local engine speed on one core (CPU {sorted(os.sched_getaffinity(0))}), best of {args.repeat}")
     print(f"one-off load of VADER, the emotion lexicon and the language model: {load:.2f} s")
+    print(
+        f"one-off load of the trained models ({trained.model_info()['total_bytes'] / 1e6:.1f} MB): {trained_load:.2f} s"
+    )
     print()
     for label, texts in (("short texts", short), ("~100-word reviews", long)):
         words = sum(len(t.split()) for t in texts) / len(texts)
@@ -121,6 +152,15 @@ def main() -> None:
         print("  " + "-" * (len(header) - 2))
         rows = [("VADER polarity_scores alone", vader_cpu, vader_wall)]
         rows += [(name, *best_of(args.repeat, engine_run(texts, config))) for name, config in CONFIGS.items()]
+        all_on = CONFIGS["all on (5-class, emotions, summary, insights)"]
+        rows += [
+            ("trained sentiment-en (+ VADER features)", *best_of(args.repeat, trained_run(texts, False))),
+            ("trained sentiment-en + emotions-en", *best_of(args.repeat, trained_run(texts, True))),
+            (
+                "all on + trained sentiment + emotions",
+                *best_of(args.repeat, trained_run(texts, True, all_on)),
+            ),
+        ]
         for name, cpu, wall in rows:
             print(
                 f"  {name:<48}{len(texts) / cpu:>11.0f}{1000 * cpu / len(texts):>11.3f}"
