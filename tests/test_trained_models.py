@@ -117,6 +117,10 @@ def test_vader_scores_passed_in_give_the_same_result():
     texts = ["Not bad at all, quite good actually", "meh"]
     given = trained.sentiment(texts, "en", vader=[polarity(t) for t in texts])
     assert given == trained.sentiment(texts, "en")
+    mixed = trained.sentiment_for(
+        ["Ich liebe es", *texts], ["de", "en", "en"], vader=[polarity(t) for t in ["Ich liebe es", *texts]]
+    )
+    assert mixed[1:] == given
 
 
 def test_emotions():

@@ -457,10 +457,15 @@ def sentiment(
 
 
 def sentiment_for(
-    texts: list[str], languages: list[str | None], *, models_dir: Path | None = None
+    texts: list[str],
+    languages: list[str | None],
+    *,
+    vader: list[dict] | None = None,
+    models_dir: Path | None = None,
 ) -> list[SentimentPrediction | Unsupported]:
     """Sentiment of texts of mixed languages: each language's texts go to its model in one
-    batch; a text whose language has no model gets an :class:`Unsupported` marker."""
+    batch; a text whose language has no model (None counts as "und") gets an
+    :class:`Unsupported` marker. ``vader``: VADER's scores of the same texts, if at hand."""
     out: list[SentimentPrediction | Unsupported | None] = [None] * len(texts)
     by_language: dict[str, list[int]] = {}
     for i, language in enumerate(languages):
@@ -471,9 +476,13 @@ def sentiment_for(
             for i in indices:
                 out[i] = marker
             continue
-        for i, prediction in zip(
-            indices, sentiment([texts[i] for i in indices], language, models_dir=models_dir), strict=True
-        ):
+        predictions = sentiment(
+            [texts[i] for i in indices],
+            language,
+            vader=[vader[i] for i in indices] if vader is not None else None,
+            models_dir=models_dir,
+        )
+        for i, prediction in zip(indices, predictions, strict=True):
             out[i] = prediction
     return out  # type: ignore[return-value]
 
