@@ -233,7 +233,12 @@ def _words(masked: str, start: int, end: int, language: str) -> list[Word]:
 
 def _acronym(word: Word) -> bool:
     """All capitals, two to five letters, maybe a plural "s" ("UI", "NPCs")."""
-    letters = word.cased[:-1] if word.cased.endswith("s") and len(word.cased) > 2 else word.cased
+    return _acronym_form(word.cased)
+
+
+@lru_cache(maxsize=100_000)
+def _acronym_form(cased: str) -> bool:
+    letters = cased[:-1] if cased.endswith("s") and len(cased) > 2 else cased
     return 2 <= len(letters) <= 5 and letters.isupper() and letters.isalpha()
 
 
