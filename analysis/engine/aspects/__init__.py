@@ -75,7 +75,10 @@ def text_aspects(
     forms: dict[str, str] = {}
     scores: dict[str, list[float]] = {}
     for key, mention in pairs:
-        forms.setdefault(key, " ".join(text[mention.start : mention.end].split()))
+        written = " ".join(text[mention.start : mention.end].split())
+        # As on the dashboard: lower case, except acronyms ("UI") and German nouns.
+        keep = aspect_language == "de" or written.removesuffix("s").isupper()
+        forms.setdefault(key, written if keep else written.lower())
         scores.setdefault(key, [])
         if mention.score is not None:
             scores[key].append(mention.score)

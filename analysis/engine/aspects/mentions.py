@@ -36,6 +36,7 @@ None when it cannot judge that language): VADER for English by default
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -165,6 +166,9 @@ class Mention:
     unknown: tuple[bool, ...]  # per word: not in the lexicon (English only)
     ambiguous_modifier: bool = False  # a modifier that may be an adjective ("sound design")
     initial: bool = False  # German: a capitalised word seen only at the start of its sentence
+    # Per word: "noun", "ambiguous" (noun or verb...: a noun by its neighbours), "continued" (a
+    # noun only as the next word of the phrase), "unknown" (not in the lexicon).
+    kinds: tuple[str, ...] = ()
     score: float | None = None
     sarcastic: bool = False
 
@@ -181,14 +185,27 @@ class Mention:
         return " ".join(self.keys)
 
     def head(self) -> Mention:
-        """The last word alone (what the phrase is about)."""
+        """The word the phrase is about: the last one, or the one before it when the last was
+        read as a noun only as part of the phrase and looks like the verb of the one before
+        ("the academy rocks", but "customer service" is about the service)."""
+        at = len(self.words) - 1
+        last = self.words[at].lower
+        if (
+            at > 0
+            and self.kinds[at] == "continued"
+            and last.endswith("s")
+            and not self.words[at - 1].lower.endswith("s")
+            and "VERB" in lexicon.english_readings(last)
+        ):
+            at -= 1
         return Mention(
-            words=self.words[-1:],
-            keys=self.keys[-1:],
+            words=self.words[at : at + 1],
+            keys=self.keys[at : at + 1],
             sentence=self.sentence,
             clause=self.clause,
             part=self.part,
-            unknown=self.unknown[-1:],
+            unknown=self.unknown[at : at + 1],
+            kinds=self.kinds[at : at + 1],
             initial=self.initial,
             score=self.score,
             sarcastic=self.sarcastic,
@@ -295,32 +312,37 @@ def _adjective_like(lower: str) -> bool:
 
 def _noun_place(
     words: list[Word], classes: list[str | None], accepted: list[str | None], i: int, masked: str
-) -> bool:
-    """Whether a word that may be a noun or something else stands where a noun stands
-    (``accepted``: the decisions already taken for the words before it)."""
+) -> str | None:
+    """How a word that may be a noun or something else stands where a noun stands: "ambiguous"
+    (by its own neighbours), "continued" (only as the next word of a phrase), or None (it does
+    not). ``accepted``: the decisions already taken for the words before it."""
     prev = words[i - 1].lower if i > 0 else None
     nxt = words[i + 1].lower if i + 1 < len(words) else None
     if prev in lexicon.EN_VERB_AFTER:
-        return False
+        return None
     if (
         nxt is not None
         and classes[i + 1] is None
         and "ADJ" in lexicon.english_readings(words[i].lower)
         and "NOUN" in lexicon.english_readings(nxt)
     ):
-        return False  # "a great little game": an adjective of a noun that is no aspect
+        return None  # "a great little game": an adjective of a noun that is no aspect
     if i > 0 and accepted[i - 1] is not None and _joined(masked, words[i - 1], words[i]):
         # The second noun of a phrase ("boss fight"), unless it reads as the verb of the first
         # ("the battery lasts an hour").
-        return nxt is None or not (
+        if nxt is not None and (
             nxt in lexicon.EN_NOUN_BEFORE or nxt in _VERB_FOLLOWERS or _adjective_like(nxt)
-        )
-    return (
+        ):
+            return None
+        return "continued"
+    if (
         prev in lexicon.EN_NOUN_BEFORE
         or (prev is not None and _adjective_like(prev) and classes[i - 1] is None)
         or nxt in lexicon.EN_NOUN_AFTER
         or (nxt is not None and classes[i + 1] in ("noun", "unknown"))
-    )
+    ):
+        return "ambiguous"
+    return None
 
 
 def _trim_adjective(words: list[Word], run: list[int], masked: str) -> list[int]:
@@ -344,9 +366,7 @@ def _english_runs(words: list[Word], masked: str) -> list[list[tuple[Word, str]]
     classes = [_english_class(w) for w in words]
     accepted: list[str | None] = []
     for i, kind in enumerate(classes):
-        accepted.append(
-            kind if kind != "ambiguous" or _noun_place(words, classes, accepted, i, masked) else None
-        )
+        accepted.append(kind if kind != "ambiguous" else _noun_place(words, classes, accepted, i, masked))
     # A word hyphenated to a word that is no candidate is part of a modifier ("turn-based").
     dropped = {
         i
@@ -522,6 +542,28 @@ def find_mentions(text: str, language: str, scorer: SentenceScorer | None = vade
     return found
 
 
+def _multiword_names(words: list[Word], masked: str, language: str) -> set[int]:
+    """``id()`` of the words of capitalised multi-word names ("Fidel Dungeon Rescue", "Steam
+    Deck"): two or more capitalised words next to each other, not stop words, one of them at
+    least in the middle of its sentence."""
+
+    def titled(word: Word) -> bool:
+        return (
+            word.cased[:1].isupper() and not _acronym(word) and word.lower not in lexicon.stop_words(language)
+        )
+
+    named: set[int] = set()
+    for left, right in itertools.pairwise(words):
+        if (
+            titled(left)
+            and titled(right)
+            and not (left.initial and right.initial)
+            and masked[left.end : right.start] == " "
+        ):
+            named.update((id(left), id(right)))
+    return named
+
+
 def _collect(found: TextMentions, words: list[Word], sentence: int, clause, part) -> None:
     language = found.language
     if language == "en":
@@ -538,7 +580,14 @@ def _collect(found: TextMentions, words: list[Word], sentence: int, clause, part
         for word in words:
             if not word.initial and not _acronym(word) and len(word.lower) >= 3:
                 found.case_evidence.append((lexicon.word_key(word.lower, language), word.cased[0].isupper()))
+        named = _multiword_names(words, found.masked, language)
+        # "Steam Deck support": what follows a name may be an aspect, the name is not.
+        runs = [
+            run[max((i + 1 for i, (w, _) in enumerate(run) if id(w) in named), default=0) :] for run in runs
+        ]
     for whole in runs:
+        if not whole:
+            continue
         run = whole[-MAX_PHRASE_WORDS:]
         run_words = [w for w, _ in run]
         found.mentions.append(
@@ -549,6 +598,7 @@ def _collect(found: TextMentions, words: list[Word], sentence: int, clause, part
                 clause=clause,
                 part=part,
                 unknown=tuple(kind == "unknown" for _, kind in run),
+                kinds=tuple(kind for _, kind in run),
                 initial=run[-1][1] == "initial",
                 ambiguous_modifier=any(language == "en" and _adjective_like(w.lower) for w in run_words[:-1]),
             )

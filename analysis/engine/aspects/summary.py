@@ -126,10 +126,11 @@ def resolve(found: list[TextMentions], *, corpus: bool) -> list[list[tuple[str, 
     for index, item in enumerate(found):
         for mention in item.mentions:
             results_of[mention.key].add(index)
-            heads.add(mention.keys[-1])
-            results_of[mention.keys[-1]].add(index)
+            head = mention.head().key
+            heads.add(head)
+            results_of[head].add(index)
             if not mention.initial:
-                german_seen.add(mention.keys[-1])
+                german_seen.add(head)
 
     def allowed_word(mention: Mention) -> bool:
         key = mention.keys[-1]
@@ -143,7 +144,9 @@ def resolve(found: list[TextMentions], *, corpus: bool) -> list[list[tuple[str, 
     for item in found:
         pairs = []
         for mention in item.mentions:
-            if len(mention.keys) > 1 and not any(k in names for k in mention.keys):
+            head = mention.head() if len(mention.keys) > 1 else mention
+            verb_like = head.words[0] is not mention.words[-1]  # "the academy rocks"
+            if len(mention.keys) > 1 and not verb_like and not any(k in names for k in mention.keys):
                 modifiers_ok = not mention.ambiguous_modifier or (
                     corpus and all(k in heads for k in mention.keys[:-1])
                 )
@@ -151,7 +154,6 @@ def resolve(found: list[TextMentions], *, corpus: bool) -> list[list[tuple[str, 
                 if modifiers_ok and enough:
                     pairs.append((mention.key, mention))
                     continue
-            head = mention.head() if len(mention.keys) > 1 else mention
             if allowed_word(head):
                 pairs.append((head.key, head))
         resolved.append(pairs)
