@@ -400,3 +400,17 @@ def test_trend_compares_the_newer_half_with_the_older():
     assert servers["trend"]["mentions"] == "rising" and servers["trend"]["sentiment"] == "worsening"
     assert summary["sample"]["recent"]["from"] == start + timedelta(days=10)
     assert summary["sample"]["older"]["to"] == start + timedelta(days=9)
+
+
+def test_multiword_names_and_verbs_read_as_nouns_are_not_aspects():
+    assert [a["topic"] for a in text_aspects("I love Fidel Dungeon Rescue, the dungeon is great.", "en")] == [
+        "dungeon"
+    ]
+    assert [a["topic"] for a in text_aspects("The Steam Deck support is great.", "en")] == ["support"]
+    assert [a["topic"] for a in text_aspects("My battery lasts an hour and the academy rocks.", "en")] == [
+        "battery",
+        "academy",
+    ]
+    assert [a["topic"] for a in text_aspects("Terrible customer service, they never answered.", "en")] == [
+        "customer service"
+    ]
