@@ -111,6 +111,23 @@ def test_unsupported_language_is_never_guessed():
     assert isinstance(mixed[3], trained.SentimentPrediction) and mixed[3].model == "sentiment-fr"
 
 
+def test_text_the_model_does_not_know_is_not_guessed():
+    # Detected (or declared) English, but Chinese characters: the English model knows none of it
+    # and would answer "neutral" from its prior alone.
+    text = "这个游戏很好玩\uff0c我很喜欢"
+    assert trained.sentiment([text], "en")[0].coverage == 0
+    devanagari = "यह फिल्म बहुत अच्छी है, मुझे बहुत पसंद आई"  # the Hindi model knows romanised Hindi
+    assert trained.sentiment_for([text, devanagari, "I love it"], ["en", "hi", "en"])[:2] == [
+        trained.Unsupported(
+            "en", "not analysed locally: the en model knows too little of this text", "coverage"
+        ),
+        trained.Unsupported(
+            "hi", "not analysed locally: the hi model knows too little of this text", "coverage"
+        ),
+    ]
+    assert trained.sentiment(["I love it"], "en")[0].coverage > 0.9
+
+
 def test_vader_scores_passed_in_give_the_same_result():
     from analysis.engine.sentiment import polarity
 

@@ -454,7 +454,7 @@ def train(
         models[name] = entry
     manifest = {
         "format": FORMAT_VERSION,
-        "features": {"word_ngrams": list(trained.WORD_NGRAMS), "char_ngrams": list(trained.CHAR_NGRAMS)},
+        "features": trained.FEATURES,
         "sources": list(sources),
         "removed_as_evaluation_texts": dict(sorted(pools.removed.items())),
         "duplicates_removed": dict(sorted(pools.duplicates.items())),
