@@ -156,6 +156,18 @@ def test_emotions():
     assert thanks.detected == sorted(thanks.detected, key=lambda lab: -thanks.probabilities[lab])
 
 
+def test_emotions_for_mixed_languages():
+    thanks, german, unknown = trained.emotions_for(
+        ["Thank you so much!", "Danke schön", "ok"], ["en", "de", None]
+    )
+    assert isinstance(thanks, trained.EmotionPrediction) and thanks.primary == "gratitude"
+    assert german == trained.Unsupported(
+        "de", "not analysed locally: the emotion model is English only, this text is de"
+    )
+    assert unknown.language == "und" and unknown.cause == "language"
+    assert trained.emotions_for(["这个游戏很好玩"], ["en"])[0].cause == "coverage"
+
+
 def test_model_info():
     trained.load_all()
     info = trained.model_info()

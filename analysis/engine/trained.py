@@ -149,7 +149,7 @@ class KeyIndex:
         self.size = 1 << max(10, int(2 * len(keys) - 1).bit_length())
         self.mask = np.uint32(self.size - 1)
         self.slot_keys = np.zeros(self.size, dtype=np.uint32)
-        self.slot_columns = np.full(self.size, -1, dtype=np.int64)
+        self.slot_columns = np.full(self.size, -1, dtype=np.int32)
         pending = np.arange(len(keys))
         probe = np.uint32(0)
         while len(pending):
@@ -341,6 +341,7 @@ class EmotionPrediction:
     ekman_detected: list[str]
     ekman_primary: str | None
     model: str
+    coverage: float = 1.0
 
 
 @dataclass
@@ -530,10 +531,15 @@ def sentiment_for(
 
 def emotion_probabilities(texts: list[str], *, models_dir: Path | None = None) -> np.ndarray:
     """The 28 GoEmotions label probabilities, one row per text (English)."""
+    return _emotion_arrays(texts, models_dir)[0]
+
+
+def _emotion_arrays(texts: list[str], models_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     model = _model("emotions-en", models_dir)
     if not texts:
-        return np.zeros((0, len(model.entry["labels"])))
-    return sigmoid(model.logits(texts)[0])
+        return np.zeros((0, len(model.entry["labels"]))), np.zeros(0)
+    z, coverage = model.logits(texts)
+    return sigmoid(z), coverage
 
 
 def emotions(texts: list[str], *, models_dir: Path | None = None) -> list[EmotionPrediction]:
@@ -542,7 +548,7 @@ def emotions(texts: list[str], *, models_dir: Path | None = None) -> list[Emotio
     model = _model("emotions-en", models_dir)
     labels = model.entry["labels"]
     groups = model.entry["group_order"]
-    p = emotion_probabilities(texts, models_dir=models_dir)
+    p, coverage = _emotion_arrays(texts, models_dir)
     members = [[labels.index(m) for m in model.entry["groups"][g]] for g in groups]
     pg = np.stack([p[:, m].max(axis=1) for m in members], axis=1) if len(p) else np.zeros((0, len(groups)))
     above = p >= model.extra["thresholds"]
@@ -565,9 +571,35 @@ def emotions(texts: list[str], *, models_dir: Path | None = None) -> list[Emotio
                 ekman_detected=ekman_detected,
                 ekman_primary=ekman_detected[0] if ekman_detected else None,
                 model="emotions-en",
+                coverage=round(float(coverage[i]), 4),
             )
         )
     return out
+
+
+EMOTIONS_ENGLISH_ONLY = "not analysed locally: the emotion model is English only, this text is {language}"
+
+
+def emotions_for(
+    texts: list[str], languages: list[str | None], *, models_dir: Path | None = None
+) -> list[EmotionPrediction | Unsupported]:
+    """Emotions of texts of mixed languages: English texts go to the model in one batch; any
+    other language (None counts as "und"), or a text the model knows less than
+    :data:`MIN_COVERAGE` of, gets an :class:`Unsupported` marker. Raises
+    :class:`ModelUnavailable` when the model was not trained (GoEmotions left out)."""
+    out: list[EmotionPrediction | Unsupported | None] = [None] * len(texts)
+    english = [i for i, language in enumerate(languages) if language == "en"]
+    for i, language in enumerate(languages):
+        if language != "en":
+            code = language or "und"
+            out[i] = Unsupported(code, EMOTIONS_ENGLISH_ONLY.format(language=code))
+    predictions = emotions([texts[i] for i in english], models_dir=models_dir) if english else []
+    for i, prediction in zip(english, predictions, strict=True):
+        if prediction.coverage < MIN_COVERAGE:
+            out[i] = Unsupported("en", TOO_LITTLE_KNOWN.format(language="en"), "coverage")
+        else:
+            out[i] = prediction
+    return out  # type: ignore[return-value]
 
 
 def load_all(models_dir: Path | None = None) -> float:
