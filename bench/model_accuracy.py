@@ -22,6 +22,8 @@ manifest and printed at the end).
   when its probability reaches its threshold) and over the 7 Ekman groups (anger, disgust,
   fear, joy, sadness, surprise, neutral). The NRC lexicon's Ekman emotions are shown beside
   it (neutral when it finds no emotion word); it has no 28-label figure.
+- wrong.9r / wrong.9c: the share of texts labelled wrongly with a confidence of 0.9 or more,
+  before (raw) and after calibration.
 - abstain: the share of texts :func:`analysis.engine.trained.sentiment_for` would not analyse
   (the model knows under ``MIN_COVERAGE`` of their n-grams); the figures above include them.
 - Model sizes and load time.
@@ -101,12 +103,14 @@ def three_class_row(name, texts, gold, language, models, *, ratings=None):
     e_raw, e_cal = ece(raw, gold), ece(cal, gold)
     coverage = np.array([p.coverage for p in trained.sentiment(texts, language, models_dir=models)])
     low = float((coverage < trained.MIN_COVERAGE).mean())
+    sure_and_wrong = float(((cal.max(axis=1) >= 0.9) & (predicted != gold)).mean())
+    sure_and_wrong_raw = float(((raw.max(axis=1) >= 0.9) & (raw.argmax(axis=1) != gold)).mean())
     line = f"{name:<24}{len(texts):>6}{f1:>9.3f}{vf1:>9.3f}{accuracy:>9.3f}"
     if ratings is not None:
         line += f"{pearson(cal[:, 2] - cal[:, 0], ratings):>9.3f}{pearson(compound, ratings):>9.3f}"
     else:
         line += f"{'':>18}"
-    print(line + f"{e_raw:>9.3f}{e_cal:>9.3f}{low:>9.3f}")
+    print(line + f"{e_raw:>9.3f}{e_cal:>9.3f}{sure_and_wrong_raw:>9.3f}{sure_and_wrong:>9.3f}{low:>9.3f}")
     return f1, vf1, e_raw, e_cal
 
 
@@ -123,7 +127,7 @@ def main() -> None:
     print()
     header = (
         f"{'set':<24}{'rows':>6}{'macro-F1':>9}{'VADER':>9}{'acc.':>9}{'r':>9}{'VADER r':>9}"
-        f"{'ECE raw':>9}{'ECE cal':>9}{'abstain':>9}"
+        f"{'ECE raw':>9}{'ECE cal':>9}{'wrong.9r':>9}{'wrong.9c':>9}{'abstain':>9}"
     )
     print("Sentiment, 3 classes (macro-F1 of the trained model | VADER on the same texts)")
     print(header)

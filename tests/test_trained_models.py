@@ -173,6 +173,10 @@ def test_model_info():
     info = trained.model_info()
     assert info["sources"] == ["umsab", "semeval", "blitzer", "goemotions"]
     assert info["total_bytes"] == sum(m["bytes"] for m in info["models"].values())
+    assert (
+        len(info["version"]) == 12
+        and info["models"]["sentiment-en"]["version"] == manifest()["models"]["sentiment-en"]["sha256"][:12]
+    )
     assert all(m["load_seconds"] is not None for m in info["models"].values())
     assert info["removed_as_evaluation_texts"]["semeval"] > 2000
 

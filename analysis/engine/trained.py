@@ -32,6 +32,7 @@ A language without a model is never mapped to another one: :func:`sentiment` rai
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
@@ -610,9 +611,16 @@ def load_all(models_dir: Path | None = None) -> float:
     return time.perf_counter() - started
 
 
+def _manifest_version(models: dict) -> str:
+    """One short identifier of the whole set of models (a hash of their hashes)."""
+    joined = ",".join(f"{name}:{m['sha256']}" for name, m in sorted(models.items()))
+    return hashlib.sha256(joined.encode("ascii")).hexdigest()[:12]
+
+
 def model_info(models_dir: Path | None = None) -> dict:
-    """What is shipped: per model its kind, language, sources and rows it was trained on,
-    held-out figures, file size and sha256, and (once loaded) its load time in seconds."""
+    """What is shipped: a ``version`` of the whole set; per model its kind, language, the rows it
+    was trained on per source, held-out figures, file size, sha256 and ``version`` (its first 12
+    hex digits), and (once loaded) its load time in seconds."""
     manifest = _manifest(models_dir)
     models = {}
     for name, entry in sorted(manifest["models"].items()):
@@ -625,9 +633,11 @@ def model_info(models_dir: Path | None = None) -> dict:
             "file": entry["file"],
             "bytes": entry["bytes"],
             "sha256": entry["sha256"],
+            "version": entry["sha256"][:12],
             "load_seconds": round(_load_seconds[name], 4) if name in _load_seconds else None,
         }
     return {
+        "version": _manifest_version(models),
         "format": manifest.get("format"),
         "sources": manifest.get("sources", []),
         "features": manifest.get("features", {}),
