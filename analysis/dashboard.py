@@ -606,6 +606,8 @@ def project_dashboard(
         "average_rating": total.average_rating,
         "last_scrape_at": stats.last_scrape_at,
         "last_analysis_at": stats.last_analysis_at,
+        # Left unanalysed (no local model for their language): never in the figures above.
+        "unsupported_language": stats.unsupported_language_count,
     }
     if current_docs:
         first = min(d["day"] for d in current_docs) if period is None else period[0]

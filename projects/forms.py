@@ -21,6 +21,7 @@ from projects.models import (
     LLM_PROVIDER_CHOICES,
     SCRAPER_PROVIDER_CHOICES,
     EmotionModel,
+    LLMScope,
     Project,
     ProjectConfig,
     SentimentClasses,
@@ -44,6 +45,7 @@ CONFIG_FIELDS = {
     "llm_api_key": "llm.api_key_id",
     "temperature": "llm.temperature",
     "max_tokens": "llm.max_tokens",
+    "llm_scope": "llm.scope",
     "sentiment": "analysis.sentiment",
     "sentiment_classes": "analysis.sentiment_classes",
     "emotions": "analysis.emotions",
@@ -68,7 +70,10 @@ SECTIONS = (
             "premium_proxy",
         ),
     ),
-    ("Language model", ("llm_provider", "llm_model", "llm_api_key", "temperature", "max_tokens")),
+    (
+        "Language model",
+        ("llm_provider", "llm_model", "llm_api_key", "llm_scope", "temperature", "max_tokens"),
+    ),
     (
         "Analysis",
         ("sentiment", "sentiment_classes", "emotions", "emotion_model", "summarize", "extract_insights"),
@@ -164,6 +169,12 @@ class ProjectConfigForm(forms.Form):
     )
     llm_model = forms.CharField(required=False, max_length=128, label="Model", help_text="e.g. gpt-4o-mini")
     llm_api_key = forms.ChoiceField(required=False, label="LLM key", help_text="From your API keys.")
+    llm_scope = forms.ChoiceField(
+        choices=LLMScope.choices,
+        label="LLM analyses",
+        help_text="The local engine covers English, Arabic, French, German, Hindi, Italian, Portuguese and "
+        "Spanish; the LLM can take only the rest.",
+    )
     temperature = forms.FloatField(min_value=0.0, max_value=2.0)
     max_tokens = forms.IntegerField(min_value=1, label="Max tokens")
     sentiment = forms.BooleanField(required=False, label="Sentiment")

@@ -102,6 +102,11 @@ class ScrapersConfig(ValidatedEmbeddedModel):
     commercial_config = EmbeddedModelField(CommercialConfig, default=CommercialConfig)
 
 
+class LLMScope(models.TextChoices):
+    ALL = "all", "Every result"
+    UNSUPPORTED_LANGUAGES = "unsupported", "Only results in languages the local engine does not cover"
+
+
 class LLMConfig(ValidatedEmbeddedModel):
     # Blank: analyse with the local engine only.
     provider = models.CharField(max_length=32, choices=LLM_PROVIDER_CHOICES, blank=True)
@@ -109,6 +114,9 @@ class LLMConfig(ValidatedEmbeddedModel):
     api_key_id = ObjectIdField(null=True, blank=True)  # api_keys
     temperature = models.FloatField(default=0.7, validators=TEMPERATURE_RANGE)
     max_tokens = models.PositiveIntegerField(default=1000, validators=AT_LEAST_ONE)
+    # Which results the LLM analyses: all of them, or only those the local engine leaves
+    # unanalysed because no local model covers their language.
+    scope = models.CharField(max_length=16, choices=LLMScope.choices, default=LLMScope.ALL)
 
     def clean(self):
         if self.provider and not self.model:

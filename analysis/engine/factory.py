@@ -19,9 +19,11 @@ import logging
 from django.conf import settings
 
 from analysis.engine.base import Engine
+from analysis.engine.hybrid import HybridEngine
 from analysis.engine.llm.budget import TokenBudget
 from analysis.engine.llm.engine import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, LLMEngine
 from analysis.engine.local import LocalEngine
+from projects.models import LLMScope
 from scraping.http import HttpClient
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
         budget=TokenBudget.for_project(project),
     )
     vault.mark_used(key)
+    if llm.scope == LLMScope.UNSUPPORTED_LANGUAGES:
+        return HybridEngine(LocalEngine(), engine)
     return engine
 
 

@@ -1,26 +1,31 @@
 """The local engine: the default analysis, with no API key and no network.
 
-Sentiment from VADER (:mod:`.sentiment`), emotions from the NRC emotion lexicon
-(:mod:`.emotions`), language from py3langid (:mod:`.language`), topics from aspects
-(:mod:`.aspects`: noun phrases judged by the sentences that mention them), pros and cons from
-clause sentiment (:mod:`.pros_cons`) and an extractive summary (:mod:`.summary`).
+Sentiment from the trained models of :mod:`.trained` (a linear model per language, eight
+languages, VADER's scores among the English model's features), emotions from the trained
+GoEmotions model (English; its 27 emotions plus neutral, or their Ekman groups) or, for
+Plutchik's eight, the NRC emotion lexicon (:mod:`.emotions`), language from py3langid
+(:mod:`.language`), topics from aspects (:mod:`.aspects`: noun phrases judged by the sentences
+that mention them), pros and cons from clause sentiment (:mod:`.pros_cons`) and an extractive
+summary (:mod:`.summary`).
 
 What is analysed: the item's title and text together (a title often carries the verdict);
 ``word_count`` counts the words of the text alone, the field it sits beside. The rating, when
 the item has one, is normalised to -1..1 and compared with the text's score whatever the
 sentiment switch says (see :func:`analysis.engine.base.ratings_disagree`). Every timestamp of
-one batch is the same aware UTC datetime, taken when the batch starts.
+one batch is the same aware UTC datetime, taken when the batch starts. A batch is analysed at
+once: each language's texts go through its model together.
 
-The lexicons are English. A text detected as another language still gets VADER's score (with a
-note), but no emotions, pros, cons, topics or rating disagreement (lexicon matches there are
-false friends: German "gut" is EmoLex's "gut", disgust); ``notes`` says so.
+Languages: a text too short to tell ("und") is read as English, as most such texts on the
+platforms collected are. A language no local model covers is not guessed: the result gets no
+sentiment, emotions or insights, ``analysis.unsupported_language`` names the language and
+``notes`` says why; the statistics count such results apart. Emotions are English only.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from analysis.engine import emotions, sentiment
+from analysis.engine import emotions, sentiment, trained
 from analysis.engine.aspects import find_mentions, text_aspects
 from analysis.engine.base import (
     AnalysisConfig,
@@ -30,105 +35,195 @@ from analysis.engine.base import (
     normalise_rating,
     ratings_disagree,
 )
-from analysis.engine.language import detect_language
+from analysis.engine.language import detect_language, language_name
 from analysis.engine.pros_cons import extract_pros_cons
 from analysis.engine.summary import summary_block
 from analysis.engine.text import sentence_spans, word_count
 
-# Languages the English lexicons (VADER, EmoLex, the stop words) are applied to: English, and
-# texts too short to tell ("love it"), which are mostly English on the platforms collected.
-ENGLISH_OR_UNDETERMINED = frozenset({"en", "und"})
-NOT_ENGLISH_NOTE = (
-    "the local engine's lexicons are English and this text looks like '{language}': "
-    "use the LLM engine for other languages"
+EMOTIONS_ENGLISH_ONLY = "the local emotion models are English and this text looks like '{language}'"
+TRAINED_EMOTION_MODELS = frozenset({"goemotions", "ekman"})
+EMOTIONS_NOT_TRAINED = (
+    "the GoEmotions model was not trained with this installation (train_models without "
+    "goemotions): use Plutchik's lexicon or an LLM engine for emotions"
 )
 
 
-def _memo(known: dict[str, float]):
-    """VADER's compound score, remembered per text for one item (sentences, clauses and aspect
-    parts overlap)."""
-
-    def score(text: str) -> float:
-        if text not in known:
-            known[text] = sentiment.compound(text)
-        return known[text]
-
-    return score
+def model_language(language: str) -> str:
+    """The language whose model reads a text detected as ``language`` ("und" reads as English)."""
+    return "en" if language in ("und", "") else language
 
 
-def _scorer(score):
-    """The aspects' sentence scorer over ``score``: English only."""
+def _scorer(known: dict[str, float]):
+    """The aspects' sentence scorer: each sentence through its language's model (English ones
+    with VADER's scores as features), in one batch per call, remembered in ``known`` (sentences,
+    clauses and aspect parts overlap)."""
 
     def scorer(texts, language):
-        return [score(t) for t in texts] if language == "en" else [None] * len(texts)
+        language = model_language(language)
+        if not texts or not trained.is_supported(language):
+            return [None] * len(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            raws = [sentiment.polarity(t) for t in missing] if language == "en" else None
+            for text, prediction in zip(
+                missing, trained.sentiment(missing, language, vader=raws), strict=True
+            ):
+                known[text] = prediction.score
+        return [known[t] for t in texts]
 
     return scorer
 
 
+def has_words(text: str) -> bool:
+    """Whether the text holds anything a model could judge (a letter or a digit)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def sentiment_block(
+    prediction: trained.SentimentPrediction | trained.Unsupported, classes: int, now: datetime, text: str
+) -> dict:
+    """``analysis.sentiment`` of a trained model's prediction: the 3- or 5-class label, the
+    score P(positive) - P(negative), the calibrated probability of the label as confidence, and
+    the three class probabilities as ``scores`` (the "very" classes are bands of the score,
+    not classes of the model, so they have no probability of their own). A text with no words
+    has nothing to judge: neutral, with confidence 0."""
+    if not has_words(text) or isinstance(prediction, trained.Unsupported):
+        probabilities = {"negative": 0.0, "neutral": 1.0, "positive": 0.0}
+        return {
+            "label": "neutral",
+            "score": 0.0,
+            "confidence": 0.0,
+            "scores": probabilities,
+            "analyzed_at": now,
+        }
+    return {
+        "label": prediction.label5 if classes == 5 else prediction.label3,
+        "score": prediction.score,
+        "confidence": prediction.confidence,
+        "scores": dict(prediction.probabilities),
+        "analyzed_at": now,
+    }
+
+
+def goemotions_block(prediction: trained.EmotionPrediction, model: str, now: datetime) -> dict:
+    """``analysis.emotions`` from the GoEmotions model: its labels, or their Ekman groups."""
+    if model == "ekman":
+        probabilities, detected = prediction.ekman, prediction.ekman_detected
+    else:
+        probabilities, detected = prediction.probabilities, prediction.detected
+    # Nothing above its threshold: the most probable label stands, with its probability.
+    ranked = detected or [max(probabilities, key=probabilities.get)]
+    return {
+        "model": model,
+        "primary": ranked[0],
+        "primary_score": probabilities[ranked[0]],
+        "detected": [{"emotion": name, "score": probabilities[name]} for name in ranked],
+        "analyzed_at": now,
+    }
+
+
 class LocalEngine(Engine):
-    """Lexicon- and rule-based analysis in this process (see the module docstring)."""
+    """Trained models and rules in this process (see the module docstring)."""
 
     name = "local"
 
     def unsupported(self, config: AnalysisConfig) -> dict[str, str]:
-        """GoEmotions is the one part of ``config.analysis`` this engine cannot do."""
-        if config.emotions and config.emotion_model not in emotions.MODELS:
-            return {"emotions": emotions.GOEMOTIONS_UNSUPPORTED}
+        """Parts of ``config`` this installation cannot produce at all."""
+        if (
+            config.emotions
+            and config.emotion_model in TRAINED_EMOTION_MODELS
+            and not trained.emotions_supported()
+        ):
+            return {"emotions": EMOTIONS_NOT_TRAINED}
         return {}
 
     def analyze(self, items: list[AnalysisItem], config: AnalysisConfig) -> dict[str, ItemAnalysis]:
         """Analyse ``items`` under ``config``; keyed by item id."""
         now = datetime.now(UTC)
         notes = self.unsupported(config)
-        return {item.id: self.analyze_item(item, config, now, notes) for item in items}
+        texts = [item.full_text for item in items]
+        languages = [detect_language(text) for text in texts]
+        raws = [sentiment.polarity(text) for text in texts]
+        predictions = trained.sentiment_for(texts, [model_language(lang) for lang in languages], vader=raws)
+        feelings: dict[int, trained.EmotionPrediction] = {}
+        if config.emotions and config.emotion_model in TRAINED_EMOTION_MODELS and "emotions" not in notes:
+            english = [i for i, lang in enumerate(languages) if model_language(lang) == "en"]
+            feelings = dict(zip(english, trained.emotions([texts[i] for i in english]), strict=True))
+        return {
+            item.id: self._item(
+                item, config, now=now, notes=notes, language=languages[i], prediction=predictions[i],
+                feeling=feelings.get(i),
+            )
+            for i, item in enumerate(items)
+        }  # fmt: skip
 
     def analyze_item(
+        self, item: AnalysisItem, config: AnalysisConfig, now: datetime, notes: dict[str, str] | None = None
+    ) -> ItemAnalysis:
+        """Analyse one item (a batch of one)."""
+        return self.analyze([item], config)[item.id]
+
+    def _item(
         self,
         item: AnalysisItem,
         config: AnalysisConfig,
+        *,
         now: datetime,
-        notes: dict[str, str] | None = None,
+        notes: dict[str, str],
+        language: str,
+        prediction: trained.SentimentPrediction | trained.Unsupported,
+        feeling: trained.EmotionPrediction | None,
     ) -> ItemAnalysis:
-        """Analyse one item; ``now`` stamps every part, ``notes`` explains parts left out."""
-        notes = dict(notes if notes is not None else self.unsupported(config))
+        """One item of :meth:`analyze`; an unsupported ``prediction`` of a text without words
+        is an empty text, judged neutral with nothing to go on."""
+        notes = dict(notes)
         text = item.full_text
-        language = detect_language(text)
-        english = language in ENGLISH_OR_UNDETERMINED
+        english = model_language(language) == "en"
         rating_score = normalise_rating(item.rating, item.rating_scale)
-
-        raw = sentiment.polarity(text) if (config.sentiment or rating_score is not None) else None
         analysis: dict = {"sentiment": None, "emotions": None, "summary": None, "insights": None}
+        if isinstance(prediction, trained.Unsupported) and has_words(text):
+            # Not guessed: the statistics count it apart, an LLM engine may take it.
+            analysis["unsupported_language"] = language
+            template = trained.TOO_LITTLE_KNOWN if prediction.cause == "coverage" else trained.NOT_SUPPORTED
+            reason = template.format(language=language_name(language))
+            for part in ("sentiment", "emotions", "insights"):
+                if getattr(config, "extract_insights" if part == "insights" else part):
+                    notes[part] = reason
+            if config.summarize:
+                analysis["summary"] = summary_block(text, sentence_spans(text), [], [], now)
+            return ItemAnalysis(
+                analysis=analysis, language=language, word_count=word_count(item.text),
+                rating_score=rating_score, engine=self.name, notes=notes,
+            )  # fmt: skip
+        block = sentiment_block(prediction, config.sentiment_classes, now, text)
         if config.sentiment:
-            analysis["sentiment"] = sentiment.sentiment_block(text, config.sentiment_classes, now, raw)
-            if not english:
-                notes["sentiment"] = NOT_ENGLISH_NOTE.format(language=language)
+            analysis["sentiment"] = block
         if config.emotions and "emotions" not in notes:
-            # The lexicon is English: on other languages it matches false friends ("gut").
-            analysis["emotions"] = emotions.emotions_block(text if english else "", config.emotion_model, now)
             if not english:
-                notes["emotions"] = NOT_ENGLISH_NOTE.format(language=language)
+                notes["emotions"] = EMOTIONS_ENGLISH_ONLY.format(language=language)
+            elif feeling is not None:
+                analysis["emotions"] = goemotions_block(feeling, config.emotion_model, now)
+            else:
+                analysis["emotions"] = emotions.emotions_block(text, config.emotion_model, now)
 
         if config.summarize or config.extract_insights:
             sentences = sentence_spans(text)
-            pros, cons, topics = [], [], []
-            if english:
-                known = {text.strip(): raw["compound"]} if raw is not None else {}
-                found = find_mentions(text, "en", _scorer(_memo(known)))
-                pros, cons = extract_pros_cons(text, found)
-                if config.extract_insights:
-                    # The schema's topics carry a number: an aspect nobody judged is left out.
-                    topics = [
-                        t for t in text_aspects(text, language, found=found) if t["sentiment"] is not None
-                    ]
+            known = {text.strip(): block["score"]}
+            found = find_mentions(text, model_language(language), _scorer(known))
+            pros, cons = extract_pros_cons(text, found)
             if config.extract_insights:
+                # The schema's topics carry a number: an aspect nobody judged is left out.
+                topics = [
+                    t
+                    for t in text_aspects(text, model_language(language), found=found)
+                    if t["sentiment"] is not None
+                ]
                 analysis["insights"] = {
                     "pros": [p.text for p in pros],
                     "cons": [p.text for p in cons],
                     "topics": topics,
                     "extracted_at": now,
                 }
-                if not english:
-                    notes["insights"] = NOT_ENGLISH_NOTE.format(language=language)
             if config.summarize:
                 analysis["summary"] = summary_block(text, sentences, pros, cons, now)
 
@@ -136,7 +231,7 @@ class LocalEngine(Engine):
             analysis=analysis,
             language=language,
             word_count=word_count(item.text),
-            rating_disagreement=ratings_disagree(raw["compound"] if raw and english else None, rating_score),
+            rating_disagreement=ratings_disagree(block["score"], rating_score),
             rating_score=rating_score,
             engine=self.name,
             notes=notes,
