@@ -25,6 +25,7 @@ from projects.models import (
     Frequency,
     LimitsConfig,
     LLMConfig,
+    LLMScope,
     Preset,
     PresetKey,
     Project,
@@ -56,6 +57,10 @@ class SystemPreset:
     frequency: str
     time: str  # HH:MM in the user's time zone
     days: tuple[int, ...] = ()  # weekly runs, 0 = Sunday as in config.schedule.days
+
+    def engines(self) -> list[tuple[str, str]]:
+        """Which engine produces each part of this preset's analysis (no LLM is set by one)."""
+        return engines_for(config_from_preset(self).analysis)
 
 
 # Platforms that need no paid service or key of the user's own.
@@ -269,3 +274,44 @@ def save_as_preset(project: Project, name: str, description: str = "") -> Preset
     preset.full_clean()
     preset.save()
     return preset
+
+
+# Languages the local engine's sentiment models cover (analysis/engine/models), for the text below.
+LOCAL_LANGUAGES = "English, Arabic, French, German, Hindi, Italian, Portuguese and Spanish"
+
+
+def engines_for(analysis: AnalysisConfig, llm: LLMConfig | None = None) -> list[tuple[str, str]]:
+    """Which engine produces each part the analysis settings ask for, as (part, engine) lines
+    for the pages that let a user choose them: nothing promised is left unsaid."""
+    uses_llm = bool(llm and llm.provider)
+    everything = uses_llm and llm.scope == LLMScope.ALL
+    local = "the local trained model" if not everything else f"the LLM ({llm.model or llm.provider})"
+    lines = []
+    if analysis.sentiment:
+        lines.append(("Sentiment", local if everything else f"the local trained models ({LOCAL_LANGUAGES})"))
+    if analysis.emotions:
+        if everything:
+            lines.append(("Emotions", local))
+        elif analysis.emotion_model == EmotionModel.PLUTCHIK:
+            lines.append(("Emotions", "the NRC emotion lexicon (Plutchik's eight; English texts)"))
+        else:
+            names = (
+                "27 emotions and neutral"
+                if analysis.emotion_model == EmotionModel.GOEMOTIONS
+                else "Ekman's six"
+            )
+            lines.append(("Emotions", f"the local GoEmotions model ({names}; English texts)"))
+    if analysis.summarize:
+        lines.append(("Summaries", local if everything else "extractive, in the local engine"))
+    if analysis.extract_insights:
+        lines.append(
+            ("Pros, cons and topics", "aspects found in the local engine, judged sentence by sentence")
+        )
+    if everything:
+        other = "analysed by the LLM"
+    elif uses_llm:
+        other = "analysed by the LLM (its scope: languages the local engine does not cover)"
+    else:
+        other = "left unanalysed and counted apart: choose an LLM to cover them"
+    lines.append(("Other languages", other))
+    return lines

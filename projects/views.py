@@ -247,7 +247,12 @@ def project_edit(request, project_id):
     return render(
         request,
         "projects/edit.html",
-        {"project": project, "form": form, "schedule_url": schedule_url(project)},
+        {
+            "project": project,
+            "form": form,
+            "schedule_url": schedule_url(project),
+            "engines": presets.engines_for(project.config.analysis, project.config.llm),
+        },
     )
 
 

@@ -149,3 +149,28 @@ def test_choices_and_resolution_keep_users_apart():
         with pytest.raises(ValidationError):
             presets.resolve(key, user)
     assert presets.preset_choices() == choices[: len(presets.SYSTEM_PRESETS)]
+
+
+def test_every_preset_and_the_project_form_say_which_engine_produces_each_part(db, client):
+    from django.urls import reverse
+
+    from projects.models import LLMConfig, LLMScope
+    from projects.presets import SYSTEM_PRESETS, engines_for
+    from tests.factories import make_project, make_user
+
+    advanced = dict(SYSTEM_PRESETS["advanced"].engines())
+    assert advanced["Emotions"] == "the local GoEmotions model (27 emotions and neutral; English texts)"
+    assert advanced["Other languages"].startswith("left unanalysed and counted apart")
+    user = make_user()
+    client.force_login(user)
+    create = client.get(reverse("projects:create")).content.decode()
+    assert "Emotions: the local GoEmotions model (27 emotions and neutral; English texts)" in create
+    project = make_project(user)
+    edit = client.get(reverse("projects:edit", args=[project.pk])).content.decode()
+    assert "Who analyses what" in edit and "Sentiment: the local trained models" in edit
+    scoped = LLMConfig(provider="openai", model="gpt-4o-mini", scope=LLMScope.UNSUPPORTED_LANGUAGES)
+    assert dict(engines_for(project.config.analysis, scoped))["Other languages"].startswith(
+        "analysed by the LLM"
+    )
+    everything = dict(engines_for(project.config.analysis, LLMConfig(provider="openai", model="gpt-4o-mini")))
+    assert everything["Sentiment"] == "the LLM (gpt-4o-mini)"
