@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from analysis.engine import emotions, sentiment, trained
-from analysis.engine.aspects import find_mentions, text_aspects
+from analysis.engine.aspects import TextMentions, find_mentions, score_batch, text_aspects
 from analysis.engine.base import (
     AnalysisConfig,
     AnalysisItem,
@@ -53,25 +53,15 @@ def model_language(language: str) -> str:
     return "en" if language in ("und", "") else language
 
 
-def _scorer(known: dict[str, float]):
-    """The aspects' sentence scorer: each sentence through its language's model (English ones
-    with VADER's scores as features), in one batch per call, remembered in ``known`` (sentences,
-    clauses and aspect parts overlap)."""
-
-    def scorer(texts, language):
-        language = model_language(language)
-        if not texts or not trained.is_supported(language):
-            return [None] * len(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        if missing:
-            raws = [sentiment.polarity(t) for t in missing] if language == "en" else None
-            for text, prediction in zip(
-                missing, trained.sentiment(missing, language, vader=raws), strict=True
-            ):
-                known[text] = prediction.score
-        return [known[t] for t in texts]
-
-    return scorer
+def sentence_scores(texts, language):
+    """The aspects' sentence scorer: the sentences of a whole batch through their language's
+    model in one call (English ones with VADER's scores as features); None where no model
+    covers the language."""
+    language = model_language(language)
+    if not texts or not trained.is_supported(language):
+        return [None] * len(texts)
+    raws = [sentiment.polarity(t) for t in texts] if language == "en" else None
+    return [p.score for p in trained.sentiment(list(texts), language, vader=raws)]
 
 
 def has_words(text: str) -> bool:
@@ -149,10 +139,16 @@ class LocalEngine(Engine):
         if config.emotions and config.emotion_model in TRAINED_EMOTION_MODELS and "emotions" not in notes:
             english = [i for i, lang in enumerate(languages) if model_language(lang) == "en"]
             feelings = dict(zip(english, trained.emotions([texts[i] for i in english]), strict=True))
+        founds: dict[int, TextMentions] = {}
+        if config.summarize or config.extract_insights:
+            for i, text in enumerate(texts):
+                if not isinstance(predictions[i], trained.Unsupported):
+                    founds[i] = find_mentions(text, model_language(languages[i]), scorer=None)
+            score_batch(list(founds.values()), sentence_scores)
         return {
             item.id: self._item(
                 item, config, now=now, notes=notes, language=languages[i], prediction=predictions[i],
-                feeling=feelings.get(i),
+                feeling=feelings.get(i), found=founds.get(i),
             )
             for i, item in enumerate(items)
         }  # fmt: skip
@@ -173,8 +169,9 @@ class LocalEngine(Engine):
         language: str,
         prediction: trained.SentimentPrediction | trained.Unsupported,
         feeling: trained.EmotionPrediction | None,
+        found: TextMentions | None,
     ) -> ItemAnalysis:
-        """One item of :meth:`analyze`; an unsupported ``prediction`` of a text without words
+        """One item of :meth:`analyze` (``found``: its scored aspect mentions); an unsupported ``prediction`` of a text without words
         is an empty text, judged neutral with nothing to go on."""
         notes = dict(notes)
         text = item.full_text
@@ -208,8 +205,6 @@ class LocalEngine(Engine):
 
         if config.summarize or config.extract_insights:
             sentences = sentence_spans(text)
-            known = {text.strip(): block["score"]}
-            found = find_mentions(text, model_language(language), _scorer(known))
             pros, cons = extract_pros_cons(text, found)
             if config.extract_insights:
                 # The schema's topics carry a number: an aspect nobody judged is left out.

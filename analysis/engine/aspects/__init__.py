@@ -20,7 +20,13 @@ place to switch when another sentence model is adopted.
 from __future__ import annotations
 
 from analysis.engine.aspects.lexicon import language_of, supported
-from analysis.engine.aspects.mentions import SentenceScorer, TextMentions, find_mentions, vader_scorer
+from analysis.engine.aspects.mentions import (
+    SentenceScorer,
+    TextMentions,
+    find_mentions,
+    score_batch,
+    vader_scorer,
+)
 from analysis.engine.aspects.summary import (
     CLEAR_MAJORITY,
     MIN_JUDGED_RESULTS,
@@ -46,6 +52,7 @@ __all__ = [
     "near_duplicate",
     "quote_span",
     "resolve",
+    "score_batch",
     "summarize_aspects",
     "supported",
     "text_aspects",
