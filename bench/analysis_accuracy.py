@@ -31,20 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine  # noqa: E402 (path set above)
+from analysis.training.data import BINARY_SETS, RATED_SETS  # noqa: E402 - the evaluation sets, named once
 
 SHARED_DATA_DIR = Path(os.environ.get("SENTIMATRIX_SHARED_DATA") or ROOT.parent / "shared" / "data")
 SENTIMENT_DIR = SHARED_DATA_DIR / "sentiment"
 
-RATED_SETS = {
-    "VADER tweets": "tweets_GroundTruth.txt",
-    "VADER movie snippets": "movieReviewSnippets_GroundTruth.txt",
-}
-BINARY_SETS = {  # name: (file, has a header line)
-    "SST-2 dev": ("sst2_glue_dev.tsv", True),
-    "UCI Amazon": ("uci_amazon_cells_labelled.txt", False),
-    "UCI IMDb": ("uci_imdb_labelled.txt", False),
-    "UCI Yelp": ("uci_yelp_labelled.txt", False),
-}
 CLASSES = ("positive", "neutral", "negative")
 BATCH = 500
 
