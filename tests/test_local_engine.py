@@ -412,3 +412,21 @@ def test_engine_imports_without_django():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_the_linear_time_vader_gives_the_stock_analyzers_answers():
+    from analysis.engine.sentiment import analyzer
+
+    texts = [*PHRASES, *_sentence_texts()]
+    long_review = " ".join(texts[:60])  # negations far into a long text
+    stock = SentimentIntensityAnalyzer()
+    for text in [*texts, long_review, "not good, never so bad, without doubt great"]:
+        assert analyzer().polarity_scores(text) == stock.polarity_scores(text), text
+    assert len(texts) > 1000
+
+
+def _sentence_texts() -> list[str]:
+    path = settings.SHARED_DATA_DIR / "sentiment" / "tweets_GroundTruth.txt"
+    return [
+        line.split("\t")[2] for line in path.read_text(encoding="utf-8").splitlines() if line.count("\t") >= 2
+    ]
