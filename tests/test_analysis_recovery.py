@@ -30,6 +30,15 @@ def unanalysed(query: dict) -> int:
     )
 
 
+def with_sentiment(project_id) -> int:
+    docs = collection("results").find({"project_id": project_id}, {"analysis.sentiment.label": 1})
+    return sum(1 for d in docs if (d.get("analysis") or {}).get("sentiment"))
+
+
+def daily_count(project_id) -> int:
+    return sum(d.get("count", 0) for d in collection("daily_stats").find({"project_id": project_id}))
+
+
 def test_rows_stored_by_a_killed_attempt_are_analysed_and_counted(httpserver, output_dir):
     recorded = len(steam_reviews())
     serve_steam(httpserver, 4101, page_size=10)
@@ -60,6 +69,8 @@ def test_rows_stored_by_a_killed_attempt_are_analysed_and_counted(httpserver, ou
         analysed = wait_for(
             lambda: (counts := job_progress.analysed_counts(job.pk))[0] == counts[1] and counts, timeout=120
         )
+        # A batch writes its results, then its statistics: stop the worker only after both.
+        wait_for(lambda: daily_count(project.pk) == with_sentiment(project.pk), timeout=60)
     finally:
         second.stop()
     assert analysed == (recorded, recorded)
@@ -100,7 +111,9 @@ def test_rebuild_stats_finds_and_queues_unanalysed_results(celery_worker_process
     assert unanalysed({"project_id": other.project.pk}) == sum(
         1 for d in other.docs if not d["analysis"]["engine"]
     )
-    # Analysis moved the statistics with it: a rebuild now finds nothing drifted.
+    # Analysis moved the statistics with it (once each batch has written them): a rebuild now
+    # finds nothing drifted.
+    wait_for(lambda: daily_count(data.project.pk) == with_sentiment(data.project.pk), timeout=60)
     out = StringIO()
     call_command("rebuild_stats", str(data.project.pk), stdout=out)
     assert "0 had drifted" in out.getvalue() and "0 unanalysed result(s) queued" in out.getvalue()
