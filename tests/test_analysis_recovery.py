@@ -31,8 +31,11 @@ def unanalysed(query: dict) -> int:
 
 
 def with_sentiment(project_id) -> int:
-    docs = collection("results").find({"project_id": project_id}, {"analysis.sentiment.label": 1})
-    return sum(1 for d in docs if (d.get("analysis") or {}).get("sentiment"))
+    """Results the statistics count: analysed with a sentiment and not excluded."""
+    docs = collection("results").find(
+        {"project_id": project_id}, {"analysis.sentiment.label": 1, "excluded": 1}
+    )
+    return sum(1 for d in docs if (d.get("analysis") or {}).get("sentiment") and not d.get("excluded"))
 
 
 def daily_count(project_id) -> int:
