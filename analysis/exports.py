@@ -64,6 +64,15 @@ PROJECTION = {
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Scraped text is written as text, never read as a number, formula or link.
+WORKBOOK_OPTIONS = {
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "remove_timezone": True,
+}
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -240,16 +249,7 @@ def xlsx_chunks(batches: Iterable[list[dict]], target_labels: dict[str, str]) ->
     handle, path = tempfile.mkstemp(prefix="sentimatrix-export-", suffix=".xlsx")
     os.close(handle)
     try:
-        workbook = xlsxwriter.Workbook(
-            path,
-            {
-                "constant_memory": True,
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "remove_timezone": True,
-            },
-        )
+        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
         header = workbook.add_format({"bold": True})
         when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         sheet, row_index, sheets = None, EXCEL_MAX_ROWS, 0
@@ -373,16 +373,7 @@ def aspects_export(found: dict, fmt: str) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "remove_timezone": True,
-        },
-    )
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, **WORKBOOK_OPTIONS})
     header = workbook.add_format({"bold": True})
     when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     sheet = workbook.add_worksheet("Aspects")

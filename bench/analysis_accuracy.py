@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine  # noqa: E402 (path set above)
-from analysis.training.data import BINARY_SETS, RATED_SETS  # noqa: E402 - the evaluation sets, named once
+from analysis.training.data import BINARY_SETS, RATED_SETS, gold_label  # noqa: E402 - one home each
 
 SHARED_DATA_DIR = Path(os.environ.get("SENTIMATRIX_SHARED_DATA") or ROOT.parent / "shared" / "data")
 SENTIMENT_DIR = SHARED_DATA_DIR / "sentiment"
@@ -84,15 +84,6 @@ def analyse(rows: list[RatedText]) -> list[tuple[str, float]]:
             for item in batch
         ]
     return out
-
-
-def gold_label(mean_rating: float) -> str:
-    """The VADER paper's 3-class reading of a mean human rating."""
-    if mean_rating > 0.5:
-        return "positive"
-    if mean_rating < -0.5:
-        return "negative"
-    return "neutral"
 
 
 def macro_f1(gold: list[str], predicted: list[str]) -> float:
