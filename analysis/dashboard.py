@@ -29,7 +29,7 @@ from django.urls import reverse
 from analysis import insights_cache
 from analysis.explorer import FilterState
 from analysis.stats import BUCKETS, DAILY
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix.mongo import collection
 
 PERIODS = {

@@ -40,7 +40,7 @@ from analysis import pipeline
 from analysis.models import Result, SentimentLabel
 from analysis.search import search_results
 from projects.models import Project
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix.mongo import collection
 
 

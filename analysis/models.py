@@ -6,7 +6,7 @@ from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField, EmbeddedModelField
 
 from projects.models import EmotionModel
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix.validators import (
     SCORE_RANGE,
     UNIT_RANGE,

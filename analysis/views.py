@@ -22,8 +22,8 @@ from analysis import dashboard, explorer, explorer_window, exports, insights_cac
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
 from projects.models import Target
+from projects.platforms import Platform
 from scraping.models import ScrapeJob
-from scraping.platforms import Platform
 
 PINNED_IN_REPORT = 20
 

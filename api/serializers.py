@@ -28,8 +28,8 @@ from projects.models import (
     SentimentClasses,
     TargetStatus,
 )
+from projects.platforms import DetectedType, Platform
 from scraping.models import DeliveryStatus, JobStatus, JobTrigger, LastDeliveryStatus, WebhookEvent
-from scraping.platforms import DetectedType, Platform
 from scraping.webhooks.services import SUBSCRIBABLE
 
 _PLATFORM_DATA_FIELDS = [f.name for f in PlatformData._meta.concrete_fields]

@@ -33,9 +33,9 @@ from api.pagination import KeysetPagination, Ordering
 from projects import presets, services
 from projects.forms import CONFIG_FIELDS, ProjectConfigForm, ProjectCreateForm
 from projects.models import Project, ProjectStatus, Target
+from projects.platforms import Platform
 from scraping import jobs
 from scraping.models import JobOptions, JobStatus, JobTrigger, ScrapeJob, Webhook, WebhookDelivery
-from scraping.platforms import Platform
 from scraping.webhooks import services as webhook_services
 from sentimatrix.validators import validation_errors
 

@@ -38,7 +38,7 @@ def result_documents(count: int, reviews: list[dict], now: datetime):
     """Yield ``count`` result documents of the specification's shape."""
     from bson import ObjectId
 
-    from scraping.platforms import Platform
+    from projects.platforms import Platform
 
     rng = random.Random(20240101)
     users = [ObjectId() for _ in range(20)]

@@ -26,8 +26,8 @@ from projects.models import (
     ProjectConfig,
     SentimentClasses,
 )
+from projects.platforms import Platform
 from projects.services import FROM_SCRATCH
-from scraping.platforms import Platform
 from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 NAME_MAX = Project._meta.get_field("name").max_length

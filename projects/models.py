@@ -18,7 +18,7 @@ from django_mongodb_backend.fields import (
 )
 
 from accounts.models import LLM_PROVIDERS, SCRAPER_PROVIDERS, Provider
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 from sentimatrix.validators import (
     AT_LEAST_ONE,
     DAY_OF_MONTH_RANGE,

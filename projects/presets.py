@@ -34,7 +34,7 @@ from projects.models import (
     ScrapersConfig,
     SentimentClasses,
 )
-from scraping.platforms import Platform
+from projects.platforms import Platform
 
 USER_PRESET_PREFIX = "preset:"
 

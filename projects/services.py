@@ -42,6 +42,7 @@ from projects.models import (
     TargetOptions,
     TargetStatus,
 )
+from projects.platforms import CAVEATS, SORT_ORDERS, Platform
 from projects.recognition import (
     BulkParseError,
     DuplicateLine,
@@ -54,10 +55,7 @@ from projects.recognition import (
     recognize_upload,
 )
 from scraping import jobs
-from scraping.collectors.base import CollectorError
-from scraping.collectors.registry import collector_class
 from scraping.models import JobStatus, JobTrigger, ScrapeJob
-from scraping.platforms import Platform
 from sentimatrix.mongo import collection
 from sentimatrix.validators import validation_errors
 
@@ -388,34 +386,13 @@ def _release_target_slots(project_id, count: int) -> None:
 
 
 def caveat_for(platform: str) -> str:
-    """What the platform's collector warns about (a cap on reachable reviews...)."""
-    try:
-        return collector_class(platform).caveat or ""
-    except CollectorError:
-        return ""
+    """What to know before collecting the platform (a cap on reachable reviews...)."""
+    return CAVEATS.get(platform, "")
 
 
 def sort_orders(platform: str) -> tuple[str, ...]:
     """The sort orders a platform's collector accepts (empty: the platform has no choice)."""
-    if platform == Platform.STEAM:
-        from scraping.collectors.steam import SORT_ORDERS
-
-        return tuple(SORT_ORDERS)
-    if platform == Platform.REDDIT:
-        from scraping.collectors.reddit import SORTS
-
-        return tuple(SORTS)
-    if platform == Platform.YOUTUBE:
-        from scraping.collectors.youtube import ORDERS
-
-        return tuple(ORDERS)
-    if platform == Platform.GOOGLE:
-        from scraping.collectors.google import SORTS
-
-        return tuple(SORTS)
-    if platform == Platform.AMAZON:
-        return ("recent", "helpful")
-    return ()
+    return SORT_ORDERS.get(platform, ())
 
 
 def target_options(recognition: Recognition, given: dict | None = None) -> dict:

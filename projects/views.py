@@ -27,10 +27,10 @@ from projects.forms import (
     WebTargetForm,
 )
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
+from projects.platforms import Platform
 from projects.schedules import get_schedule
 from scraping.jobs import active_job
 from scraping.models import FINISHED_STATUSES, ScrapeJob
-from scraping.platforms import Platform
 from scraping.views import job_summary
 
 PROJECTS_PER_PAGE = 24

@@ -490,7 +490,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "PlatformEnum": "scraping.platforms.Platform",
+        "PlatformEnum": "projects.platforms.Platform",
         "CollectedPlatformEnum": "api.serializers.COLLECTED_PLATFORMS",
         "ProjectStatusEnum": "projects.models.ProjectStatus",
         "TargetStatusEnum": "projects.models.TargetStatus",

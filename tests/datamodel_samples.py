@@ -32,6 +32,7 @@ from projects.models import (
     TargetOptions,
     TargetStats,
 )
+from projects.platforms import DetectedType, Platform
 from scraping.models import (
     DeliveryRequest,
     DeliveryResponse,
@@ -46,7 +47,6 @@ from scraping.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-from scraping.platforms import DetectedType, Platform
 
 PASSWORD = "a-Long-pass-phrase-42"
 WHEN = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)

@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix import backup
 from sentimatrix.crypto import generate_key_spec, parse_keys
 from sentimatrix.mongo import get_db

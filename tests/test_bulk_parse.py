@@ -4,6 +4,7 @@ import codecs
 
 import pytest
 
+from projects.platforms import Platform
 from projects.recognition import (
     MAX_LINES,
     BulkParseError,
@@ -12,7 +13,6 @@ from projects.recognition import (
     recognize,
     split_line,
 )
-from scraping.platforms import Platform
 
 MAP_LINK = "https://www.google.com/maps/place/Big+Ben/@51.5007292,-0.1246254,17z"
 

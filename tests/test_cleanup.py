@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from accounts import plans
 from accounts.models import User
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix import retention
 from sentimatrix.mongo import get_db
 

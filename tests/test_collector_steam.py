@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 from werkzeug import Response
 
+from projects.platforms import Platform
 from scraping.collectors.base import CollectorError, FetchContext, LayoutChangedError, TargetSpec
 from scraping.collectors.registry import get_collector
 from scraping.collectors.steam import SteamCollector
-from scraping.platforms import Platform
 from tests.playback import json_response, load, playback_client, serve_steam, steam_reviews, use_server
 
 SMALL = "steamreviews_review_573170.json"

@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection
 
 from projects import presets
 from projects.models import Preset, PresetKey, Project, ProjectConfig
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix.validators import validation_errors
 from tests import datamodel_samples as samples
 

@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
+from projects.platforms import DetectedType, Platform
 from projects.recognition import Recognition, UnrecognizedURL, is_duplicate, recognize, recognize_upload
-from scraping.platforms import DetectedType, Platform
 
 AMAZON, STEAM, YOUTUBE, REDDIT = Platform.AMAZON, Platform.STEAM, Platform.YOUTUBE, Platform.REDDIT
 GOOGLE, APPSTORE, HN, TRUSTPILOT = (

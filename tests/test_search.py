@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 
 from analysis import search
 from analysis.models import Content, Result
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from sentimatrix.mongo import collection
 from tests import datamodel_samples as samples
 

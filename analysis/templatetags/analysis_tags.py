@@ -13,7 +13,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from scraping.platforms import Platform
+from projects.platforms import Platform
 from scraping.results_store import safe_web_url
 
 register = template.Library()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import ParsedURL, Recognition, refuse
 

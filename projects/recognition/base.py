@@ -15,7 +15,7 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 from sentimatrix.netguard import address_kind
 
 MAX_URL_LENGTH = 2048

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scraping.platforms import Platform
+from projects.platforms import Platform
 
 from . import amazon, appstore, generic, google, hackernews, reddit, steam, trustpilot, youtube
 from .base import Recognition, UnrecognizedURL, parse_url, refuse

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import ParsedURL, Recognition, clean_url
 

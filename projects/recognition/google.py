@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote_plus
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import ParsedURL, Recognition, refuse
 

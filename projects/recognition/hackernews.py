@@ -8,7 +8,7 @@ their submissions and comments, story lists (front page, newest, ask, show, jobs
 
 from __future__ import annotations
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import ParsedURL, Recognition, refuse
 

@@ -14,7 +14,7 @@ links without an app id and ids that are not a positive 32-bit number.
 
 from __future__ import annotations
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import ParsedURL, Recognition, refuse
 

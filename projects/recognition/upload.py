@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePath
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import Recognition, refuse
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from scraping.platforms import DetectedType, Platform
+from projects.platforms import DetectedType, Platform
 
 from .base import ParsedURL, Recognition, refuse
 

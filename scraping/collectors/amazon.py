@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup, Tag
 
+from projects.platforms import CAVEATS, Platform
 from scraping.collectors._dates import in_window, older_than_window, parse_date, parse_prose_date
 from scraping.collectors._text import fallback_id, parse_count, parse_number, squash
 from scraping.collectors.base import (
@@ -34,7 +35,6 @@ from scraping.collectors.base import (
     TargetSpec,
 )
 from scraping.http import HttpStatusError
-from scraping.platforms import Platform
 
 DEFAULT_APIFY_ACTOR = "junglee~amazon-reviews-scraper"
 PROVIDERS = ("scraperapi", "apify")
@@ -252,10 +252,7 @@ def _truthy(value: object) -> bool:
 
 class AmazonCollector(Collector):
     platform = Platform.AMAZON.value
-    caveat = (
-        "Amazon lists at most about 100 reviews per sort order and often blocks direct fetching; "
-        "a ScraperAPI or Apify key makes collection reliable."
-    )
+    caveat = CAVEATS[Platform.AMAZON]
 
     def credentials_needed(self, target: TargetSpec) -> tuple[str, ...]:
         provider = target.options.get("commercial_provider")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from projects.platforms import CAVEATS, Platform
 from scraping.collectors._dates import in_window, older_than_window, parse_date
 from scraping.collectors._text import fallback_id, parse_count, parse_number, squash
 from scraping.collectors.base import (
@@ -21,7 +22,6 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 MAX_PAGES = 10
 _PAGE_IN_HREF = re.compile(r"/page=(\d+)/")
@@ -91,7 +91,7 @@ def parse_feed_page(payload: object, app_id: str, country: str) -> tuple[list[Co
 
 class AppStoreCollector(Collector):
     platform = Platform.APPSTORE.value
-    caveat = "Apple's review feed serves only the 500 most recent reviews per country (10 pages)."
+    caveat = CAVEATS[Platform.APPSTORE]
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         app_id = str(target.platform_data.get("app_id") or "").strip()

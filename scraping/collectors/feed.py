@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from projects.platforms import Platform
 from scraping.collectors._dates import in_window, parse_date
 from scraping.collectors._guard import guarded_get
 from scraping.collectors._text import fallback_id, html_to_text, parse_number, squash
@@ -27,7 +28,6 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 #: Paged feeds are followed this far at most, whatever they link to.
 MAX_PAGES = 20

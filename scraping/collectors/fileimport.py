@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from projects.platforms import Platform
 from scraping.collectors._dates import in_window, parse_date
 from scraping.collectors._text import fallback_id, parse_number, squash
 from scraping.collectors.base import (
@@ -36,7 +37,6 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 FIELDS = ("text", "title", "author", "rating", "date", "url", "platform_id", "parent_id")

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from projects.platforms import CAVEATS, SORT_ORDERS, Platform
 from scraping.collectors._dates import from_timestamp, in_window
 from scraping.collectors._text import fallback_id
 from scraping.collectors.base import (
@@ -26,10 +27,9 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 FIELDS = "name,rating,user_ratings_total,reviews,url"
-SORTS = ("newest", "most_relevant")
+SORTS = SORT_ORDERS[Platform.GOOGLE]
 _CONTRIBUTOR = re.compile(r"/contrib/(\d+)")
 
 MISSING_KEY = (
@@ -87,7 +87,7 @@ def map_review(review: dict, place: dict) -> CollectedItem:
 class GooglePlacesCollector(Collector):
     platform = Platform.GOOGLE
     credential_providers = ("google_places",)
-    caveat = "Google's Places API returns at most 5 reviews per place, so only those can be collected."
+    caveat = CAVEATS[Platform.GOOGLE]
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """A single page: the (up to five) reviews Place Details returns."""

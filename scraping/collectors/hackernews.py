@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from projects.platforms import Platform
 from scraping.collectors._dates import from_timestamp, in_window, parse_date
 from scraping.collectors._text import fallback_id, html_to_text, squash
 from scraping.collectors.base import (
@@ -21,7 +22,6 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 ITEM_URL = "https://news.ycombinator.com/item?id={id}"
 #: Items per yielded page: the tree comes in one response, but the runner

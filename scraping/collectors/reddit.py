@@ -29,6 +29,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from projects.platforms import SORT_ORDERS, Platform
 from scraping.collectors._dates import from_timestamp, in_window
 from scraping.collectors.base import (
     CollectedItem,
@@ -41,14 +42,13 @@ from scraping.collectors.base import (
     TargetSpec,
 )
 from scraping.http import HttpStatusError
-from scraping.platforms import Platform
 
 REDDIT_SITE = "https://www.reddit.com"
 OAUTH_DELAY = 1.0  # 60 requests a minute for an OAuth app
 PUBLIC_DELAY = 6.0  # about 10 a minute without one
 MORECHILDREN_BATCH = 100  # the most ids /api/morechildren takes at once
 TREE_LIMIT = 500
-SORTS = ("confidence", "top", "new", "controversial", "old", "qa")
+SORTS = SORT_ORDERS[Platform.REDDIT]
 DEFAULT_SORT = "new"
 GONE = ("[deleted]", "[removed]")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from projects.platforms import Platform
 from scraping.collectors.base import Collector, CollectorError
-from scraping.platforms import Platform
 
 #: Platform key -> "module:Class". Add a collector here when it is written.
 COLLECTORS: dict[str, str] = {

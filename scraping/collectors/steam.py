@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from projects.platforms import SORT_ORDERS, Platform
 from scraping.collectors._dates import from_timestamp, in_window, older_than_window
 from scraping.collectors.base import (
     CollectedItem,
@@ -31,13 +32,11 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 FIRST_CURSOR = "*"
 PAGE_SIZE = 100  # the endpoint's maximum
 STEAM_COMMUNITY = "https://steamcommunity.com"
 
-SORT_ORDERS = ("recent", "updated", "all")
 REVIEW_TYPES = ("all", "positive", "negative")
 PURCHASE_TYPES = ("all", "steam", "non_steam_purchase")
 
@@ -60,7 +59,7 @@ def query_options(options: dict) -> dict[str, str]:
     if not sort and isinstance(options.get("filter"), str):
         sort = options["filter"]
     return {
-        "filter": _choice(sort or "recent", SORT_ORDERS, "sort order"),
+        "filter": _choice(sort or "recent", SORT_ORDERS[Platform.STEAM], "sort order"),
         "language": str(options.get("language") or extra.get("language") or "all").strip().lower(),
         "review_type": _choice(extra.get("review_type") or "all", REVIEW_TYPES, "review type"),
         "purchase_type": _choice(extra.get("purchase_type") or "all", PURCHASE_TYPES, "purchase type"),

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from bs4 import BeautifulSoup
 
+from projects.platforms import Platform
 from scraping.collectors._dates import in_window, older_than_window, parse_date
 from scraping.collectors._text import fallback_id, parse_count, parse_number, squash
 from scraping.collectors.base import (
@@ -26,7 +27,6 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 
 def _next_data_reviews(soup: BeautifulSoup, site: str) -> tuple[list[CollectedItem], bool, int | None] | None:

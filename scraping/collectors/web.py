@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError
 
+from projects.platforms import Platform
 from scraping.collectors._dates import in_window, parse_date
 from scraping.collectors._guard import guarded_get
 from scraping.collectors._text import fallback_id, parse_number, squash
@@ -28,7 +29,6 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.platforms import Platform
 
 SELECTOR_KEYS = (
     "item_selector",

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from projects.platforms import SORT_ORDERS, Platform
 from scraping.collectors._dates import in_window, older_than_window, parse_date
 from scraping.collectors._text import html_to_text
 from scraping.collectors.base import (
@@ -27,11 +28,10 @@ from scraping.collectors.base import (
     TargetSpec,
 )
 from scraping.http import HttpStatusError, decode_json
-from scraping.platforms import Platform
 
 YOUTUBE_SITE = "https://www.youtube.com"
 PAGE_SIZE = 100  # the API's maximum for both endpoints
-ORDERS = ("time", "relevance")
+ORDERS = SORT_ORDERS[Platform.YOUTUBE]
 
 MISSING_KEY = (
     "collecting YouTube comments needs a YouTube Data API key: add one to the vault under "
