@@ -38,7 +38,7 @@ from pytest_httpserver import HTTPServer  # noqa: E402
 from analysis.engine import AnalysisConfig, AnalysisItem  # noqa: E402 (path set above)
 from analysis.engine.llm.engine import LLMEngine  # noqa: E402
 from analysis.engine.llm.pricing import estimate_cost, price_for  # noqa: E402
-from scraping.http import HttpClient  # noqa: E402
+from sentimatrix.http import HttpClient  # noqa: E402
 from tests.fake_llm import FakeLLM  # noqa: E402
 
 CONFIGS = {

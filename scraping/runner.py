@@ -22,9 +22,9 @@ from pymongo.errors import DuplicateKeyError
 from scraping import credentials
 from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
 from scraping.collectors.registry import get_collector
-from scraping.http import HttpClient
 from scraping.models import JobStatus
 from scraping.results_store import TargetRef, write_items
+from sentimatrix.http import FetchError, HttpClient
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
     except TargetCancelled:
         outcome.status = JobStatus.CANCELLED
         outcome.partial = True
-    except CollectorError as exc:
+    except (CollectorError, FetchError) as exc:
         outcome.status = JobStatus.FAILED
         outcome.error = str(exc)
     finally:

@@ -26,7 +26,7 @@ from django.conf import settings
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scraping.http import HttpClient
+from sentimatrix.http import HttpClient
 
 STEAM_FILE = "steamreviews_review_573170.json"
 REDDIT_POST = "3hahrw"

@@ -10,7 +10,7 @@ import pytest
 from scraping.collectors.base import FetchContext, LayoutChangedError, TargetSpec
 from scraping.collectors.feed import FeedCollector
 from scraping.collectors.registry import get_collector
-from scraping.netguard import BlockedAddressError
+from sentimatrix.netguard import BlockedAddressError
 from tests.playback import playback_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constructed"
@@ -174,3 +174,26 @@ def test_a_feed_job_stores_no_script_or_data_links(loopback, httpserver):
         "Handle gets hot.": "",
         "Worth it.": "https://kettles.example/reviews/5",
     }
+
+
+@pytest.mark.django_db
+def test_a_feed_whose_server_refuses_fails_its_target_at_once_with_the_clients_message(loopback, httpserver):
+    # The HTTP client's own error (not a collector's) still ends the target for good: a second
+    # attempt would meet the same answer.
+    from scraping import jobs
+    from scraping.models import JobStatus, ScrapeJob
+    from tests.factories import make_project, make_user
+    from tests.page_helpers import add_target
+
+    httpserver.expect_request("/feed.xml").respond_with_data("gone", status=404)
+    url = httpserver.url_for("/feed.xml")
+    user = make_user()
+    project = make_project(user)
+    feed = add_target(project, url, url, platform="feed", feed_url=url)
+    job = jobs.start_job(project, triggered_by=user)
+
+    assert jobs.run_target(job.pk, feed.pk) == JobStatus.FAILED
+
+    entry = ScrapeJob.objects.get(pk=job.pk).targets[0]
+    assert entry.status == JobStatus.FAILED and entry.attempts == 1
+    assert "answered 404" in entry.error

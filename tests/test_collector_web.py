@@ -11,7 +11,7 @@ from scraping.collectors._text import fallback_id
 from scraping.collectors.base import CollectorError, FetchContext, LayoutChangedError, TargetSpec
 from scraping.collectors.registry import get_collector
 from scraping.collectors.web import WebPageCollector
-from scraping.netguard import BlockedAddressError
+from sentimatrix.netguard import BlockedAddressError
 from tests.playback import playback_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constructed"

@@ -9,20 +9,20 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from scraping import http as http_module
-from scraping.collectors.base import CollectorError, LayoutChangedError
-from scraping.http import (
+from sentimatrix import http as http_module
+from sentimatrix import netguard
+from sentimatrix.http import (
     FetchError,
     HttpClient,
     HttpStatusError,
     NetworkError,
+    NotJSONError,
     RateLimitedError,
     ResponseTooLargeError,
     TooManyRedirectsError,
     parse_retry_after,
     redact_url,
 )
-from sentimatrix import netguard
 from sentimatrix.netguard import BlockedAddressError
 from tests.playback import RecordingSleep
 
@@ -216,23 +216,25 @@ def test_connection_refused_is_retried_then_reported():
     assert len(http.sleep.waits) == 2
 
 
-def test_garbage_body_is_a_layout_error_with_an_excerpt(httpserver):
+def test_garbage_body_is_a_not_json_error_with_an_excerpt(httpserver):
+    # The collectors call it a changed layout (tests/test_collector_steam.py), the LLM providers
+    # a provider error: the client's own error says only what happened.
     httpserver.expect_request("/json").respond_with_data(
         "<html><body>Please verify you are a human</body></html>", content_type="text/html"
     )
     http = client()
-    with pytest.raises(LayoutChangedError) as caught:
+    with pytest.raises(NotJSONError) as caught:
         http.get_json(httpserver.url_for("/json"))
     message = str(caught.value)
-    assert isinstance(caught.value, CollectorError)
+    assert isinstance(caught.value, FetchError)
     assert "did not answer JSON" in message
     assert "Please verify you are a human" in message
     assert http.requests_made == 1  # a bad body is not retried
 
 
-def test_empty_body_is_a_layout_error(httpserver):
+def test_empty_body_is_a_not_json_error(httpserver):
     httpserver.expect_request("/json").respond_with_data("")
-    with pytest.raises(LayoutChangedError, match="the body is empty"):
+    with pytest.raises(NotJSONError, match="the body is empty"):
         client().get_json(httpserver.url_for("/json"))
 
 

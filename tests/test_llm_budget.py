@@ -18,7 +18,7 @@ from analysis.engine.llm.budget import DEFAULT_MONTHLY_TOKENS, month_of, next_mo
 from analysis.engine.llm.cache import COLLECTION, LLMCache
 from analysis.engine.llm.providers import AnthropicMessages, OpenAIChat
 from projects.models import LLMConfig, Project
-from scraping.http import HttpClient
+from sentimatrix.http import HttpClient
 from sentimatrix.mongo import collection
 from sentimatrix.netguard import Policy
 from tests.factories import make_project, make_user

@@ -31,7 +31,7 @@ from analysis.engine.llm.pricing import (
     price_for,
 )
 from analysis.engine.llm.providers import ANTHROPIC_VERSION
-from scraping.http import HttpClient
+from sentimatrix.http import HttpClient
 from sentimatrix.mongo import collection
 from tests.fake_llm import FakeLLM, read_system, tokens
 from tests.playback import RecordingSleep

@@ -5,9 +5,8 @@ import socket
 
 import pytest
 
-from scraping.collectors.base import CollectorError
-from scraping.http import HttpClient
 from sentimatrix import netguard
+from sentimatrix.http import FetchError, HttpClient
 from sentimatrix.netguard import BlockedAddressError, check_url, join_path
 
 
@@ -153,9 +152,9 @@ def test_metadata_and_link_local_stay_refused_when_private_is_allowed(url, reaso
         check_url(url, allow_private=True)
 
 
-def test_a_refused_fetch_is_a_collector_error_without_scraping_words(settings):
+def test_a_refused_fetch_is_a_fetch_error_without_scraping_words(settings):
     settings.SCRAPING_ALLOW_LOOPBACK = False
-    with pytest.raises(CollectorError) as caught:
+    with pytest.raises(FetchError) as caught:
         HttpClient(guard=True, max_retries=0).get("http://10.0.0.1/")
     assert isinstance(caught.value, BlockedAddressError)
     message = str(caught.value).lower()

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from pytest_httpserver import HTTPServer
 
 from scraping.collectors._guard import guarded_get
-from scraping.http import FetchError, HttpClient
+from sentimatrix.http import FetchError, HttpClient
 from tests.playback import RecordingSleep
 
 PUBLIC = "93.184.216.34"

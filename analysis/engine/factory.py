@@ -24,7 +24,7 @@ from analysis.engine.llm.budget import TokenBudget
 from analysis.engine.llm.engine import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, LLMEngine
 from analysis.engine.local import LocalEngine
 from projects.models import LLMScope
-from scraping.http import HttpClient
+from sentimatrix.http import HttpClient
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import copy
 
 import requests
 
-from scraping.http import HttpClient
+from sentimatrix.http import HttpClient
 
 
 def guarded(http: HttpClient) -> HttpClient:

@@ -34,7 +34,7 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.http import HttpStatusError
+from sentimatrix.http import HttpStatusError
 
 DEFAULT_APIFY_ACTOR = "junglee~amazon-reviews-scraper"
 PROVIDERS = ("scraperapi", "apify")
@@ -258,7 +258,7 @@ class AmazonCollector(Collector):
         provider = target.options.get("commercial_provider")
         return (provider,) if provider in PROVIDERS else ()
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         asin = str(target.platform_data.get("asin") or "").strip()
         if not asin:
             raise CollectorError("the target has no ASIN: add it again from an Amazon product URL")

@@ -93,7 +93,7 @@ class AppStoreCollector(Collector):
     platform = Platform.APPSTORE.value
     caveat = CAVEATS[Platform.APPSTORE]
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         app_id = str(target.platform_data.get("app_id") or "").strip()
         if not app_id.isdigit():
             raise CollectorError(

@@ -12,12 +12,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-if TYPE_CHECKING:
-    from scraping.http import HttpClient
+from sentimatrix.http import HttpClient, NotJSONError
 
 
 class CollectorError(Exception):
@@ -26,7 +24,9 @@ class CollectorError(Exception):
     Permanent: the runner fails the target at once with this message and does not
     try it again. Any other exception is taken for a failure of the worker, and the
     target is re-queued until it has used its attempts; so a collector raises this
-    (or a subclass) for every problem that a second run would meet again.
+    (or a subclass) for every problem that a second run would meet again. The HTTP
+    client's :class:`~sentimatrix.http.FetchError` (a request that failed after its
+    retries) is such a problem too: the runner treats it the same way.
     """
 
 
@@ -108,9 +108,18 @@ class Collector(ABC):
     #: Vault providers whose keys this collector may use; a job decrypts no others.
     credential_providers: tuple[str, ...] = ()
 
-    @abstractmethod
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
-        """Yield pages of items, newest first where the platform allows it."""
+        """Yield pages of items, newest first where the platform allows it (what
+        :meth:`read_pages` reads). An answer that is not JSON where the platform answers JSON
+        is a changed layout, in the words every collector uses for it."""
+        try:
+            yield from self.read_pages(target, ctx, cursor)
+        except NotJSONError as exc:
+            raise LayoutChangedError(str(exc)) from exc
+
+    @abstractmethod
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+        """The platform's pages of items; see :meth:`pages`."""
 
     def credentials_needed(self, target: TargetSpec) -> tuple[str, ...]:
         """The vault providers whose keys collecting ``target`` may use (least privilege:

@@ -102,7 +102,7 @@ def parse_feed(body: bytes, url: str) -> tuple[list[CollectedItem], str | None]:
 class FeedCollector(Collector):
     platform = Platform.FEED.value
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         url = cursor or str(target.platform_data.get("feed_url") or target.url or "").strip()
         if not url:
             raise CollectorError("the target has no feed URL")

@@ -410,7 +410,7 @@ def map_row(row: dict, mapping: dict[str, str], number: int) -> CollectedItem | 
 class FileImportCollector(Collector):
     platform = Platform.FILE.value
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         path = resolve_upload(str(target.platform_data.get("file_path") or ""))
         max_bytes = int(getattr(settings, "FILE_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
         file_format = target.options.get("format") or target.platform_data.get("format")

@@ -89,7 +89,7 @@ class GooglePlacesCollector(Collector):
     credential_providers = ("google_places",)
     caveat = CAVEATS[Platform.GOOGLE]
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """A single page: the (up to five) reviews Place Details returns."""
         key = self.credential(ctx, "google_places", MISSING_KEY)
         place_id = self.identifier(

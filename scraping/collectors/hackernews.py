@@ -83,7 +83,7 @@ def flatten_item(root: dict) -> list[CollectedItem]:
 class HackerNewsCollector(Collector):
     platform = Platform.HACKERNEWS.value
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         item_id = str(target.platform_data.get("item_id") or "").strip()
         if not item_id.isdigit():
             raise CollectorError("the target has no Hacker News item id: add it again from an item?id= URL")

@@ -41,7 +41,7 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.http import HttpStatusError
+from sentimatrix.http import HttpStatusError
 
 REDDIT_SITE = "https://www.reddit.com"
 OAUTH_DELAY = 1.0  # 60 requests a minute for an OAuth app
@@ -242,7 +242,7 @@ class RedditCollector(Collector):
     platform = Platform.REDDIT
     credential_providers = ("reddit",)
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """The post's comment tree first, then one page per expanded stub, up to ``ctx.max_items``."""
         post_id = post_id_of(target)
         sort = str(target.options.get("sort_by") or DEFAULT_SORT).lower()

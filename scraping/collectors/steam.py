@@ -118,7 +118,7 @@ def _float(value: Any) -> float | None:
 class SteamCollector(Collector):
     platform = Platform.STEAM
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """Pages of reviews from ``cursor`` (``*``: the newest) until Steam has no more.
 
         Stops when a page is empty, when Steam hands back a cursor it already gave

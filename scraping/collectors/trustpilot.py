@@ -176,7 +176,7 @@ def parse_review_page(html: str, site: str) -> tuple[list[CollectedItem], bool, 
 class TrustpilotCollector(Collector):
     platform = Platform.TRUSTPILOT.value
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         domain = str(target.platform_data.get("domain") or "").strip().lower()
         if not domain:
             raise CollectorError(

@@ -160,7 +160,7 @@ def parse_page(
 class WebPageCollector(Collector):
     platform = Platform.WEB.value
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         selectors = selectors_of(target)
         start = str(target.platform_data.get("page_url") or target.url or "").strip()
         if not start:

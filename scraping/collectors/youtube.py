@@ -27,7 +27,7 @@ from scraping.collectors.base import (
     Page,
     TargetSpec,
 )
-from scraping.http import HttpStatusError, decode_json
+from sentimatrix.http import HttpStatusError, NotJSONError, decode_json
 
 YOUTUBE_SITE = "https://www.youtube.com"
 PAGE_SIZE = 100  # the API's maximum for both endpoints
@@ -93,7 +93,7 @@ class YouTubeCollector(Collector):
     platform = Platform.YOUTUBE
     credential_providers = ("youtube",)
 
-    def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
+    def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """One page per ``commentThreads`` page, with its threads' replies when asked for."""
         key = self.credential(ctx, "youtube", MISSING_KEY)
         video_id = self.identifier(
@@ -190,7 +190,7 @@ def api_error_message(exc: HttpStatusError) -> str:
     """What the API's error payload says, in words the user can act on."""
     try:
         error = decode_json(exc.response).get("error") or {}
-    except (LayoutChangedError, AttributeError):
+    except (NotJSONError, AttributeError):
         return str(exc)
     reasons = [str(entry.get("reason")) for entry in error.get("errors") or [] if isinstance(entry, dict)]
     for reason in reasons:

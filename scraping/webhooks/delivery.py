@@ -38,10 +38,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pymongo import ReturnDocument
 
-from scraping.http import parse_retry_after
 from scraping.models import DeliveryRequest, DeliveryStatus, Webhook, WebhookDelivery
 from scraping.webhooks import signing, vault
 from sentimatrix import crypto, netguard
+from sentimatrix.http import parse_retry_after
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)

@@ -52,7 +52,7 @@ from analysis.engine.llm.providers import Completion, ProviderError, protocol_fo
 from analysis.engine.llm.schema import CheckedAnswer, check_answer
 from analysis.engine.local import LocalEngine
 from analysis.engine.text import word_count
-from scraping.http import HttpClient
+from sentimatrix.http import HttpClient
 
 logger = logging.getLogger(__name__)
 

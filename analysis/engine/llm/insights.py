@@ -33,7 +33,7 @@ from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
 from analysis.engine.llm.prompt import estimate_tokens, normalise_text, truncate
 from analysis.engine.llm.providers import Completion, ProviderError
-from scraping.http import excerpt
+from sentimatrix.http import excerpt
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ the request's and answer's sizes (:func:`.prompt.estimate_tokens`), flagged ``es
 
 Failures become :class:`ProviderError` with a message an analyst can read (the provider's own
 error message when it sent one, never the key). Rate limits and 5xx answers are retried by
-:class:`scraping.http.HttpClient` (``Retry-After`` honoured); what still fails arrives here.
+:class:`sentimatrix.http.HttpClient` (``Retry-After`` honoured); what still fails arrives here.
 """
 
 from __future__ import annotations
@@ -23,9 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.engine.llm.prompt import estimate_tokens
-from scraping.collectors.base import CollectorError
-from scraping.http import HttpClient, HttpStatusError, NetworkError, RateLimitedError, excerpt, host_of
 from sentimatrix import netguard
+from sentimatrix.http import (
+    FetchError,
+    HttpClient,
+    HttpStatusError,
+    NetworkError,
+    RateLimitedError,
+    excerpt,
+    host_of,
+)
 
 ANTHROPIC_VERSION = "2023-06-01"
 OPENAI = "openai"
@@ -92,7 +99,7 @@ class Protocol:
             raise ProviderError(str(exc), status=429) from exc
         except NetworkError as exc:
             raise ProviderError(str(exc)) from exc
-        except CollectorError as exc:  # too large, redirects, an address the guard refuses
+        except FetchError as exc:  # too large, redirects, an address the guard refuses
             raise ProviderError(str(exc), fatal=True) from exc
         try:
             return json.loads(response.content)

@@ -46,7 +46,7 @@ from typing import Any
 from analysis.engine.base import AnalysisConfig
 from analysis.engine.llm.prompt import EMOTION_LABELS, SENTIMENT_LABELS, requested_parts
 from analysis.engine.sentiment import FIVE_CLASSES, label_for
-from scraping.http import excerpt
+from sentimatrix.http import excerpt
 
 MAX_STRING = 500
 MAX_LIST = 10

@@ -1,6 +1,6 @@
-"""The polite HTTP client every collector fetches through.
+"""The polite HTTP client the collectors and the LLM providers fetch through.
 
-One ``HttpClient`` per job run: it spaces requests to the same host by
+One ``HttpClient`` per job run (or per engine): it spaces requests to the same host by
 ``rate_limit_delay``, retries 5xx answers and network errors with exponential backoff and
 full jitter, honours ``Retry-After`` on 429, caps the size of a response body, sends a
 User-Agent naming the product, and counts the requests it sends (``requests_made``) so the
@@ -8,7 +8,9 @@ runner can enforce daily request caps. With ``guard=True`` (or a ``netguard.Poli
 URL, including each redirect hop and each retry, must pass ``sentimatrix.netguard.check_url``,
 and the connection goes to the address that was checked (no second DNS answer is used).
 
-Final failures raise ``FetchError`` subclasses whose messages an analyst can read.
+Final failures raise ``FetchError`` subclasses whose messages an analyst can read. They are this
+module's own: the collectors turn them into a target's failure and the LLM providers into a
+provider's error, each in its own words where it needs to.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 from django.conf import settings
 
-from scraping.collectors.base import CollectorError, LayoutChangedError
 from sentimatrix import netguard
 
 #: Longest ``Retry-After`` the client waits out; a longer one fails the request.
@@ -40,8 +41,8 @@ _CHUNK = 64 * 1024
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
-class FetchError(CollectorError):
-    """A request failed for good (after retries).
+class FetchError(Exception):
+    """A request failed for good (after retries), or its answer is not what was asked for.
 
     ``url`` has secrets in its query string masked; ``status`` is the last HTTP status, if any.
     Messages name the host, never the full URL, since API keys travel in query strings.
@@ -83,6 +84,10 @@ class TooManyRedirectsError(FetchError):
 
 class BlockedURLError(FetchError, netguard.BlockedAddressError):
     """The SSRF guard refused the URL (or a redirect hop); nothing was sent to it."""
+
+
+class NotJSONError(FetchError):
+    """The answer to a request for JSON is not JSON (an error page, a captcha, nothing)."""
 
 
 #: Query parameters whose values never appear in errors or logs.
@@ -135,14 +140,16 @@ def excerpt(text: str | bytes, limit: int = 120) -> str:
 
 
 def decode_json(response: requests.Response) -> Any:
-    """The JSON body of ``response``; ``LayoutChangedError`` with an excerpt when it is not JSON."""
+    """The JSON body of ``response``; ``NotJSONError`` with an excerpt when it is not JSON."""
     try:
         return json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
         host = host_of(response.url)
         body = excerpt(response.content)
         shown = f'it begins "{body}"' if body else "the body is empty"
-        raise LayoutChangedError(f"{host} did not answer JSON: {shown}") from exc
+        raise NotJSONError(
+            f"{host} did not answer JSON: {shown}", url=response.url, status=response.status_code
+        ) from exc
 
 
 class HttpClient:
@@ -222,7 +229,7 @@ class HttpClient:
         return self.request("POST", url, data=data, json=json, headers=headers, auth=auth)
 
     def get_json(self, url: str, *, params: dict | None = None, headers: dict | None = None) -> Any:
-        """GET and decode JSON; ``LayoutChangedError`` (with an excerpt) when the body is not JSON."""
+        """GET and decode JSON; ``NotJSONError`` (with an excerpt) when the body is not JSON."""
         return decode_json(self.get(url, params=params, headers=headers))
 
     def post_json(self, url: str, **kwargs: Any) -> Any:
