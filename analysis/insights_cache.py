@@ -22,8 +22,17 @@ summary as ``abstract``, or why there is none as ``abstract_error``. It is asked
 :func:`refresh`, and not again while its prompt is the same as last time's. For such a project
 a read never refreshes, since that request may take as long as the provider's timeout: it gets
 the previous summary marked ``stale`` and asks for the task of :mod:`analysis.insights_refresh`
-(which analysis batches ask for too); with nothing stored yet it gets the extractive summary
-computed in the request, stored with ``abstract_pending`` until the task writes the abstract.
+(:func:`request_refresh`, which analysis batches call too); with nothing stored yet it gets the
+extractive summary computed in the request, stored with ``abstract_pending`` until the task
+writes the abstract.
+
+Debouncing that task (:func:`request_refresh`): it is sent only after claiming the project, an
+atomic conditional update of ``refresh_claimed_until`` on the project's own document here. A
+claim holds for :data:`REFRESH_SECONDS`, so at most one refresh per project is sent in that time
+however many batches finish and pages are read. What is analysed after the task ran is taken in
+by the next request once the claim expired (a read that finds the stamp moved makes one). The
+task leaves the claim in place when it ends: freeing it would let the very next batch start
+another LLM request.
 
 This is the one place aspect counts are computed: the dashboard, the comparison, the printable
 report, the aspects export and the API all read the document :func:`get_insights` returns, so
@@ -36,14 +45,19 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from celery import current_app
 from pymongo.errors import DuplicateKeyError
 
+from analysis.engine.factory import uses_llm as project_uses_llm
+from analysis.engine.llm import insights
 from analysis.engine.project_insights import summarize_results
+from projects.models import Project
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "project_insights"
+CLAIM_FIELD = "refresh_claimed_until"
 # Part of the stamp: a summary stored by an older version of the summary's rules is recomputed
 # (2: aspects instead of keyword topics and clause pros and cons).
 SUMMARY_VERSION = 2
@@ -187,9 +201,6 @@ def _store_pending(project_id, target_id, current: dict, now: datetime) -> dict:
 
 def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
     """``abstract`` or ``abstract_error`` on ``summary`` for a project analysed by an LLM."""
-    from analysis.engine.llm import insights
-    from projects.models import Project
-
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return
@@ -217,8 +228,6 @@ def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> 
     The document has ``summary`` (what :func:`summarize_results` returns), ``sample_size``,
     ``computed_at`` and ``stale`` (True while a newer analysis waits for the next refresh).
     """
-    from analysis import insights_refresh
-
     now = now or datetime.now(UTC)
     cached = collection(COLLECTION).find_one({"_id": cache_key(project_id, target_id)})
     if cached is not None and "summary" not in cached:
@@ -227,10 +236,10 @@ def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> 
     if cached is not None and cached.get("stamp") == current:
         if cached["summary"].get("abstract_pending"):
             # Asked for when it was stored; asked again in case that task was lost (debounced).
-            insights_refresh.request(project_id, now=now)
+            request_refresh(project_id, now=now)
         return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": False}
-    if insights_refresh.uses_llm(project_id):
-        insights_refresh.request(project_id, now=now)
+    if uses_llm(project_id):
+        request_refresh(project_id, now=now)
         if cached is None:
             return _store_pending(project_id, target_id, current, now)
         return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": True}
@@ -245,3 +254,53 @@ def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> 
 def forget(project_id) -> int:
     """Drop a project's cached summaries (its own and its targets'); returns how many."""
     return collection(COLLECTION).delete_many({"project_id": project_id}).deleted_count
+
+
+# --- the refresh task of LLM-analysed projects, debounced ---------------------------------
+
+
+def uses_llm(project_id) -> bool:
+    """Whether the project's analysis (hence its insights' refresh) uses an LLM."""
+    project = Project.objects.filter(pk=project_id).first()
+    return project is not None and project_uses_llm(project)
+
+
+def claim_refresh(project_id, *, now: datetime | None = None) -> bool:
+    """Take the project's refresh slot for :data:`REFRESH_SECONDS`; False while someone holds it."""
+    now = now or datetime.now(UTC)
+    until = now + timedelta(seconds=REFRESH_SECONDS)
+    try:
+        # Matches a free slot (never claimed, or expired); with the slot held the upsert tries
+        # to insert the same _id and fails, so exactly one of concurrent callers wins.
+        collection(COLLECTION).update_one(
+            {"_id": cache_key(project_id), CLAIM_FIELD: {"$not": {"$gt": now}}},
+            {"$set": {CLAIM_FIELD: until, "project_id": project_id}},
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+def release_refresh(project_id) -> None:
+    """Free the project's refresh slot (when the task could not be sent)."""
+    collection(COLLECTION).update_one({"_id": cache_key(project_id)}, {"$unset": {CLAIM_FIELD: ""}})
+
+
+def request_refresh(project_id, *, now: datetime | None = None) -> bool:
+    """Send the ``analysis.refresh_insights`` task for the project unless one was sent within the
+    claim's time; True when sent. Never raises: callers are pages and analysis batches, which
+    must not fail because a summary could not be scheduled."""
+    try:
+        if not claim_refresh(project_id, now=now):
+            return False
+    except Exception:
+        logger.exception("project %s: could not claim the refresh of its insights", project_id)
+        return False
+    try:
+        current_app.send_task("analysis.refresh_insights", args=[str(project_id)])
+    except Exception:
+        logger.exception("project %s: could not send the refresh of its insights", project_id)
+        release_refresh(project_id)
+        return False
+    return True

@@ -4,7 +4,7 @@ Collected results are analysed by the analysis queue in batches of
 ``ANALYSIS_BATCH_SIZE``. Writing an analysis is a conditional update on the
 result's previous analysis time, so two workers analysing the same result
 never both move the statistics. A batch of an LLM-analysed project asks for
-the refresh of its insights (:mod:`analysis.insights_refresh`).
+the refresh of its insights (:func:`analysis.insights_cache.request_refresh`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from collections.abc import Iterable
 from datetime import UTC, timedelta
 
 from bson import ObjectId
+from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 
-from analysis import insights_refresh, stats
+from analysis import insights_cache, stats
 from analysis.engine.base import AnalysisConfig, AnalysisItem
+from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
+from projects.models import Project
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -51,8 +54,6 @@ def enqueue_analysis(project_id, result_ids: list, job_id=None) -> int:
 
     The results are stamped ``analysis_queued_at`` so the sweep leaves them to these tasks
     until a task has had time to run."""
-    from analysis.tasks import analyze_results
-
     if not result_ids:
         return 0
     collection("results").update_many(
@@ -60,7 +61,9 @@ def enqueue_analysis(project_id, result_ids: list, job_id=None) -> int:
     )
     count = 0
     for batch in batches([str(i) for i in result_ids], settings.ANALYSIS_BATCH_SIZE):
-        analyze_results.delay(str(project_id), batch, str(job_id) if job_id else None)
+        current_app.send_task(
+            "analysis.analyze_results", args=[str(project_id), batch, str(job_id) if job_id else None]
+        )
         count += 1
     return count
 
@@ -125,9 +128,6 @@ def analysis_items(docs: list[dict]) -> list[AnalysisItem]:
 
 def project_engine(project: dict):
     """The engine the project's settings ask for (the local engine by default)."""
-    from analysis.engine.factory import engine_for_project
-    from projects.models import Project
-
     return engine_for_project(Project.objects.get(pk=project["_id"]))
 
 
@@ -192,7 +192,7 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
     )
     if changed and isinstance(engine, LLMEngine):
         # The LLM's summary of the insights is written here, off the pages' requests.
-        insights_refresh.request(project_id)
+        insights_cache.request_refresh(project_id)
     if usage is not None and job_id is not None:
         collection("scrape_jobs").update_one(
             {"_id": job_id},

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bson import ObjectId
+from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 from pymongo import ReturnDocument
@@ -98,12 +99,10 @@ def start(project, target=None) -> dict:
         "created_at": timezone.now(),
     }
     collection(RUNS).insert_one(run)
-    from analysis.tasks import reanalyze_batch
-
     size = settings.ANALYSIS_BATCH_SIZE
     for start_at in range(0, len(ids), size):
         batch = [str(i) for i in ids[start_at : start_at + size]]
-        reanalyze_batch.delay(str(run["_id"]), str(project.pk), batch)
+        current_app.send_task("analysis.reanalyze_batch", args=[str(run["_id"]), str(project.pk), batch])
     return run
 
 

@@ -1,9 +1,13 @@
-"""Celery tasks of analysis (own queue, so slow providers never starve scrapes)."""
+"""Celery tasks of analysis (own queue, so slow providers never starve scrapes).
+
+Nothing imports this module but the workers' task discovery: the services send these tasks by
+name (``current_app.send_task("analysis.analyze_results", ...)``), so a service and the task
+that runs it never import each other."""
 
 from bson import ObjectId
 from celery import shared_task
 
-from analysis import pipeline
+from analysis import insights_refresh, pipeline, reanalysis
 
 
 @shared_task(name="analysis.analyze_results", acks_late=True)
@@ -26,8 +30,6 @@ def sweep_unanalysed() -> dict:
 
 @shared_task(name="analysis.reanalyze_batch", acks_late=True)
 def reanalyze_batch(run_id: str, project_id: str, result_ids: list[str]) -> int:
-    from analysis import reanalysis
-
     try:
         return pipeline.analyze_results(ObjectId(project_id), [ObjectId(i) for i in result_ids])
     finally:
@@ -37,6 +39,4 @@ def reanalyze_batch(run_id: str, project_id: str, result_ids: list[str]) -> int:
 
 @shared_task(name="analysis.refresh_insights", acks_late=True)
 def refresh_insights(project_id: str) -> int:
-    from analysis import insights_refresh
-
     return insights_refresh.run(ObjectId(project_id))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 
-from analysis import insights_cache, insights_refresh, pipeline, tasks
+from analysis import insights_cache, pipeline
 from analysis.tasks import refresh_insights
+from sentimatrix.celery import app as celery_app
 from sentimatrix.mongo import collection
 from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
@@ -42,11 +42,24 @@ def seeded(db, seed_clock):
     return seed(make_user(), count=len(TEXTS), texts=TEXTS)
 
 
+def intercept_refresh(monkeypatch, send) -> None:
+    """Hand every ``analysis.refresh_insights`` sent by name to ``send(project_id)`` instead of
+    the broker; other tasks are sent as usual."""
+    send_task = celery_app.send_task
+
+    def sending(name, args=None, kwargs=None, **options):
+        if name == "analysis.refresh_insights":
+            return send(*args)
+        return send_task(name, args, kwargs, **options)
+
+    monkeypatch.setattr(celery_app, "send_task", sending)
+
+
 @pytest.fixture
 def sent(monkeypatch) -> list[str]:
-    """The project ids the refresh task was sent for; nothing reaches the broker."""
+    """The project ids the refresh task was sent for; that task never reaches the broker."""
     ids: list[str] = []
-    monkeypatch.setattr(tasks, "refresh_insights", SimpleNamespace(delay=ids.append))
+    intercept_refresh(monkeypatch, ids.append)
     return ids
 
 
@@ -129,15 +142,15 @@ def test_the_task_writes_the_abstracts_and_running_it_twice_is_harmless(seeded, 
 
 def test_requests_within_the_refresh_interval_send_one_task(seeded, sent):
     now = datetime.now(UTC)
-    assert insights_refresh.request(seeded.project.pk, now=now)
-    assert not insights_refresh.request(seeded.project.pk, now=now + timedelta(seconds=1))
+    assert insights_cache.request_refresh(seeded.project.pk, now=now)
+    assert not insights_cache.request_refresh(seeded.project.pk, now=now + timedelta(seconds=1))
     assert sent == [str(seeded.project.pk)]
-    claimed = stored(seeded.project.pk)[insights_refresh.CLAIM_FIELD].replace(tzinfo=UTC)
+    claimed = stored(seeded.project.pk)[insights_cache.CLAIM_FIELD].replace(tzinfo=UTC)
     assert abs((claimed - now).total_seconds() - insights_cache.REFRESH_SECONDS) < 0.01
     # The claim alone is no summary: a read still computes one.
     assert insights_cache.get_insights(seeded.project.pk)["summary"]["pros"]
     later = now + timedelta(seconds=insights_cache.REFRESH_SECONDS + 1)
-    assert insights_refresh.request(seeded.project.pk, now=later)
+    assert insights_cache.request_refresh(seeded.project.pk, now=later)
     assert sent == [str(seeded.project.pk)] * 2
 
 
@@ -145,9 +158,9 @@ def test_a_task_that_cannot_be_sent_frees_the_claim(seeded, monkeypatch):
     def broker_down(project_id):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks, "refresh_insights", SimpleNamespace(delay=broker_down))
-    assert not insights_refresh.request(seeded.project.pk)
-    assert insights_refresh.claim(seeded.project.pk)
+    intercept_refresh(monkeypatch, broker_down)
+    assert not insights_cache.request_refresh(seeded.project.pk)
+    assert insights_cache.claim_refresh(seeded.project.pk)
 
 
 def test_analysis_batches_of_an_llm_project_send_one_refresh(seeded, fake, sent):
@@ -216,7 +229,7 @@ def test_the_worker_writes_the_abstract_once_for_requests_within_the_interval(
     project = use_llm(seeded.project)
     client.force_login(project.user)
     assert PENDING_NOTE in page(client, "dashboard", project)  # sends the task
-    assert not insights_refresh.request(project.pk)  # within the interval: not sent again
+    assert not insights_cache.request_refresh(project.pk)  # within the interval: not sent again
 
     def written():
         return (stored(project.pk)["summary"].get("abstract") or {}).get("overview")
