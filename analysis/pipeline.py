@@ -25,6 +25,7 @@ from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
 from projects.models import Project
+from scraping.results_store import UNANALYSED, is_analysed
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -32,16 +33,6 @@ RESULT_FIELDS = {
     "project_id": 1, "target_id": 1, "platform": 1, "content": 1, "analysis": 1, "excluded": 1,
     "flags": 1, "created_at": 1,
 }  # fmt: skip
-
-
-# A stored result is analysed once an engine has written its analysis; collectors store
-# ``analysis.engine`` empty (older documents may lack it).
-UNANALYSED = {"analysis.engine": {"$in": ["", None]}}
-
-
-def is_analysed(doc: dict) -> bool:
-    """Whether an engine has analysed this result document (the rule of :data:`UNANALYSED`)."""
-    return bool((doc.get("analysis") or {}).get("engine"))
 
 
 def batches(ids: list, size: int) -> Iterable[list]:

@@ -1,7 +1,8 @@
 """Project schedules: the ``schedules`` collection, kept in sync with django-celery-beat.
 
 Every enabled schedule owns exactly one ``PeriodicTask`` named ``schedule:<id>`` that
-calls ``projects.run_schedule`` on a ``CrontabSchedule``; disabling or removing the
+calls ``projects.run_schedule`` (a task of the scraping app, which starts the job: see
+``scraping.scheduled_runs``) on a ``CrontabSchedule``; disabling or removing the
 schedule deletes that task. ``next_run`` is computed here and mirrored to the project's
 ``config.schedule.next_run_at``.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import zoneinfo
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from bson import ObjectId
@@ -33,8 +35,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from projects.models import Frequency, Project, ProjectStatus, RunStatus, Schedule
-from scraping.models import JobTrigger
+from projects.models import Frequency, Project, ProjectStatus, Schedule
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -355,6 +356,9 @@ def schedules_of(user):
 
 
 # --- runs ---------------------------------------------------------------------------------
+#
+# A run starts a scrape job, which is the scraping app's to do: ``scraping.scheduled_runs``
+# fires the schedule with how to start one and records here how each scheduled job ended.
 
 
 def _history_entry(job_id, started_at, status, results_count=0, message="") -> dict:
@@ -375,12 +379,32 @@ def _push_history(schedule_id, entry: dict, extra_filter: dict | None = None) ->
     return bool(result.modified_count)
 
 
-def run(schedule_id, now: datetime | None = None) -> str:
-    """Fire a schedule: start a scheduled job unless one is running. Returns what happened:
-    ``started``, ``skipped`` (previous job still running), ``refused`` (no target, plan
-    limit...), ``duplicate`` (this slot already ran), ``disabled`` or ``missing``."""
-    from scraping import jobs
+def schedule_id_of(project_id) -> ObjectId | None:
+    """The id of the project's schedule, None when it has none."""
+    schedule = collection("schedules").find_one({"project_id": project_id}, {"_id": 1})
+    return schedule["_id"] if schedule is not None else None
 
+
+def record_run(
+    schedule_id, job_id, started_at, status: str, *, results_count=0, message: str = "", once: bool = False
+) -> bool:
+    """Append a run to the schedule's history, which keeps the last :data:`HISTORY_LIMIT`.
+
+    With ``once``, a job already in the history (other than as skipped) is not added again, so
+    recording a closed job twice adds it once. True when the entry was added.
+    """
+    entry = _history_entry(job_id, started_at, status, results_count, message)
+    # The filter makes a second call for the same job a no-op.
+    once_filter = {"run_history": {"$not": {"$elemMatch": {"job_id": job_id, "status": {"$ne": "skipped"}}}}}
+    return _push_history(schedule_id, entry, once_filter if once else None)
+
+
+def fire(
+    schedule_id, start: Callable[[Schedule, Project, datetime], str], now: datetime | None = None
+) -> str:
+    """Fire a schedule: claim its slot, call ``start(schedule, project, now)`` (which starts a
+    job, or records why not, and says what happened), then move ``next_run`` on. Returns what
+    ``start`` said, or ``duplicate`` (this slot already ran), ``disabled`` or ``missing``."""
     now = _utc(now or timezone.now())
     schedule = Schedule.objects.filter(pk=ObjectId(str(schedule_id))).select_related("project").first()
     if schedule is None:
@@ -400,8 +424,7 @@ def run(schedule_id, now: datetime | None = None) -> str:
     )
     if not claimed.modified_count:
         return "duplicate"
-    project = schedule.project
-    outcome = _start(schedule, project, now, jobs)
+    outcome = start(schedule, schedule.project, now)
     schedule.last_run = now
     if schedule.frequency == Frequency.HOURLY:
         # Zones whose offset moves by half an hour shift the UTC minute of hourly runs.
@@ -410,43 +433,3 @@ def run(schedule_id, now: datetime | None = None) -> str:
     collection("schedules").update_one({"_id": schedule.pk}, {"$set": {"next_run": schedule.next_run}})
     _mirror_config(schedule)
     return outcome
-
-
-def _start(schedule: Schedule, project: Project, now: datetime, jobs) -> str:
-    running = jobs.active_job(project.pk)
-    if running is None:
-        try:
-            jobs.start_job(project, trigger=JobTrigger.SCHEDULED)
-        except jobs.JobRefused as exc:
-            running = jobs.active_job(project.pk)  # lost a race with another start
-            if running is None:
-                _push_history(schedule.pk, _history_entry(None, now, RunStatus.FAILED, message=str(exc)))
-                logger.info("schedule %s: run refused: %s", schedule.pk, exc)
-                return "refused"
-        else:
-            return "started"
-    message = f"The previous job (started {running.created_at:%Y-%m-%d %H:%M} UTC) was still running."
-    _push_history(schedule.pk, _history_entry(running.pk, now, RunStatus.SKIPPED, message=message))
-    return "skipped"
-
-
-def record_job_finished(job: dict) -> bool:
-    """Append a closed scheduled job to its schedule's run history (once per job)."""
-    if job.get("trigger") != "scheduled":
-        return False
-    schedule = collection("schedules").find_one({"project_id": job["project_id"]}, {"_id": 1})
-    if schedule is None:
-        return False
-    entry = _history_entry(
-        job["_id"],
-        job.get("created_at") or job.get("started_at"),
-        job["status"],
-        (job.get("stats") or {}).get("results_total", 0),
-        job.get("error_message") or "",
-    )
-    # The filter makes a second call for the same job a no-op.
-    return _push_history(
-        schedule["_id"],
-        entry,
-        {"run_history": {"$not": {"$elemMatch": {"job_id": job["_id"], "status": {"$ne": "skipped"}}}}},
-    )

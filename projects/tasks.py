@@ -1,15 +1,7 @@
-"""Celery tasks of projects: scheduled runs and the weekly digest. They take ids, load,
-call a service, and are safe to run twice."""
+"""Celery tasks of projects: the weekly digest. They take ids, load, call a service, and are
+safe to run twice."""
 
 from celery import shared_task
-
-from projects import schedules
-
-
-@shared_task(name="projects.run_schedule")
-def run_schedule(schedule_id: str) -> str:
-    """Fired by beat (periodic task ``schedule:<id>``): start the project's scheduled job."""
-    return schedules.run(schedule_id)
 
 
 @shared_task(name="projects.weekly_digest")

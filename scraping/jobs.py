@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.usage import PlanLimitReached, consume
 from projects.models import Project, ProjectStatus, Target
-from scraping import runner
+from scraping import runner, signals
 from scraping.models import (
     FINISHED_STATUSES,
     JobOptions,
@@ -109,10 +109,9 @@ def start_job(
 
 
 def dispatch(job_id, target_ids) -> None:
-    from scraping.tasks import run_target
-
+    """Send one ``scraping.run_target`` task per target (by name: the tasks module runs this one)."""
     for target_id in target_ids:
-        run_target.delay(str(job_id), str(target_id))
+        current_app.send_task("scraping.run_target", args=[str(job_id), str(target_id)])
 
 
 def run_target(job_id: ObjectId, target_id: ObjectId) -> str:
@@ -184,10 +183,25 @@ def finish_if_done(job_id: ObjectId) -> bool:
         {"_id": job["project_id"]},
         {"$set": {"stats.last_scrape_at": now}, "$inc": {"stats.total_scrapes": 1}},
     )
-    from scraping import events
-
-    events.job_finished(job_id)
+    announce_finished(job_id)
     return True
+
+
+def announce_finished(job_id) -> None:
+    """Send :data:`scraping.signals.job_finished` for a closed job (the schedule's history,
+    webhooks, the failure email listen). Every receiver runs even when one fails; a failure is
+    logged, never raised, since the job is closed already."""
+    job = collection("scrape_jobs").find_one({"_id": job_id}, {"targets": 0})
+    if job is None:
+        return
+    for receiver, outcome in signals.job_finished.send_robust(sender=ScrapeJob, job=job):
+        if isinstance(outcome, Exception):
+            logger.error(
+                "job %s closed, but %s could not handle it",
+                job_id,
+                getattr(receiver, "__qualname__", receiver),
+                exc_info=(type(outcome), outcome, outcome.__traceback__),
+            )
 
 
 def cancel_job(job: ScrapeJob) -> None:

@@ -29,6 +29,9 @@ from sentimatrix.mongo import collection
 from sentimatrix.validators import validate_http_url
 
 DUPLICATE_KEY = 11000
+# A stored result is analysed once an engine has written its analysis; it is stored here with
+# ``analysis.engine`` empty (older documents may lack it).
+UNANALYSED = {"analysis.engine": {"$in": ["", None]}}
 #: The longest ``content.url`` the data model stores.
 URL_MAX_LENGTH = 2048
 _WHITESPACE = re.compile(r"\s")
@@ -71,6 +74,11 @@ class WriteOutcome:
     @property
     def inserted(self) -> int:
         return len(self.inserted_ids)
+
+
+def is_analysed(doc: dict) -> bool:
+    """Whether an engine has analysed this result document (the rule of :data:`UNANALYSED`)."""
+    return bool((doc.get("analysis") or {}).get("engine"))
 
 
 def result_document(item: CollectedItem, ref: TargetRef, job_id: ObjectId | None, now) -> dict:

@@ -4,7 +4,8 @@ from bson import ObjectId
 from celery import shared_task
 
 import scraping.webhook_tasks  # noqa: F401 - registers the webhooks.* tasks with workers
-from scraping import jobs
+from projects.schedules import TASK_NAME as RUN_SCHEDULE
+from scraping import jobs, scheduled_runs
 
 
 @shared_task(name="scraping.run_target", acks_late=True)
@@ -15,3 +16,10 @@ def run_target(job_id: str, target_id: str) -> str:
 @shared_task(name="scraping.reap_stale_targets")
 def reap_stale_targets() -> dict:
     return jobs.reap_stale_targets()
+
+
+@shared_task(name=RUN_SCHEDULE)
+def run_schedule(schedule_id: str) -> str:
+    """Fired by beat (periodic task ``schedule:<id>``, which stores the name
+    ``projects.run_schedule``): start the project's scheduled job."""
+    return scheduled_runs.run(schedule_id)

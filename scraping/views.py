@@ -16,9 +16,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from analysis.job_progress import analysed_counts, still_analysing
 from projects.models import Project, Target
 from scraping import jobs
+from scraping.job_progress import analysed_counts, still_analysing
 from scraping.models import JobStatus, ScrapeJob
 
 JOBS_PER_PAGE = 25

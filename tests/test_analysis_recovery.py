@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from analysis import job_progress, pipeline, stats
+from analysis import pipeline, stats
 from projects.models import Project, Target
-from scraping import jobs
+from scraping import job_progress, jobs, results_store
 from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.conftest import playback_env
@@ -26,7 +26,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 def unanalysed(query: dict) -> int:
     return sum(
-        1 for d in collection("results").find(query, {"analysis.engine": 1}) if not pipeline.is_analysed(d)
+        1
+        for d in collection("results").find(query, {"analysis.engine": 1})
+        if not results_store.is_analysed(d)
     )
 
 

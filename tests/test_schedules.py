@@ -12,7 +12,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from projects import schedules
 from projects.models import ProjectStatus, RunStatus, Schedule
-from scraping import events, jobs
+from scraping import jobs, scheduled_runs
 from scraping.models import JobStatus, JobTrigger, ScrapeJob
 from sentimatrix import urls as root_urls
 from sentimatrix.mongo import collection
@@ -345,7 +345,7 @@ def test_a_run_starts_a_scheduled_job_and_moves_next_run(project):
     schedule = _scheduled(project)
     fired_at = schedules.previous_run(schedule, datetime.now(UTC))
 
-    assert schedules.run(schedule.pk, now=fired_at) == "started"
+    assert scheduled_runs.run(schedule.pk, now=fired_at) == "started"
 
     job = ScrapeJob.objects.get(project=project)
     assert job.trigger == JobTrigger.SCHEDULED and job.triggered_by_id is None
@@ -353,7 +353,7 @@ def test_a_run_starts_a_scheduled_job_and_moves_next_run(project):
     assert schedule.last_run == fired_at
     assert schedule.next_run == schedules.next_run(schedule, after=fired_at)
     # The same slot delivered twice starts nothing more.
-    assert schedules.run(schedule.pk, now=fired_at + timedelta(seconds=5)) == "duplicate"
+    assert scheduled_runs.run(schedule.pk, now=fired_at + timedelta(seconds=5)) == "duplicate"
     assert ScrapeJob.objects.filter(project=project).count() == 1
 
 
@@ -362,7 +362,7 @@ def test_a_run_is_skipped_and_recorded_while_the_previous_job_runs(user, project
     running = jobs.start_job(project, triggered_by=user)
     schedule = _scheduled(project)
 
-    assert schedules.run(schedule.pk) == "skipped"
+    assert scheduled_runs.run(schedule.pk) == "skipped"
 
     schedule.refresh_from_db()
     entry = schedule.run_history[-1]
@@ -375,7 +375,7 @@ def test_a_run_is_skipped_and_recorded_while_the_previous_job_runs(user, project
 def test_a_refused_run_is_recorded_as_failed_with_its_reason(project):
     schedule = _scheduled(project)  # no target
 
-    assert schedules.run(schedule.pk) == "refused"
+    assert scheduled_runs.run(schedule.pk) == "refused"
 
     entry = Schedule.objects.get(pk=schedule.pk).run_history[-1]
     assert entry.status == RunStatus.FAILED and entry.job_id is None
@@ -385,7 +385,7 @@ def test_a_refused_run_is_recorded_as_failed_with_its_reason(project):
 def test_a_closed_scheduled_job_is_appended_once_to_the_history(project):
     add_steam_target(project, 7003)
     schedule = _scheduled(project)
-    schedules.run(schedule.pk)
+    scheduled_runs.run(schedule.pk)
     job = ScrapeJob.objects.get(project=project)
     # The worker's part, done by hand: the target finished with 12 results.
     collection("scrape_jobs").update_one(
@@ -401,7 +401,7 @@ def test_a_closed_scheduled_job_is_appended_once_to_the_history(project):
     )
 
     assert jobs.finish_if_done(job.pk) is True
-    events.job_finished(job.pk)  # a second call adds nothing
+    jobs.announce_finished(job.pk)  # a second call adds nothing
 
     history = Schedule.objects.get(pk=schedule.pk).run_history
     assert len(history) == 1
@@ -420,7 +420,7 @@ def test_history_keeps_the_last_fifty_runs(project):
     schedule = _scheduled(project)
     start = datetime(2024, 1, 1, 6, tzinfo=UTC)
     for day in range(55):
-        schedules.run(schedule.pk, now=start + timedelta(days=day))  # each refused: no target
+        scheduled_runs.run(schedule.pk, now=start + timedelta(days=day))  # each refused: no target
     history = Schedule.objects.get(pk=schedule.pk).run_history
     assert len(history) == schedules.HISTORY_LIMIT
     assert history[0].started_at == start + timedelta(days=5)
@@ -430,7 +430,7 @@ def test_history_keeps_the_last_fifty_runs(project):
 def test_a_task_for_a_deleted_schedule_removes_its_periodic_task(project):
     schedule = _scheduled(project)
     collection("schedules").delete_one({"_id": schedule.pk})  # as erasing an account does
-    assert schedules.run(schedule.pk) == "missing"
+    assert scheduled_runs.run(schedule.pk) == "missing"
     assert not PeriodicTask.objects.filter(name=schedules.periodic_task_name(schedule.pk)).exists()
 
 
@@ -454,7 +454,7 @@ def test_schedule_pages_edit_list_toggle_and_remove(client, user, project):
     assert (schedule.frequency, schedule.day_of_week, schedule.timezone) == ("weekly", 2, NEW_YORK)
     assert periodic_task(schedule).enabled
 
-    assert schedules.run(schedule.pk) == "refused"  # the project has no target yet
+    assert scheduled_runs.run(schedule.pk) == "refused"  # the project has no target yet
     schedule.refresh_from_db()
     listing = client.get(reverse("schedules:list")).content.decode()
     assert project.name in listing and "Every Wednesday at 07:30" in listing

@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook as Receiver
 from werkzeug import Response
 
 from accounts.models import AuditLog
-from scraping import events, jobs
+from scraping import jobs
 from scraping.models import (
     DeliveryStatus,
     JobStats,
@@ -272,7 +272,7 @@ def _closed_job(project, status, results):
         ],
         stats=JobStats(targets_total=1, targets_completed=1, results_total=results),
     )
-    assert jobs.finish_if_done(job.pk)  # calls events.job_finished
+    assert jobs.finish_if_done(job.pk)  # announces it (scraping.signals.job_finished)
     return ScrapeJob.objects.get(pk=job.pk)
 
 
@@ -322,7 +322,7 @@ def test_a_failing_webhook_does_not_break_the_others_or_the_job(user, httpserver
     failed = WebhookDelivery.objects.filter(webhook=broken)
     assert failed.exists() and not failed.filter(status="success").exists()
     assert "signing secret cannot be decrypted" in failed.order_by("created_at").first().error
-    events.job_finished(ScrapeJob.objects.get(pk=job.pk).pk)  # safe to call again
+    jobs.announce_finished(ScrapeJob.objects.get(pk=job.pk).pk)  # safe to call again
 
 
 # --- the whole chain on a real worker ---------------------------------------------------------

@@ -17,8 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from analysis import job_progress
-from scraping import jobs
+from scraping import job_progress, jobs
 from scraping.models import JobStatus
 from sentimatrix.mongo import collection
 from sentimatrix.tasks import worker_ping

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Status, User
+from scraping.models import JobStatus
 from scraping.webhooks import payloads
 from sentimatrix.mongo import collection
 
@@ -60,6 +61,12 @@ def queue_job_failed(job: dict) -> bool:
 
     email_job_failed.delay(str(job["_id"]))
     return True
+
+
+def on_job_finished(sender, job: dict, **kwargs) -> None:
+    """Receiver of ``scraping.signals.job_finished``: a failed job's email."""
+    if job.get("status") == JobStatus.FAILED:
+        queue_job_failed(job)
 
 
 def send_job_failed(job_id) -> bool:

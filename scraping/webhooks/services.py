@@ -1,6 +1,6 @@
 """Webhooks of a user: create, change, delete, test, redeliver, and emit events to them.
 
-Views and ``scraping.events`` call these; delivery itself is in
+Views call these, and :func:`on_job_finished` hears closed jobs; delivery itself is in
 :mod:`scraping.webhooks.delivery`. URLs are checked on save (https, public address) and
 again on every delivery. A signing secret is generated here (or given by the user in
 the ``whsec_`` form), stored encrypted, and returned once to be shown once.
@@ -175,3 +175,8 @@ def emit_job_events(job: dict) -> int:
     if int((job.get("stats") or {}).get("results_total") or 0) > 0:
         events.append(WebhookEvent.RESULTS_NEW)
     return sum(emit(job["user_id"], event, payloads.job_event(event, job, project)) for event in events)
+
+
+def on_job_finished(sender, job: dict, **kwargs) -> None:
+    """Receiver of ``scraping.signals.job_finished``: the closed job's events."""
+    emit_job_events(job)

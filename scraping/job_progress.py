@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from analysis.pipeline import is_analysed
+from scraping.results_store import is_analysed
 from sentimatrix.mongo import collection
 
 # Past this long after the job ended, a page stops waiting for analyses (a stopped budget, a
