@@ -17,6 +17,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analysis.models import AnalysisEngine, SentimentLabel
+from notifications.models import DeliveryStatus, LastDeliveryStatus, WebhookEvent
+from notifications.services import SUBSCRIBABLE
 from projects.models import (
     LLM_PROVIDER_CHOICES,
     SCRAPER_PROVIDER_CHOICES,
@@ -29,8 +31,7 @@ from projects.models import (
     TargetStatus,
 )
 from projects.platforms import DetectedType, Platform
-from scraping.models import DeliveryStatus, JobStatus, JobTrigger, LastDeliveryStatus, WebhookEvent
-from scraping.webhooks.services import SUBSCRIBABLE
+from scraping.models import JobStatus, JobTrigger
 
 _PLATFORM_DATA_FIELDS = [f.name for f in PlatformData._meta.concrete_fields]
 # Platforms a project collects from (files are uploaded) and the events a webhook can take.

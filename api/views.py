@@ -30,13 +30,14 @@ from api import serializers as s
 from api.exceptions import Conflict, PayloadTooLarge, QuotaExceeded, RateLimited, error_body
 from api.models import ApiToken, Scope
 from api.pagination import KeysetPagination, Ordering
+from notifications import services as webhook_services
+from notifications.models import Webhook, WebhookDelivery
 from projects import presets, services
 from projects.forms import CONFIG_FIELDS, ProjectConfigForm, ProjectCreateForm
 from projects.models import Project, ProjectStatus, Target
 from projects.platforms import Platform
 from scraping import jobs
-from scraping.models import JobOptions, JobStatus, JobTrigger, ScrapeJob, Webhook, WebhookDelivery
-from scraping.webhooks import services as webhook_services
+from scraping.models import JobOptions, JobStatus, JobTrigger, ScrapeJob
 from sentimatrix.validators import validation_errors
 
 # --- the base of every endpoint ---------------------------------------------------------------

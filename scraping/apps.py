@@ -5,10 +5,8 @@ class ScrapingConfig(AppConfig):
     name = "scraping"
 
     def ready(self):
+        # Receivers connect once the app registry is ready (models load with them).
         from scraping import scheduled_runs, signals
-        from scraping.webhooks import notifications, services
 
-        # In the order they ran before: the schedule's history, webhooks, the failure email.
+        # First of the receivers (notifications' come after, as scraping is installed before).
         signals.job_finished.connect(scheduled_runs.on_job_finished, dispatch_uid="schedule-history")
-        signals.job_finished.connect(services.on_job_finished, dispatch_uid="webhook-events")
-        signals.job_finished.connect(notifications.on_job_finished, dispatch_uid="failure-email")

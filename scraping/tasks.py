@@ -3,7 +3,6 @@
 from bson import ObjectId
 from celery import shared_task
 
-import scraping.webhook_tasks  # noqa: F401 - registers the webhooks.* tasks with workers
 from projects.schedules import TASK_NAME as RUN_SCHEDULE
 from scraping import jobs, scheduled_runs
 

@@ -3,7 +3,8 @@
 ``SENTIMATRIX_ENCRYPTION_KEYS`` holds ``id:base64key`` pairs separated by
 commas; the first one encrypts, all of them decrypt. Rotating means putting a
 new key first and running ``manage.py rotate_encryption_key``, which
-re-encrypts every stored secret under it; old keys can then be removed.
+re-encrypts every stored secret under it (each app that stores secrets registers
+how to re-encrypt them: :func:`register_rotation`); old keys can then be removed.
 Associated data binds a ciphertext to its owner, so a ciphertext copied onto
 another user's record does not decrypt.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,3 +97,34 @@ def decrypt(sealed: Sealed, associated_data: str) -> str:
     except InvalidTag as exc:
         raise DecryptionError("the stored secret failed its integrity check") from exc
     return plain.decode()
+
+
+# --- rotation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """How one kind of stored secret is re-encrypted under the current key.
+
+    ``rotate`` returns ``(re-encrypted, left as they were)``; ``left`` says what the second
+    number counts, for the command's report."""
+
+    label: str
+    rotate: Callable[[], tuple[int, int]]
+    left: str = "already current"
+
+
+_ROTATIONS: dict[str, Rotation] = {}
+
+
+def register_rotation(
+    label: str, rotate: Callable[[], tuple[int, int]], left: str = "already current"
+) -> None:
+    """Have ``rotate_encryption_key`` re-encrypt a kind of secret (an app calls this when it
+    is ready; registering a label again replaces it)."""
+    _ROTATIONS[label] = Rotation(label, rotate, left)
+
+
+def rotations() -> list[Rotation]:
+    """The registered rotations, in the order the apps registered them."""
+    return list(_ROTATIONS.values())

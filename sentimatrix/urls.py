@@ -15,7 +15,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("projects/<oid:project_id>/", include("analysis.urls")),
     path("jobs/", include("scraping.urls")),
-    path("webhooks/", include("scraping.webhook_urls")),
+    path("webhooks/", include("notifications.urls")),
     path("schedules/", include("projects.schedule_urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -21,6 +21,14 @@ from analysis.models import (
     Summary,
     Topic,
 )
+from notifications.models import (
+    DeliveryRequest,
+    DeliveryResponse,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from projects import presets
 from projects.models import (
     PlatformData,
@@ -33,20 +41,7 @@ from projects.models import (
     TargetStats,
 )
 from projects.platforms import DetectedType, Platform
-from scraping.models import (
-    DeliveryRequest,
-    DeliveryResponse,
-    DeliveryStatus,
-    JobOptions,
-    JobStats,
-    JobStatus,
-    JobTarget,
-    LLMUsage,
-    ScrapeJob,
-    Webhook,
-    WebhookDelivery,
-    WebhookEvent,
-)
+from scraping.models import JobOptions, JobStats, JobStatus, JobTarget, LLMUsage, ScrapeJob
 
 PASSWORD = "a-Long-pass-phrase-42"
 WHEN = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)

@@ -9,7 +9,7 @@ from accounts.models import AuditLog, Role, Status, User
 from sentimatrix.mongo import collection
 from tests import datamodel_samples as samples
 
-APPS = {"accounts", "projects", "scraping", "analysis"}
+APPS = {"accounts", "projects", "scraping", "analysis", "notifications"}
 MODEL_ADMINS = [m for m in admin.site._registry if m._meta.app_label in APPS]
 
 

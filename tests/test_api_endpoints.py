@@ -18,11 +18,12 @@ from analysis.dashboard import daily_documents
 from analysis.models import Result
 from api import tokens
 from api.models import ApiToken
+from notifications import services as webhook_services
+from notifications.models import Webhook, WebhookDelivery
 from projects.models import Project, ProjectStatus, Target
 from projects.recognition import recognize
 from scraping import jobs
-from scraping.models import JobStatus, ScrapeJob, Webhook, WebhookDelivery
-from scraping.webhooks import services as webhook_services
+from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.api_helpers import api_client, error_of, make_token, post_json
 from tests.factories import add_steam_target, make_project, make_user

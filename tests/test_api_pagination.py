@@ -99,7 +99,7 @@ def test_every_sort_pages_through_everything_including_missing_values(client, se
 
 def test_other_lists_page_newest_first_too(client, seeded, settings):
     settings.WEBHOOKS_ALLOW_HTTP = settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    from scraping.webhooks import services
+    from notifications import services
 
     made = [
         services.create_webhook(

@@ -18,9 +18,9 @@ from schemathesis.checks import (
 )
 
 from analysis.models import Result
+from notifications import services as webhook_services
+from notifications.models import WebhookDelivery
 from scraping import jobs
-from scraping.models import WebhookDelivery
-from scraping.webhooks import services as webhook_services
 from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
 from tests.results_seed import seed

@@ -11,7 +11,7 @@ from accounts.models import Role, Status
 from sentimatrix import dbindexes
 from sentimatrix.mongo import get_db
 
-APPS = ("accounts", "projects", "scraping", "analysis")
+APPS = ("accounts", "projects", "scraping", "analysis", "notifications")
 MODELS = [
     m for app in APPS for m in apps.get_app_config(app).get_models() if not issubclass(m, EmbeddedModel)
 ]

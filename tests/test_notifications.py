@@ -7,10 +7,11 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from accounts.models import AuditLog
-from projects.tasks import weekly_digest
+from notifications import emails, services
+from notifications.emails import weekly_digest
+from notifications.models import Webhook
 from scraping import jobs
-from scraping.models import JobStats, JobStatus, JobTarget, JobTrigger, ScrapeJob, Webhook
-from scraping.webhooks import notifications, services
+from scraping.models import JobStats, JobStatus, JobTarget, JobTrigger, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.factories import add_steam_target, make_project, make_user
 
@@ -88,7 +89,7 @@ def test_a_disabled_webhook_is_audited_and_mailed_only_when_notifications_are_on
             enabled=False, disabled_reason="5 deliveries in a row failed"
         )
 
-        notifications.webhook_disabled(webhook, "5 deliveries in a row failed")
+        emails.webhook_disabled(webhook, "5 deliveries in a row failed")
 
         assert AuditLog.objects.filter(user=user, event_type="webhook.disabled").count() == 1
     [mail] = mailoutbox
@@ -128,16 +129,16 @@ def test_the_weekly_digest_sums_the_week_and_is_sent_once(mailoutbox):
         _daily(project, target, day.replace(hour=0), count, total)
     make_project(make_user(), name="Someone else's")
 
-    figures = notifications.digest(user, NOW)
+    figures = emails.digest(user, NOW)
 
     [row] = figures["projects"]
     assert (row["name"], row["jobs"], row["failed_jobs"], row["new_results"]) == ("Review radar", 2, 1, 30)
     assert row["week_count"] == sum(c for _, c, _ in this_week)
     assert row["week_average"] == round(sum(s for *_, s in this_week) / row["week_count"], 3)
     assert row["previous_average"] == round(week_before[0][2] / week_before[0][1], 3)
-    week = notifications.week_key(NOW)
-    assert notifications.send_weekly_digest(user.pk, week, now=NOW) is True
-    assert notifications.send_weekly_digest(user.pk, week, now=NOW) is False  # a repeated task
+    week = emails.week_key(NOW)
+    assert emails.send_weekly_digest(user.pk, week, now=NOW) is True
+    assert emails.send_weekly_digest(user.pk, week, now=NOW) is False  # a repeated task
     [mail] = mailoutbox
     assert "Review radar" in mail.body and "Someone else" not in mail.body
     assert "2 scrapes, 30 new results" in mail.body and week in mail.subject

@@ -12,9 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts import vault
 from analysis.models import Result
 from api.tokens import create_token
+from notifications import services as webhook_services
+from notifications.models import WebhookDelivery
 from scraping import jobs
-from scraping.models import WebhookDelivery
-from scraping.webhooks import services as webhook_services
 from tests.factories import make_user
 from tests.results_seed import seed
 

@@ -17,9 +17,10 @@ from accounts import vault
 from accounts.models import AuditLog, Role
 from analysis.models import Result
 from api import tokens
+from notifications import services as webhook_services
+from notifications.models import WebhookDelivery
 from projects.models import Schedule
-from scraping.models import JobStatus, ScrapeJob, WebhookDelivery
-from scraping.webhooks import services as webhook_services
+from scraping.models import JobStatus, ScrapeJob
 from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
 from tests.results_seed import seed

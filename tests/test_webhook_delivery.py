@@ -12,19 +12,11 @@ from standardwebhooks.webhooks import Webhook as Receiver
 from werkzeug import Response
 
 from accounts.models import AuditLog
+from notifications import delivery, services, vault
+from notifications.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
+from notifications.services import SecretMode
 from scraping import jobs
-from scraping.models import (
-    DeliveryStatus,
-    JobStats,
-    JobStatus,
-    JobTarget,
-    ScrapeJob,
-    Webhook,
-    WebhookDelivery,
-    WebhookEvent,
-)
-from scraping.webhooks import delivery, services, vault
-from scraping.webhooks.services import SecretMode
+from scraping.models import JobStats, JobStatus, JobTarget, ScrapeJob
 from tests.factories import add_steam_target, make_project, make_user
 from tests.test_jobs import wait_for
 from tests.workers import WorkerProcess

@@ -13,9 +13,9 @@ from standardwebhooks.webhooks import Webhook as Receiver
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from accounts.models import AuditLog
-from scraping.models import Webhook, WebhookDelivery, WebhookEvent
-from scraping.webhooks import delivery, payloads, services, signing, vault
-from scraping.webhooks.services import SecretMode
+from notifications import delivery, payloads, services, signing, vault
+from notifications.models import Webhook, WebhookDelivery, WebhookEvent
+from notifications.services import SecretMode
 from sentimatrix import crypto
 from sentimatrix.dbindexes import WEBHOOK_DELIVERIES_TTL
 from sentimatrix.mongo import collection

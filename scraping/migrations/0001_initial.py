@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import django_mongodb_backend.fields
+import notifications.models
 import scraping.models
 from django.conf import settings
 from django.db import migrations, models
@@ -144,7 +145,7 @@ class Migration(migrations.Migration):
                 ('secret_tag', models.BinaryField(blank=True, null=True)),
                 ('secret_key_id', models.CharField(blank=True, max_length=64)),
                 ('enabled', models.BooleanField(default=True)),
-                ('stats', django_mongodb_backend.fields.EmbeddedModelField(default=scraping.models.WebhookStats, embedded_model=scraping.models.WebhookStats)),
+                ('stats', django_mongodb_backend.fields.EmbeddedModelField(default=notifications.models.WebhookStats, embedded_model=notifications.models.WebhookStats)),
                 ('consecutive_failures', models.PositiveIntegerField(default=0)),
                 ('disabled_reason', models.CharField(blank=True, max_length=500)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
@@ -161,8 +162,8 @@ class Migration(migrations.Migration):
                 ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('event', models.CharField(choices=[('job.completed', 'Job completed'), ('job.failed', 'Job failed'), ('results.new', 'New results')], max_length=32)),
                 ('status', models.CharField(choices=[('success', 'Success'), ('failed', 'Failed'), ('pending', 'Pending')], default='pending', max_length=8)),
-                ('request', django_mongodb_backend.fields.EmbeddedModelField(default=scraping.models.DeliveryRequest, embedded_model=scraping.models.DeliveryRequest)),
-                ('response', django_mongodb_backend.fields.EmbeddedModelField(blank=True, embedded_model=scraping.models.DeliveryResponse, null=True)),
+                ('request', django_mongodb_backend.fields.EmbeddedModelField(default=notifications.models.DeliveryRequest, embedded_model=notifications.models.DeliveryRequest)),
+                ('response', django_mongodb_backend.fields.EmbeddedModelField(blank=True, embedded_model=notifications.models.DeliveryResponse, null=True)),
                 ('error', models.TextField(blank=True)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -7,7 +7,7 @@ in the worker that signs a delivery. Each ciphertext is bound to its webhook and
 
 from __future__ import annotations
 
-from scraping.models import Webhook
+from notifications.models import Webhook
 from sentimatrix import crypto
 
 SECRET_FIELDS = ["secret_key_id", "secret_encrypted", "secret_nonce", "secret_tag"]

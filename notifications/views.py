@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import audit
-from scraping.forms_webhooks import WebhookForm
-from scraping.models import Webhook, WebhookDelivery
-from scraping.webhooks import services, vault
+from notifications import services, vault
+from notifications.forms import WebhookForm
+from notifications.models import Webhook, WebhookDelivery
 
 
 def _own(request, webhook_id) -> Webhook:
@@ -21,7 +21,7 @@ def webhook_list(request):
     webhooks = list(services.webhooks_of(request.user))
     return render(
         request,
-        "webhooks/list.html",
+        "notifications/webhooks/list.html",
         {
             "webhooks": [(w, vault.has_secret(w)) for w in webhooks],
             "disabled": [w for w in webhooks if w.disabled_reason and not w.enabled],
@@ -52,7 +52,11 @@ def _saved_page(request, saved, created: bool):
     verb = "added" if created else "saved"
     if saved.new_secret:
         # Shown in this response only: the secret is stored encrypted and never displayed again.
-        return render(request, "webhooks/secret.html", {"webhook": saved.webhook, "secret": saved.new_secret})
+        return render(
+            request,
+            "notifications/webhooks/secret.html",
+            {"webhook": saved.webhook, "secret": saved.new_secret},
+        )
     messages.success(request, f"Webhook “{saved.webhook}” {verb}.")
     return redirect("webhooks:list")
 
@@ -65,7 +69,7 @@ def webhook_create(request):
         saved = _save(request, form)
         if saved is not None:
             return _saved_page(request, saved, created=True)
-    return render(request, "webhooks/form.html", {"form": form, "webhook": None})
+    return render(request, "notifications/webhooks/form.html", {"form": form, "webhook": None})
 
 
 @login_required
@@ -77,7 +81,7 @@ def webhook_edit(request, webhook_id):
         saved = _save(request, form, webhook)
         if saved is not None:
             return _saved_page(request, saved, created=False)
-    return render(request, "webhooks/form.html", {"form": form, "webhook": webhook})
+    return render(request, "notifications/webhooks/form.html", {"form": form, "webhook": webhook})
 
 
 @login_required
@@ -104,7 +108,7 @@ def webhook_deliveries(request, webhook_id):
     webhook = _own(request, webhook_id)
     return render(
         request,
-        "webhooks/deliveries.html",
+        "notifications/webhooks/deliveries.html",
         {"webhook": webhook, "deliveries": services.deliveries_of(webhook)},
     )
 

@@ -3,9 +3,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from scraping.models import WebhookEvent
-from scraping.webhooks import services, signing
-from scraping.webhooks.services import SecretMode
+from notifications import services, signing
+from notifications.models import WebhookEvent
+from notifications.services import SecretMode
 
 EVENT_HELP = {
     WebhookEvent.JOB_COMPLETED: "a job finished and at least one target succeeded",

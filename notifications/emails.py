@@ -4,8 +4,9 @@ disabled, and the weekly digest.
 The first two go to users whose ``settings.email_notifications`` is on, the digest to
 those whose ``settings.weekly_digest`` is on (beat sends it on Mondays, 08:00 UTC).
 Only active accounts with a verified address get mail. Producers call the ``queue_*``
-helpers or :func:`webhook_disabled`; the mail itself is sent by tasks on the
-``webhooks`` queue, so a slow mail server never holds up a scrape worker.
+helpers or :func:`webhook_disabled` (a closed job reaches :func:`on_job_finished`); the mail
+itself is sent by the tasks defined here, on the ``webhooks`` queue, so a slow mail server never
+holds up a scrape worker.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
+from celery import shared_task
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -22,8 +24,9 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Status, User
+from notifications import payloads
+from notifications.models import Webhook
 from scraping.models import JobStatus
-from scraping.webhooks import payloads
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -57,8 +60,6 @@ def queue_job_failed(job: dict) -> bool:
     )
     if not owner or not (owner.get("settings") or {}).get("email_notifications", True):
         return False
-    from scraping.webhook_tasks import email_job_failed
-
     email_job_failed.delay(str(job["_id"]))
     return True
 
@@ -87,7 +88,7 @@ def send_job_failed(job_id) -> bool:
     _send(
         user,
         f"A scrape of “{project.get('name', '')}” failed",
-        "email/job_failed.txt",
+        "notifications/email/job_failed.txt",
         {
             "project_name": project.get("name", ""),
             "job": job,
@@ -111,13 +112,10 @@ def webhook_disabled(webhook, reason: str) -> None:
     user = User.objects.filter(pk=webhook.user_id).first()
     audit.record("webhook.disabled", user=user, webhook=str(webhook.pk), url=webhook.url, reason=reason)
     if user is not None and user.settings.email_notifications:
-        from scraping.webhook_tasks import email_webhook_disabled
-
         email_webhook_disabled.delay(str(webhook.pk))
 
 
 def send_webhook_disabled(webhook_id) -> bool:
-    from scraping.models import Webhook
 
     webhook = Webhook.objects.filter(pk=ObjectId(str(webhook_id))).first()
     if webhook is None or webhook.enabled:
@@ -128,7 +126,7 @@ def send_webhook_disabled(webhook_id) -> bool:
     _send(
         user,
         f"Webhook “{webhook}” was disabled",
-        "email/webhook_disabled.txt",
+        "notifications/email/webhook_disabled.txt",
         {
             "webhook": webhook,
             "reason": webhook.disabled_reason,
@@ -162,8 +160,6 @@ def digest_recipients() -> list[ObjectId]:
 
 def queue_weekly_digests(now: datetime | None = None) -> int:
     """Queue one digest task per recipient; returns how many."""
-    from scraping.webhook_tasks import email_weekly_digest
-
     week = week_key(now or timezone.now())
     recipients = digest_recipients()
     for user_id in recipients:
@@ -252,10 +248,35 @@ def send_weekly_digest(user_id, week: str, now: datetime | None = None) -> bool:
         _send(
             user,
             f"Your week in Sentimatrix Studio ({week})",
-            "email/weekly_digest.txt",
+            "notifications/email/weekly_digest.txt",
             {**figures, "week": week, "projects_url": absolute("projects:list", "/projects/")},
         )
     except Exception:
         cache.delete(key)  # let a retry send it
         raise
     return True
+
+
+# --- tasks (``webhooks`` queue) -------------------------------------------------------------
+
+
+@shared_task(name="webhooks.email_job_failed")
+def email_job_failed(job_id: str) -> bool:
+    return send_job_failed(job_id)
+
+
+@shared_task(name="webhooks.email_webhook_disabled")
+def email_webhook_disabled(webhook_id: str) -> bool:
+    return send_webhook_disabled(webhook_id)
+
+
+@shared_task(name="webhooks.email_weekly_digest")
+def email_weekly_digest(user_id: str, week: str) -> bool:
+    return send_weekly_digest(user_id, week)
+
+
+# Named when the digest belonged to projects: beat's schedule sends it by that name.
+@shared_task(name="projects.weekly_digest")
+def weekly_digest() -> int:
+    """Fired by beat on Mondays 08:00 UTC: queue one digest email per subscribed user."""
+    return queue_weekly_digests()

@@ -1,7 +1,7 @@
 """Webhooks of a user: create, change, delete, test, redeliver, and emit events to them.
 
 Views call these, and :func:`on_job_finished` hears closed jobs; delivery itself is in
-:mod:`scraping.webhooks.delivery`. URLs are checked on save (https, public address) and
+:mod:`notifications.delivery`. URLs are checked on save (https, public address) and
 again on every delivery. A signing secret is generated here (or given by the user in
 the ``whsec_`` form), stored encrypted, and returned once to be shown once.
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from bson import ObjectId
 from django.core.exceptions import ValidationError
 
-from scraping.models import JobStatus, Webhook, WebhookDelivery, WebhookEvent
-from scraping.webhooks import delivery, payloads, signing, vault
+from notifications import delivery, payloads, signing, vault
+from notifications.models import Webhook, WebhookDelivery, WebhookEvent
+from scraping.models import JobStatus
 from sentimatrix.mongo import collection
 
 # The events a webhook can subscribe to (``test`` is only ever sent by the button).

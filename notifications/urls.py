@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scraping import webhook_views as views
+from notifications import views
 
 app_name = "webhooks"
 

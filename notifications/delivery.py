@@ -21,6 +21,9 @@ Rules:
   mechanism as the collectors' client), so a DNS answer that changes after the check
   (rebinding) cannot point a delivery into the private network;
 - 10 s timeout (``WEBHOOKS_TIMEOUT``) for the whole exchange.
+
+The task that sends an attempt (``webhooks.deliver``, on the ``webhooks`` queue) lives here with
+the code it runs, so queueing a delivery imports no tasks module.
 """
 
 from __future__ import annotations
@@ -33,13 +36,14 @@ from urllib.parse import urlsplit
 
 import urllib3
 from bson import ObjectId
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pymongo import ReturnDocument
 
-from scraping.models import DeliveryRequest, DeliveryStatus, Webhook, WebhookDelivery
-from scraping.webhooks import signing, vault
+from notifications import emails, signing, vault
+from notifications.models import DeliveryRequest, DeliveryStatus, Webhook, WebhookDelivery
 from sentimatrix import crypto, netguard
 from sentimatrix.http import parse_retry_after
 from sentimatrix.mongo import collection
@@ -216,9 +220,18 @@ def prepare(webhook, event: str, body: str, message_id: str | None = None) -> We
 
 
 def enqueue(delivery: WebhookDelivery, *, retries: bool) -> None:
-    from scraping.webhook_tasks import deliver
-
     deliver.delay(str(delivery.pk), 1, retries)
+
+
+@shared_task(name="webhooks.deliver", acks_late=True)
+def deliver(delivery_id: str, attempt_number: int = 1, retries: bool = True) -> str:
+    """Send one attempt; a failed one with attempts left queues the next after a backoff."""
+    outcome = attempt(ObjectId(delivery_id), attempt_number, retries=retries)
+    if outcome.next_delivery_id is not None:
+        deliver.apply_async(
+            (str(outcome.next_delivery_id), attempt_number + 1, True), countdown=outcome.delay
+        )
+    return outcome.status
 
 
 @dataclass
@@ -347,7 +360,5 @@ def _count(webhook: Webhook, answer: Answer, now) -> bool:
     )
     if not disabled.modified_count:
         return False
-    from scraping.webhooks import notifications
-
-    notifications.webhook_disabled(webhook, reason)
+    emails.webhook_disabled(webhook, reason)
     return True

@@ -46,7 +46,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from scraping.models import WebhookEvent
+from notifications.models import WebhookEvent
 
 
 def iso(value: datetime | None) -> str | None:

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Webhooks and email notifications"
+
+    def ready(self):
+        # Receivers and registrations need the models: they load once the app registry is ready.
+        from notifications import emails, services, vault
+        from scraping.signals import job_finished
+        from sentimatrix import crypto
+
+        # After the schedule's history (scraping's receiver): webhooks, then the failure email.
+        job_finished.connect(services.on_job_finished, dispatch_uid="webhook-events")
+        job_finished.connect(emails.on_job_finished, dispatch_uid="failure-email")
+        crypto.register_rotation(
+            "Webhook secrets", vault.rotate_webhook_secrets, "already current or unsigned"
+        )

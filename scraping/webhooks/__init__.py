@@ -1,2 +1,0 @@
-"""Telling the user's systems and the user that something happened: signed webhook
-deliveries (Standard Webhooks) and email notifications."""
