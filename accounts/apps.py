@@ -6,9 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # Receivers and registrations need the models: they load once the app registry is ready.
-        from accounts import allauth_compat, signals, vault  # noqa: F401 - signals connects its receivers
-        from sentimatrix import crypto
+        # Receivers and registrations need the models, which load only once the app registry is ready.
+        from accounts import allauth_compat, receivers, vault  # noqa: F401, PLC0415 - receivers connect on import
+        from sentimatrix import crypto  # noqa: PLC0415 - app registry
 
         allauth_compat.install()
         crypto.register_rotation("API keys", vault.rotate_all)

@@ -1,4 +1,5 @@
-"""A project's results pages, mounted at ``projects/<oid:project_id>/``."""
+"""A project's results pages, its re-analysis and removing one of its targets with its results;
+mounted at ``projects/<oid:project_id>/``."""
 
 from django.urls import path
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("export/<str:format>/", views.export_view, name="export"),
     path("report/", views.report_view, name="report"),
     path("aspects/<str:format>/", views.aspects_export_view, name="aspects_export"),
+    path("reanalyse/", views.project_reanalyse, name="reanalyse"),
+    path("targets/<oid:target_id>/remove/", views.target_remove, name="target_remove"),
 ]

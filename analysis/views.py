@@ -1,4 +1,5 @@
-"""Pages of a project's results: explorer, result page, dashboard, comparison, exports, triage.
+"""Pages of a project's results: explorer, result page, dashboard, comparison, exports, triage,
+re-analysis, and removing a target with its results.
 
 Thin views: parse the request, call the services (``analysis.explorer``,
 ``analysis.dashboard``, ``analysis.exports``), render. Every page is the signed-in user's own
@@ -7,22 +8,26 @@ project or a 404 (someone else's project looks exactly like one that does not ex
 
 from __future__ import annotations
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import dashboard, explorer, explorer_window, exports, insights_cache
+from analysis import dashboard, explorer, explorer_window, exports, insights_cache, reanalysis, removal
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
+from projects import pages
 from projects.models import Target
 from projects.platforms import Platform
+from projects.services import ActionRefused
 from scraping.models import ScrapeJob
 
 PINNED_IN_REPORT = 20
@@ -319,3 +324,64 @@ def report_view(request, project_id):
         "target_labels": {tid: str(t) for tid, t in targets.items()},
     }
     return render(request, "analysis/report.html", context)
+
+
+# --- re-analysis and removal --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_reanalyse(request, project_id):
+    """Re-analyse the project (or one target) with its current settings; shows the estimated
+    LLM cost and asks for confirmation on large runs, then a progress bar."""
+    project = pages.own_project(request, project_id)
+    target = None
+    if request.GET.get("target") or request.POST.get("target"):
+        target = get_object_or_404(
+            Target, pk=_oid(request.GET.get("target") or request.POST.get("target")), project=project
+        )
+    if request.method == "POST":
+        if reanalysis.estimate(project, target).needs_confirmation and not request.POST.get("confirm"):
+            messages.error(request, "Confirm the estimated cost to start this re-analysis.")
+            return redirect("analysis:reanalyse", project_id=project.pk)
+        try:
+            reanalysis.start(project, target)
+        except reanalysis.ReanalysisRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("projects:detail", project_id=project.pk)
+        messages.success(request, "Re-analysis started with the project's current settings.")
+        return redirect("analysis:reanalyse", project_id=project.pk)
+    run = reanalysis.active_run(project) or reanalysis.latest_run(project)
+    context = {
+        "project": project,
+        "target": target,
+        "estimate": reanalysis.estimate(project, target),
+        "run": run,
+        "progress": reanalysis.progress(run),
+    }
+    template = "analysis/partials/reanalyse_progress.html" if request.htmx else "analysis/reanalyse.html"
+    return render(request, template, context)
+
+
+def _oid(value: str):
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        raise Http404("No such target.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_remove(request, project_id, target_id):
+    project, target = pages.own_target(request, project_id, target_id)
+    refused = pages.read_only(request, project)
+    if refused:
+        return refused
+    if request.method == "POST":
+        try:
+            removed = removal.remove_target(target)
+        except ActionRefused as exc:
+            return pages.refused(request, exc, project)
+        messages.success(request, f"Removed “{target.label}” and its {removed} result(s).")
+        return redirect("projects:detail", project_id=project.pk)
+    return render(request, "analysis/target_remove.html", {"project": project, "target": target})

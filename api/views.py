@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import explorer, insights_cache
+from analysis import explorer, insights_cache, removal
 from analysis.dashboard import daily_documents
 from analysis.models import Result, SentimentLabel
 from api import serializers as s
@@ -316,7 +316,7 @@ class TargetDetailView(ApiView):
         """Remove the target with its results (statistics follow)."""
         _, target = own_target(request, project_id, target_id)
         try:
-            removed = services.remove_target(target)
+            removed = removal.remove_target(target)
         except services.ActionRefused as exc:
             raise _refused(exc) from exc
         return Response({"id": str(target.pk), "removed_results": removed})

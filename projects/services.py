@@ -14,11 +14,7 @@ to show (and, for form input, the field it is about).
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
-from importlib import import_module
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,9 +23,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume, release
-from analysis import pipeline
-from analysis.stats import DAILY
-from projects import presets
+from projects import presets, schedules, signals, uploads
 from projects.models import (
     Frequency,
     PlatformData,
@@ -37,7 +31,6 @@ from projects.models import (
     Project,
     ProjectConfig,
     ProjectStatus,
-    Schedule,
     Target,
     TargetOptions,
     TargetStatus,
@@ -54,8 +47,6 @@ from projects.recognition import (
     recognize,
     recognize_upload,
 )
-from scraping import jobs
-from scraping.models import JobStatus, JobTrigger, ScrapeJob
 from sentimatrix.mongo import collection
 from sentimatrix.validators import validation_errors
 
@@ -66,9 +57,10 @@ DUPLICATE_MESSAGE = "This target is already in the project."
 FROM_SCRATCH = "scratch"
 #: The parts of ``config`` the project settings page edits (the schedule has its own page).
 EDITED_CONFIG_PARTS = ("scrapers", "llm", "analysis", "limits")
-#: Collections holding a project's data by ``project_id``; children first, so a crash
-#: half-way never leaves data whose project is already gone.
-PROJECT_DATA = ("results", DAILY, "scrape_jobs", "targets", "project_insights", "analysis_runs")
+#: Collections holding a project's data by ``project_id`` (the scraping and analysis apps'
+#: too, named here as they are stored); children first, so a crash half-way never leaves data
+#: whose project is already gone.
+PROJECT_DATA = ("results", "daily_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs")
 _PLATFORM_DATA_FIELDS = frozenset(f.name for f in PlatformData._meta.concrete_fields)
 _OPTION_FIELDS = frozenset(f.name for f in TargetOptions._meta.concrete_fields)
 
@@ -138,8 +130,7 @@ def _schedule_from_config(project: Project) -> None:
     Monday. A schedule that cannot be made leaves the project unscheduled, not uncreated.
     """
     config = project.config.schedule
-    save_schedule = _schedules_function("save_schedule")
-    if not config.enabled or save_schedule is None:
+    if not config.enabled:
         return
     data = {"frequency": config.frequency, "time": config.time, "timezone": config.timezone, "enabled": True}
     if config.days:
@@ -149,7 +140,7 @@ def _schedule_from_config(project: Project) -> None:
     if config.frequency == Frequency.MONTHLY:
         data["day_of_month"] = 1
     try:
-        save_schedule(project, data)
+        schedules.save_schedule(project, data)
     except ValidationError as exc:
         logger.warning("project %s: preset schedule not created: %s", project.pk, exc.messages)
         collection("projects").update_one({"_id": project.pk}, {"$set": {"config.schedule.enabled": False}})
@@ -199,25 +190,13 @@ def save_config_as_preset(project: Project, *, name: str, description: str = "")
     return presets.save_as_preset(project, name, description)
 
 
-def _schedules_function(name: str):
-    """A function of ``projects.schedules`` (the schedule pages' module), None without it."""
-    try:
-        return getattr(import_module("projects.schedules"), name, None)
-    except ModuleNotFoundError as exc:
-        if exc.name != "projects.schedules":
-            raise
-        return None
-
-
 def _set_status(project: Project, status: str, **extra) -> Project:
     project.status = status
     for name, value in extra.items():
         setattr(project, name, value)
     project.save(update_fields=["status", *extra, "updated_at"])
     # Pausing or archiving turns the schedule off.
-    status_changed = _schedules_function("on_project_status_changed")
-    if status_changed is not None:
-        status_changed(project)
+    schedules.on_project_status_changed(project)
     return project
 
 
@@ -252,12 +231,8 @@ def archive_project(project: Project, *, request=None, user=None) -> Project:
     if not changed.modified_count:
         raise ActionRefused(ARCHIVED_MESSAGE)
     project.status, project.archived_at, project.updated_at = ProjectStatus.ARCHIVED, now, now
-    running = jobs.active_job(project.pk)
-    if running is not None:
-        jobs.cancel_job(running)
-    status_changed = _schedules_function("on_project_status_changed")
-    if status_changed is not None:
-        status_changed(project)
+    signals.project_archived.send(sender=Project, project=project)  # a running job is cancelled
+    schedules.on_project_status_changed(project)
     release(project.user, "projects_count")
     audit.record(
         "project.archive",
@@ -269,16 +244,6 @@ def archive_project(project: Project, *, request=None, user=None) -> Project:
     return project
 
 
-def _remove_schedule(project: Project) -> None:
-    """Through ``projects.schedules.remove_schedule`` when it exists (it also removes the
-    beat entry), else the schedule rows alone."""
-    remove = _schedules_function("remove_schedule")
-    if remove is not None:
-        remove(project)
-    else:
-        Schedule.objects.filter(project_id=project.pk).delete()
-
-
 def delete_project(project: Project, *, request=None, user=None) -> dict[str, int]:
     """Delete the project and everything that belongs to it; returns what was removed.
 
@@ -288,19 +253,17 @@ def delete_project(project: Project, *, request=None, user=None) -> dict[str, in
     nothing else uses, and the project. The audit log keeps a record.
     """
     pid = project.pk
-    running = jobs.active_job(pid)
-    if running is not None:
-        jobs.cancel_job(running)
+    signals.project_deleting.send(sender=Project, project=project)  # a running job is cancelled
     files = list(
         collection("targets").distinct(
             "platform_data.file_path", {"project_id": pid, "platform": Platform.FILE}
         )
     )
     removed = {name: collection(name).delete_many({"project_id": pid}).deleted_count for name in PROJECT_DATA}
-    _remove_schedule(project)
+    schedules.remove_schedule(project)  # with its beat entry
     collection("request_counters").delete_many({"_id": {"$regex": f"^{pid}:"}})
     for file_path in files:
-        _remove_upload_if_unused(project.user_id, file_path)
+        uploads.remove_if_unused(project.user_id, file_path)
     deleted = collection("projects").find_one_and_delete({"_id": pid}, projection={"status": 1})
     removed["projects"] = int(deleted is not None)
     # An archived project gave its slot back already.
@@ -315,28 +278,6 @@ def delete_project(project: Project, *, request=None, user=None) -> dict[str, in
         removed=removed,
     )
     return removed
-
-
-def run_project(
-    project: Project, *, user=None, target: Target | None = None, trigger=JobTrigger.MANUAL
-) -> ScrapeJob:
-    """Start a job for the project's active targets, or for one target.
-
-    Raises ``ActionRefused`` with the reason (archived, a job already running, no active
-    target, plan limit).
-    """
-    ensure_writable(project)
-    if target is not None and target.status == TargetStatus.PAUSED:
-        raise ActionRefused("This target is paused; resume it to collect it.")
-    try:
-        return jobs.start_job(
-            project,
-            trigger=trigger,
-            triggered_by=user,
-            target_ids=[target.pk] if target is not None else None,
-        )
-    except jobs.JobRefused as exc:
-        raise ActionRefused(str(exc)) from exc
 
 
 # --- targets ----------------------------------------------------------------------------
@@ -514,43 +455,6 @@ def _sentence(message: str) -> str:
     return (message[:1].upper() + message[1:]).rstrip(".") + "."
 
 
-def _upload_root():
-    from scraping.collectors.fileimport import upload_root
-
-    return upload_root()
-
-
-def _store_upload(user_id, recognition: Recognition, data: bytes) -> str:
-    """Write the file under the user's folder of the upload root; returns its path relative
-    to the root. Content-addressed: the same file is stored once per user."""
-    suffix = PurePath(recognition.platform_data["filename"]).suffix.lower()
-    relative = f"{user_id}/{recognition.platform_data['sha256']}{suffix}"
-    path = _upload_root() / relative
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temp, path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
-    return relative
-
-
-def _remove_upload_if_unused(user_id, file_path: str) -> None:
-    if not file_path or collection("targets").count_documents(
-        {"platform_data.file_path": file_path}, limit=1
-    ):
-        return
-    root = _upload_root().resolve()
-    path = (root / file_path).resolve()
-    if path.is_relative_to(root / str(user_id)) and path.is_file():
-        path.unlink()
-
-
 def add_upload_target(project: Project, uploaded, *, label: str = "") -> Target:
     """Add an uploaded CSV/JSON file of reviews as a file target; the same file twice in a
     project is a duplicate whatever its name. Raises ``ActionRefused`` saying why not."""
@@ -567,11 +471,11 @@ def add_upload_target(project: Project, uploaded, *, label: str = "") -> Target:
         raise ActionRefused(_sentence(exc.message), field="file") from exc
     if Target.objects.filter(project=project, canonical_url=recognition.canonical_url).exists():
         raise ActionRefused("This file is already a target of the project.", field="file")
-    relative = _store_upload(project.user_id, recognition, data)
+    relative = uploads.store(project.user_id, recognition, data)
     try:
         return add_target(project, recognition, label=label, extra_data={"file_path": relative})
     except BaseException:
-        _remove_upload_if_unused(project.user_id, relative)
+        uploads.remove_if_unused(project.user_id, relative)
         raise
 
 
@@ -652,26 +556,20 @@ def set_target_paused(target: Target, paused: bool) -> Target:
     return target
 
 
-def remove_target(target: Target) -> int:
-    """Remove a target with its results (statistics move with them) and its daily
-    statistics; returns the number of results removed.
+def deletion_counts(project: Project) -> dict[str, int]:
+    """What deleting the project removes, for the page that asks to confirm."""
+    return {
+        "targets": Target.objects.filter(project=project).count(),
+        "results": project.stats.total_results,
+        "jobs": collection("scrape_jobs").count_documents({"project_id": project.pk}),
+    }
 
-    Refused on an archived project and while a job is collecting the target.
-    """
-    project = target.project
-    ensure_writable(project)
-    running = jobs.active_job(project.pk)
-    if running is not None and any(
-        entry.target_id == target.pk and entry.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-        for entry in running.targets
-    ):
-        raise ActionRefused(
-            "A job is collecting this target right now: cancel the job or wait until it ends."
-        )
-    removed = pipeline.remove_results({"target_id": target.pk})
-    collection(DAILY).delete_many({"target_id": target.pk})
+
+def delete_target(target: Target) -> None:
+    """Delete a target whose results are gone (``analysis.removal.remove_target`` removes them
+    first, with their statistics): its document, its place in the plan's targets per project,
+    and its uploaded file when no other target uses it."""
     if collection("targets").delete_one({"_id": target.pk}).deleted_count:
-        _release_target_slots(project.pk, 1)
+        _release_target_slots(target.project_id, 1)
     if target.platform == Platform.FILE:
-        _remove_upload_if_unused(target.user_id, target.platform_data.file_path)
-    return removed
+        uploads.remove_if_unused(target.user_id, target.platform_data.file_path)

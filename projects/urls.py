@@ -12,12 +12,8 @@ urlpatterns = [
     path("<oid:project_id>/archive/", views.project_archive, name="archive"),
     path("<oid:project_id>/pause/", views.project_pause, name="pause"),
     path("<oid:project_id>/resume/", views.project_resume, name="resume"),
-    path("<oid:project_id>/run/", views.project_run, name="run"),
-    path("<oid:project_id>/reanalyse/", views.project_reanalyse, name="reanalyse"),
     path("<oid:project_id>/save-preset/", views.save_preset, name="save_preset"),
     path("<oid:project_id>/targets/add/", views.add_target, name="add_target"),
     path("<oid:project_id>/targets/bulk/", views.bulk_add, name="bulk_add"),
-    path("<oid:project_id>/targets/<oid:target_id>/remove/", views.target_remove, name="target_remove"),
     path("<oid:project_id>/targets/<oid:target_id>/pause/", views.target_pause, name="target_pause"),
-    path("<oid:project_id>/targets/<oid:target_id>/run/", views.target_run, name="target_run"),
 ]

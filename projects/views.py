@@ -8,13 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analysis import reanalysis
-from projects import presets, services
+from projects import pages, presets, services
 from projects.forms import (
     TARGET_FORMS,
     BulkAddForm,
@@ -29,9 +28,6 @@ from projects.forms import (
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
 from projects.platforms import Platform
 from projects.schedules import get_schedule
-from scraping.jobs import active_job
-from scraping.models import FINISHED_STATUSES, ScrapeJob
-from scraping.views import job_summary
 
 PROJECTS_PER_PAGE = 24
 
@@ -75,19 +71,6 @@ def platform_icon(platform: str) -> dict:
     return {"mark": mark or label[:1], "platform": platform, "label": label}
 
 
-def _own_project(request, project_id) -> Project:
-    project = get_object_or_404(Project, pk=project_id, user=request.user)
-    project.user = request.user  # the owner is already loaded
-    return project
-
-
-def _own_target(request, project_id, target_id) -> tuple[Project, Target]:
-    project = _own_project(request, project_id)
-    target = get_object_or_404(Target, pk=target_id, project=project)
-    target.project = project
-    return project, target
-
-
 def schedule_url(project: Project) -> str:
     """The project's schedule page."""
     return reverse("schedules:edit", kwargs={"project_id": project.pk})
@@ -96,19 +79,6 @@ def schedule_url(project: Project) -> str:
 def _posted(request):
     """The submitted data to bind a form to (even when empty), None on GET."""
     return request.POST if request.method == "POST" else None
-
-
-def _refused(request, exc: services.ActionRefused, project: Project):
-    messages.error(request, exc.message)
-    return redirect("projects:detail", project_id=project.pk)
-
-
-def _read_only(request, project: Project):
-    """Redirect with the reason when the project is archived, else None."""
-    if project.status == ProjectStatus.ARCHIVED:
-        messages.error(request, services.ARCHIVED_MESSAGE)
-        return redirect("projects:detail", project_id=project.pk)
-    return None
 
 
 # --- projects ---------------------------------------------------------------------------
@@ -182,7 +152,7 @@ class TargetRow:
 
 @login_required
 def project_detail(request, project_id):
-    project = _own_project(request, project_id)
+    project = pages.own_project(request, project_id)
     targets = Target.objects.filter(project=project).order_by("created_at")
     rows = [
         TargetRow(
@@ -195,14 +165,7 @@ def project_detail(request, project_id):
         )
         for t in targets
     ]
-    running = active_job(project.pk)
-    last_job = None
-    if running is None:
-        last_job = (
-            ScrapeJob.objects.filter(project=project, status__in=list(FINISHED_STATUSES))
-            .order_by("-created_at")
-            .first()
-        )
+    # The running or last job (the scraping app's) is the template's: {% load job_tags %}.
     return render(
         request,
         "projects/detail.html",
@@ -211,8 +174,6 @@ def project_detail(request, project_id):
             "rows": rows,
             "status_chip": STATUS_CHIPS.get(project.status, "neutral"),
             "sentiment_chip": sentiment_chip(project.stats.avg_sentiment),
-            "running": job_summary(running) if running else None,
-            "last_job": job_summary(last_job) if last_job else None,
             "read_only": project.status == ProjectStatus.ARCHIVED,
             "plan": request.user.get_plan(),
             "schedule_url": schedule_url(project),
@@ -224,8 +185,8 @@ def project_detail(request, project_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request, project_id):
-    project = _own_project(request, project_id)
-    refused = _read_only(request, project)
+    project = pages.own_project(request, project_id)
+    refused = pages.read_only(request, project)
     if refused:
         return refused
     form = ProjectConfigForm(_posted(request), user=request.user, project=project)
@@ -240,7 +201,7 @@ def project_edit(request, project_id):
         except ValidationError as exc:
             form.add_model_errors(exc.message_dict)
         except services.ActionRefused as exc:
-            return _refused(request, exc, project)
+            return pages.refused(request, exc, project)
         else:
             messages.success(request, "Project settings saved.")
             return redirect("projects:detail", project_id=project.pk)
@@ -259,25 +220,21 @@ def project_edit(request, project_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_delete(request, project_id):
-    project = _own_project(request, project_id)
+    project = pages.own_project(request, project_id)
     form = ConfirmForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         services.delete_project(project, request=request)
         messages.success(request, f"Project “{project.name}” and all its data were deleted.")
         return redirect("projects:list")
-    counts = {
-        "targets": Target.objects.filter(project=project).count(),
-        "results": project.stats.total_results,
-        "jobs": ScrapeJob.objects.filter(project=project).count(),
-    }
+    counts = services.deletion_counts(project)
     return render(request, "projects/delete.html", {"project": project, "form": form, "counts": counts})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_archive(request, project_id):
-    project = _own_project(request, project_id)
-    refused = _read_only(request, project)
+    project = pages.own_project(request, project_id)
+    refused = pages.read_only(request, project)
     if refused:
         return refused
     if request.method == "POST":
@@ -290,11 +247,11 @@ def project_archive(request, project_id):
 @login_required
 @require_POST
 def project_pause(request, project_id):
-    project = _own_project(request, project_id)
+    project = pages.own_project(request, project_id)
     try:
         services.pause_project(project)
     except services.ActionRefused as exc:
-        return _refused(request, exc, project)
+        return pages.refused(request, exc, project)
     messages.success(request, "Project paused: scheduled runs are skipped until you resume it.")
     return redirect("projects:detail", project_id=project.pk)
 
@@ -302,11 +259,11 @@ def project_pause(request, project_id):
 @login_required
 @require_POST
 def project_resume(request, project_id):
-    project = _own_project(request, project_id)
+    project = pages.own_project(request, project_id)
     try:
         services.resume_project(project)
     except services.ActionRefused as exc:
-        return _refused(request, exc, project)
+        return pages.refused(request, exc, project)
     message = "Project resumed."
     if Schedule.objects.filter(project=project, enabled=False).exists():
         message += " Its schedule stays off until you turn it on again."
@@ -315,21 +272,9 @@ def project_resume(request, project_id):
 
 
 @login_required
-@require_POST
-def project_run(request, project_id):
-    project = _own_project(request, project_id)
-    try:
-        job = services.run_project(project, user=request.user)
-    except services.ActionRefused as exc:
-        return _refused(request, exc, project)
-    messages.success(request, f"Collecting {len(job.targets)} target(s) now.")
-    return redirect("jobs:detail", job_id=job.pk)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def save_preset(request, project_id):
-    project = _own_project(request, project_id)
+    project = pages.own_project(request, project_id)
     form = SavePresetForm(_posted(request), initial={"name": project.name})
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"].strip()
@@ -363,8 +308,8 @@ def _target_forms(bound=None) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_target(request, project_id):
-    project = _own_project(request, project_id)
-    refused = _read_only(request, project)
+    project = pages.own_project(request, project_id)
+    refused = pages.read_only(request, project)
     if refused:
         return refused
     bound = None
@@ -407,8 +352,8 @@ def _add(project: Project, form) -> Target:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulk_add(request, project_id):
-    project = _own_project(request, project_id)
-    refused = _read_only(request, project)
+    project = pages.own_project(request, project_id)
+    refused = pages.read_only(request, project)
     if refused:
         return refused
     form = BulkAddForm(_posted(request), request.FILES or None)
@@ -432,87 +377,14 @@ def bulk_add(request, project_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def target_remove(request, project_id, target_id):
-    project, target = _own_target(request, project_id, target_id)
-    refused = _read_only(request, project)
-    if refused:
-        return refused
-    if request.method == "POST":
-        try:
-            removed = services.remove_target(target)
-        except services.ActionRefused as exc:
-            return _refused(request, exc, project)
-        messages.success(request, f"Removed “{target.label}” and its {removed} result(s).")
-        return redirect("projects:detail", project_id=project.pk)
-    return render(request, "projects/target_remove.html", {"project": project, "target": target})
-
-
-@login_required
 @require_POST
 def target_pause(request, project_id, target_id):
     """Pause an active target, or resume a paused one."""
-    project, target = _own_target(request, project_id, target_id)
+    project, target = pages.own_target(request, project_id, target_id)
     pause = target.status != TargetStatus.PAUSED
     try:
         services.set_target_paused(target, pause)
     except services.ActionRefused as exc:
-        return _refused(request, exc, project)
+        return pages.refused(request, exc, project)
     messages.success(request, f"{'Paused' if pause else 'Resumed'} “{target.label}”.")
     return redirect("projects:detail", project_id=project.pk)
-
-
-@login_required
-@require_POST
-def target_run(request, project_id, target_id):
-    project, target = _own_target(request, project_id, target_id)
-    try:
-        job = services.run_project(project, user=request.user, target=target)
-    except services.ActionRefused as exc:
-        return _refused(request, exc, project)
-    messages.success(request, f"Collecting “{target.label}” now.")
-    return redirect("jobs:detail", job_id=job.pk)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def project_reanalyse(request, project_id):
-    """Re-analyse the project (or one target) with its current settings; shows the estimated
-    LLM cost and asks for confirmation on large runs, then a progress bar."""
-    project = _own_project(request, project_id)
-    target = None
-    if request.GET.get("target") or request.POST.get("target"):
-        target = get_object_or_404(
-            Target, pk=_oid(request.GET.get("target") or request.POST.get("target")), project=project
-        )
-    if request.method == "POST":
-        if reanalysis.estimate(project, target).needs_confirmation and not request.POST.get("confirm"):
-            messages.error(request, "Confirm the estimated cost to start this re-analysis.")
-            return redirect("projects:reanalyse", project_id=project.pk)
-        try:
-            reanalysis.start(project, target)
-        except reanalysis.ReanalysisRefused as exc:
-            messages.error(request, str(exc))
-            return redirect("projects:detail", project_id=project.pk)
-        messages.success(request, "Re-analysis started with the project's current settings.")
-        return redirect("projects:reanalyse", project_id=project.pk)
-    run = reanalysis.active_run(project) or reanalysis.latest_run(project)
-    context = {
-        "project": project,
-        "target": target,
-        "estimate": reanalysis.estimate(project, target),
-        "run": run,
-        "progress": reanalysis.progress(run),
-    }
-    template = "projects/partials/reanalyse_progress.html" if request.htmx else "projects/reanalyse.html"
-    return render(request, template, context)
-
-
-def _oid(value: str):
-    from bson import ObjectId
-    from bson.errors import InvalidId
-
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        raise Http404("No such target.") from None

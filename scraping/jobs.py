@@ -18,7 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.usage import PlanLimitReached, consume
-from projects.models import Project, ProjectStatus, Target
+from projects.models import Project, ProjectStatus, Target, TargetStatus
+from projects.services import ActionRefused, ensure_writable
 from scraping import runner, signals
 from scraping.models import (
     FINISHED_STATUSES,
@@ -41,6 +42,14 @@ class JobRefused(Exception):
 
 def active_job(project_id) -> ScrapeJob | None:
     return ScrapeJob.objects.filter(project_id=project_id, status__in=ACTIVE).order_by("-created_at").first()
+
+
+def collecting(target: Target) -> bool:
+    """Whether a running job is collecting the target right now (queued or running)."""
+    running = active_job(target.project_id)
+    return running is not None and any(
+        entry.target_id == target.pk and entry.status in ACTIVE for entry in running.targets
+    )
 
 
 def _lock_project(project_id, job_id) -> bool:
@@ -106,6 +115,29 @@ def start_job(
     job.save(force_insert=True)
     dispatch(job.pk, [t.pk for t in targets])
     return job
+
+
+def run_project(
+    project: Project, *, user=None, target: Target | None = None, trigger=JobTrigger.MANUAL
+) -> ScrapeJob:
+    """Start a job for the project's active targets, or for one target (the pages' "Run now"
+    and "Scrape" buttons, the ``scrape`` command).
+
+    Raises ``ActionRefused`` with the reason (archived, a job already running, no active
+    target, plan limit).
+    """
+    ensure_writable(project)
+    if target is not None and target.status == TargetStatus.PAUSED:
+        raise ActionRefused("This target is paused; resume it to collect it.")
+    try:
+        return start_job(
+            project,
+            trigger=trigger,
+            triggered_by=user,
+            target_ids=[target.pk] if target is not None else None,
+        )
+    except JobRefused as exc:
+        raise ActionRefused(str(exc)) from exc
 
 
 def dispatch(job_id, target_ids) -> None:
@@ -228,6 +260,14 @@ def cancel_job(job: ScrapeJob) -> None:
     ):
         pass
     finish_if_done(job.pk)
+
+
+def cancel_running(sender, project: Project, **kwargs) -> None:
+    """Receiver of ``projects.signals.project_archived`` and ``project_deleting``: cancel the
+    project's running job, so its workers stop after their current page."""
+    running = active_job(project.pk)
+    if running is not None:
+        cancel_job(running)
 
 
 def reap_stale_targets(stale_after: int | None = None, queued_after: int | None = None) -> dict:

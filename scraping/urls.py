@@ -1,11 +1,16 @@
+"""Job pages (``jobs/``) and the buttons of a project page that start jobs; mounted at the
+root with the namespace ``jobs``, so the buttons keep the project's URLs."""
+
 from django.urls import path
 
 from scraping import views
 
 app_name = "jobs"
 urlpatterns = [
-    path("project/<oid:project_id>/", views.job_list, name="list"),
-    path("<oid:job_id>/", views.job_detail, name="detail"),
-    path("<oid:job_id>/progress/", views.job_progress, name="progress"),
-    path("<oid:job_id>/cancel/", views.job_cancel, name="cancel"),
+    path("jobs/project/<oid:project_id>/", views.job_list, name="list"),
+    path("jobs/<oid:job_id>/", views.job_detail, name="detail"),
+    path("jobs/<oid:job_id>/progress/", views.job_progress, name="progress"),
+    path("jobs/<oid:job_id>/cancel/", views.job_cancel, name="cancel"),
+    path("projects/<oid:project_id>/run/", views.project_run, name="run"),
+    path("projects/<oid:project_id>/targets/<oid:target_id>/run/", views.target_run, name="run_target"),
 ]

@@ -14,7 +14,7 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
     path("projects/<oid:project_id>/", include("analysis.urls")),
-    path("jobs/", include("scraping.urls")),
+    path("", include("scraping.urls")),
     path("webhooks/", include("notifications.urls")),
     path("schedules/", include("projects.schedule_urls")),
     path("api/", include("api.urls")),

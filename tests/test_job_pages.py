@@ -139,7 +139,7 @@ def test_the_project_page_shows_the_running_job(client, project):
 def test_cancel_stops_a_job_started_from_the_project_page(client, project):
     add_target(project, STEAM.format(570), recognize(STEAM.format(570)).canonical_url)
     add_target(project, STEAM.format(440), recognize(STEAM.format(440)).canonical_url)
-    started = client.post(reverse("projects:run", args=[project.pk]))
+    started = client.post(reverse("jobs:run", args=[project.pk]))
     job = ScrapeJob.objects.get(project=project)
     assert started["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.status == JobStatus.QUEUED and len(job.targets) == 2

@@ -11,6 +11,7 @@ from accounts.models import AuditLog, Provider, User
 from analysis.models import Result
 from projects import presets
 from projects.models import Preset, Project, ProjectConfig, Schedule, Target
+from projects.signals import project_deleting
 from scraping.models import JobStatus, JobTarget, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
@@ -269,10 +270,10 @@ def test_archive_keeps_the_project_read_only(client):
         )
     )
     refused(client.post(reverse("projects:bulk_add", args=[project.pk]), {"urls": STEAM.format(730)}))
-    refused(client.post(reverse("projects:run", args=[project.pk])))
-    refused(client.post(reverse("projects:target_run", args=[project.pk, target.pk])))
+    refused(client.post(reverse("jobs:run", args=[project.pk])))
+    refused(client.post(reverse("jobs:run_target", args=[project.pk, target.pk])))
     refused(client.post(reverse("projects:target_pause", args=[project.pk, target.pk])))
-    refused(client.post(reverse("projects:target_remove", args=[project.pk, target.pk])))
+    refused(client.post(reverse("analysis:target_remove", args=[project.pk, target.pk])))
     refused(client.post(reverse("projects:pause", args=[project.pk])))
     project.refresh_from_db()
     assert project.name == "Old launch" and project.status == "archived"
@@ -280,12 +281,47 @@ def test_archive_keeps_the_project_read_only(client):
     assert not ScrapeJob.objects.filter(project=project).exists()
 
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
-    assert "kept read-only" in page and reverse("projects:run", args=[project.pk]) not in page
+    assert "kept read-only" in page and reverse("jobs:run", args=[project.pk]) not in page
     # Still readable, still a source for a preset, still deletable (its slot was given back already).
     preset = client.post(reverse("projects:save_preset", args=[project.pk]), {"name": "From archive"})
     assert preset.status_code == 302
     assert client.post(reverse("projects:delete", args=[project.pk]), {"confirm": "on"}).status_code == 302
     assert refreshed(user).usage.projects_count == 1 and not Project.objects.filter(pk=project.pk).exists()
+
+
+def _running_job(project: Project) -> ScrapeJob:
+    target = add_target(project, STEAM.format(440), STEAM.format(440))
+    return ScrapeJob.objects.create(
+        project=project,
+        user_id=project.user_id,
+        status=JobStatus.RUNNING,
+        targets=[JobTarget(target_id=target.pk, status=JobStatus.RUNNING)],
+    )
+
+
+def test_archiving_or_deleting_a_project_cancels_its_running_job(client):
+    # The jobs are the scraping app's: it hears the projects app's signals and cancels.
+    user = make_user()
+    client.force_login(user)
+    archived = create_through_page(client, "Archived", "standard")
+    job = _running_job(archived)
+    client.post(reverse("projects:archive", args=[archived.pk]))
+    assert ScrapeJob.objects.get(pk=job.pk).cancel_requested
+
+    deleted = create_through_page(client, "Deleted", "standard")
+    doomed_job = _running_job(deleted)
+    seen = []
+
+    def when_deleting(sender, project, **kwargs):  # after scraping's receiver, before the deletion
+        seen.append(collection("scrape_jobs").find_one({"_id": doomed_job.pk}, {"cancel_requested": 1}))
+
+    project_deleting.connect(when_deleting)
+    try:
+        client.post(reverse("projects:delete", args=[deleted.pk]), {"confirm": "on"})
+    finally:
+        project_deleting.disconnect(when_deleting)
+    assert seen == [{"_id": doomed_job.pk, "cancel_requested": True}]
+    assert not ScrapeJob.objects.filter(pk=doomed_job.pk).exists()
 
 
 # --- delete ------------------------------------------------------------------------------------
@@ -374,7 +410,7 @@ PROJECT_VIEWS = [
     ("projects:delete", "post", 200),  # without confirmation: the form again
     ("projects:pause", "post", 302),
     ("projects:resume", "post", 302),
-    ("projects:run", "post", 302),
+    ("jobs:run", "post", 302),
     ("projects:archive", "post", 302),
 ]
 

@@ -23,10 +23,10 @@ def test_reanalyse_runs_on_the_worker_with_progress_and_moves_statistics(client,
     project = _seeded_project()
     before = collection("projects").find_one({"_id": project.pk})["stats"]["sentiment_count"]
     client.force_login(project.user)
-    page = client.get(reverse("projects:reanalyse", args=[project.pk]))
+    page = client.get(reverse("analysis:reanalyse", args=[project.pk]))
     assert page.status_code == 200 and b"local engine" in page.content
     collection("projects").update_one({"_id": project.pk}, {"$set": {"config.analysis.sentiment_classes": 5}})
-    response = client.post(reverse("projects:reanalyse", args=[project.pk]))
+    response = client.post(reverse("analysis:reanalyse", args=[project.pk]))
     assert response.status_code == 302
     run = wait_for(
         lambda: (
@@ -36,7 +36,7 @@ def test_reanalyse_runs_on_the_worker_with_progress_and_moves_statistics(client,
         )
     )
     assert run["done"] == run["total"] == 40
-    partial = client.get(reverse("projects:reanalyse", args=[project.pk]), HTTP_HX_REQUEST="true")
+    partial = client.get(reverse("analysis:reanalyse", args=[project.pk]), HTTP_HX_REQUEST="true")
     assert b'value="100"' in partial.content
     labels = collection("results").distinct("analysis.sentiment.label", {"project_id": project.pk})
     assert set(labels) <= {"very_positive", "positive", "neutral", "negative", "very_negative"}
@@ -68,8 +68,8 @@ def test_llm_reanalysis_of_many_results_asks_to_confirm_the_estimated_cost(clien
         ]
     )  # fmt: skip
     client.force_login(project.user)
-    page = client.get(reverse("projects:reanalyse", args=[project.pk]))
+    page = client.get(reverse("analysis:reanalyse", args=[project.pk]))
     assert b"gpt-4o-mini" in page.content and b"I accept the estimated cost" in page.content
-    response = client.post(reverse("projects:reanalyse", args=[project.pk]), follow=True)
+    response = client.post(reverse("analysis:reanalyse", args=[project.pk]), follow=True)
     assert b"Confirm the estimated cost" in response.content
     assert collection("analysis_runs").count_documents({"project_id": project.pk}) == 0

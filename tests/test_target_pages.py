@@ -168,7 +168,7 @@ def test_an_uploaded_file_is_stored_per_user_under_the_media_root(client, projec
     wrong = add(client, project, "file", file=SimpleUploadedFile("reviews.xlsx", b"PK\x03\x04"))
     assert ".xlsx" in " ".join(wrong.context["forms"]["file"].errors["file"])
 
-    client.post(reverse("projects:target_remove", args=[project.pk, target.pk]))
+    client.post(reverse("analysis:target_remove", args=[project.pk, target.pk]))
     assert not stored.exists()  # nothing else used the file
 
 
@@ -273,19 +273,19 @@ def test_pause_resume_and_scrape_a_single_target(client, project):
     client.post(reverse("projects:target_pause", args=[project.pk, first.pk]))
     first.refresh_from_db()
     assert first.status == "paused"
-    refused = client.post(reverse("projects:target_run", args=[project.pk, first.pk]))
+    refused = client.post(reverse("jobs:run_target", args=[project.pk, first.pk]))
     assert "paused" in " ".join(messages_of(refused)) and not ScrapeJob.objects.exists()
     client.post(reverse("projects:target_pause", args=[project.pk, first.pk]))
     first.refresh_from_db()
     assert first.status == "active"
 
-    response = client.post(reverse("projects:target_run", args=[project.pk, second.pk]))
+    response = client.post(reverse("jobs:run_target", args=[project.pk, second.pk]))
     job = ScrapeJob.objects.get(project=project)
     assert response["Location"] == reverse("jobs:detail", args=[job.pk])
     assert [entry.target_id for entry in job.targets] == [second.pk]
-    busy = client.post(reverse("projects:run", args=[project.pk]))
+    busy = client.post(reverse("jobs:run", args=[project.pk]))
     assert "already running" in " ".join(messages_of(busy))
-    removing = client.post(reverse("projects:target_remove", args=[project.pk, second.pk]))
+    removing = client.post(reverse("analysis:target_remove", args=[project.pk, second.pk]))
     assert "collecting this target" in " ".join(messages_of(removing))
     assert Target.objects.filter(pk=second.pk).exists()
 
@@ -299,9 +299,9 @@ def test_removing_a_target_takes_its_results_and_daily_statistics_with_it(client
     kept_daily = list(collection("daily_stats").find({"target_id": kept.pk}).sort("_id"))
     assert collection("daily_stats").count_documents({"target_id": doomed.pk}) == 3
 
-    confirm = client.get(reverse("projects:target_remove", args=[project.pk, doomed.pk]))
+    confirm = client.get(reverse("analysis:target_remove", args=[project.pk, doomed.pk]))
     assert confirm.status_code == 200 and b"3 result(s)" in confirm.content
-    response = client.post(reverse("projects:target_remove", args=[project.pk, doomed.pk]))
+    response = client.post(reverse("analysis:target_remove", args=[project.pk, doomed.pk]))
     assert response.status_code == 302
     assert not Target.objects.filter(pk=doomed.pk).exists()
     assert not Result.objects.filter(target_id=doomed.pk).exists()
@@ -317,11 +317,11 @@ def test_removing_a_target_takes_its_results_and_daily_statistics_with_it(client
 # --- access -------------------------------------------------------------------------------------
 
 TARGET_VIEWS = [
-    ("projects:target_remove", "get", 200),
+    ("analysis:target_remove", "get", 200),
     ("projects:target_pause", "post", 302),
     ("projects:target_pause", "post", 302),  # and back
-    ("projects:target_run", "post", 302),
-    ("projects:target_remove", "post", 302),  # refused while its job runs
+    ("jobs:run_target", "post", 302),
+    ("analysis:target_remove", "post", 302),  # refused while its job runs
 ]
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 
 from projects.platforms import Platform
+from projects.uploads import upload_root
 from scraping.collectors._dates import in_window, parse_date
 from scraping.collectors._text import fallback_id, parse_number, squash
 from scraping.collectors.base import (
@@ -86,12 +87,6 @@ def normalise_column(name: str) -> str:
     """``"Review Text"``, ``"reviewText"`` and ``"review-text"`` all become ``"review_text"``."""
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
-
-
-def upload_root() -> Path:
-    """The directory uploaded files live in."""
-    media = getattr(settings, "MEDIA_ROOT", "")
-    return Path(media) if media else Path(settings.VAR_DIR) / "uploads"
 
 
 def resolve_upload(file_path: str) -> Path:

@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from projects import services
 from projects.models import Project, Target
+from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
-from scraping.views import job_summary
+from scraping.presenters import job_summary
 
 BAR_WIDTH = 30
 
@@ -67,7 +68,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Project “{project.name}” has no target {opts['target_id']}.")
             target.project = project
         try:
-            job = services.run_project(project, target=target)
+            job = jobs.run_project(project, target=target)
         except services.ActionRefused as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"Job {job.pk} started for “{project.name}”: {len(job.targets)} target(s).")
@@ -76,8 +77,6 @@ class Command(BaseCommand):
         try:
             job = self._wait(job, max(0.05, opts["interval"]), opts["timeout"])
         except KeyboardInterrupt:
-            from scraping import jobs
-
             jobs.cancel_job(job)
             raise CommandError(
                 f"Interrupted: job {job.pk} is being cancelled; what was collected is kept."
