@@ -6,6 +6,7 @@ are ObjectIds. The login-state serialiser and password reset links then crash.
 The patched pair keeps ObjectIds as their 24-hex-digit strings.
 """
 
+from allauth.account import forms, utils
 from bson import ObjectId
 from bson.errors import InvalidId
 
@@ -23,8 +24,7 @@ def url_str_to_user_pk(pk_str: str):
 
 
 def install() -> None:
-    from allauth.account import forms, utils
-
+    """Patch allauth (its forms module imports the models: call this once the apps are ready)."""
     utils.user_pk_to_url_str = user_pk_to_url_str
     utils.url_str_to_user_pk = url_str_to_user_pk
     forms.url_str_to_user_pk = url_str_to_user_pk

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from bson import json_util
 from django.utils import timezone
 
 from accounts.models import Status, User
+from accounts.signals import user_erasing
 from sentimatrix.mongo import collection
 
 # Order matters for erasure: children before parents, so a crash half-way
@@ -67,20 +70,14 @@ def erase_user(user: User) -> dict[str, int]:
     The address stays reserved until ``cleanup`` purges accounts deleted longer
     ago than the grace period; signing in is impossible from now on.
     """
-    from projects.models import Project
-    from projects.schedules import remove_schedule
-
-    for project in Project.objects.filter(user=user):
-        remove_schedule(project)  # its periodic task lives in beat's own tables
+    user_erasing.send(sender=User, user=user)  # schedules leave beat's own tables
+    for project in collection("projects").find({"user_id": user.pk}, {"_id": 1}):
         # Collections keyed by project rather than user.
         for name in ("daily_stats", "project_insights", "analysis_runs"):
-            collection(name).delete_many({"project_id": project.pk})
+            collection(name).delete_many({"project_id": project["_id"]})
     removed = {
         name: collection(name).delete_many({"user_id": user.pk}).deleted_count for name in OWNED_COLLECTIONS
     }
-    from allauth.account.models import EmailAddress
-    from allauth.socialaccount.models import SocialAccount
-
     SocialAccount.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     user.status = Status.DELETED

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from zoneinfo import available_timezones
 
 from django import forms
@@ -7,6 +8,27 @@ from accounts import vault
 from accounts.models import BASE_URL_PROVIDERS, DashboardLayout, Provider, User
 
 TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(available_timezones())]
+DEFAULT_PRESET_CHOICES = [("standard", "Standard")]
+
+
+# The presets a user may choose as the default for new projects are the projects app's: it
+# provides them when it is ready (accounts sits below projects and cannot ask it).
+def _no_presets(user: User) -> list[tuple[str, str]]:
+    return []
+
+
+_preset_choices: Callable[[User], list[tuple[str, str]]] = _no_presets
+
+
+def provide_preset_choices(source: Callable[[User], list[tuple[str, str]]]) -> None:
+    """Set where :func:`preset_choices` comes from (``projects.presets.preset_choices``)."""
+    global _preset_choices  # noqa: PLW0603 - set once, when the projects app is ready
+    _preset_choices = source
+
+
+def preset_choices(user: User) -> list[tuple[str, str]]:
+    """``(key, label)`` pairs of the presets ``user`` may propose for new projects."""
+    return _preset_choices(user)
 
 
 class ProfileForm(forms.ModelForm):
@@ -35,7 +57,7 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, preset_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["default_preset"].choices = list(preset_choices) or [("standard", "Standard")]
+        self.fields["default_preset"].choices = list(preset_choices) or DEFAULT_PRESET_CHOICES
         for name in self.SETTINGS_FIELDS:
             self.fields[name].initial = getattr(self.instance.settings, name)
 

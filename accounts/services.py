@@ -3,6 +3,7 @@
 import os
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -29,8 +30,6 @@ def ensure_first_admin() -> tuple[str, str | None] | None:
 
 def mark_email_verified(user: User) -> None:
     """Record a verified primary address for both the schema and allauth."""
-    from allauth.account.models import EmailAddress
-
     user.email_verified = True
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified", "email_verified_at"])

@@ -6,10 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import audit, data, key_check, vault
-from accounts.forms import ApiKeyForm, DeleteAccountForm, ProfileForm
+from accounts.forms import ApiKeyForm, DeleteAccountForm, ProfileForm, preset_choices
 from accounts.models import ApiKey, AuditLog
 from accounts.usage import usage_bars
-from projects.presets import preset_choices
 
 
 @login_required

@@ -340,6 +340,13 @@ def remove_schedule(project: Project) -> bool:
     return removed
 
 
+def on_user_erasing(sender, user, **kwargs) -> None:
+    """Receiver of ``accounts.signals.user_erasing``: the user's schedules and their beat
+    entries go (beat's tables are not among the collections the erasure empties)."""
+    for project in Project.objects.filter(user=user):
+        remove_schedule(project)
+
+
 def on_project_status_changed(project: Project) -> None:
     """Pausing or archiving a project disables its schedule (resuming leaves it off)."""
     if project.status != ProjectStatus.ACTIVE:

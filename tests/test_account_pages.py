@@ -2,12 +2,15 @@ import json
 
 import pytest
 from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
 
-from accounts import usage
+from accounts import data, usage
 from accounts.models import AuditLog, Status, User
 from accounts.services import mark_email_verified
 from analysis.models import Content, Result
-from projects.models import Project, Target
+from projects import schedules
+from projects.models import Project, Schedule, Target
+from tests.factories import make_project
 
 PASSWORD = "a-Long-pass-phrase-42"
 
@@ -132,6 +135,20 @@ def test_delete_account_needs_password_and_removes_only_own_data(client):
     client.logout()
     client.post(reverse("account_login"), {"login": "ana@example.com", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_erasing_an_account_takes_its_schedules_out_of_beat():
+    # Beat's tables are not among the collections the erasure empties: the projects app hears
+    # that an account is being erased and removes its schedules' periodic tasks.
+    ana, ben = _user("ana@example.com"), _user("ben@example.com")
+    daily = {"frequency": "daily", "time": "05:00", "timezone": "UTC", "enabled": True}
+    mine = schedules.save_schedule(make_project(ana), daily)
+    theirs = schedules.save_schedule(make_project(ben), daily)
+    data.erase_user(ana)
+    assert not PeriodicTask.objects.filter(name=schedules.periodic_task_name(mine.pk)).exists()
+    assert PeriodicTask.objects.filter(name=schedules.periodic_task_name(theirs.pk)).exists()
+    assert not Schedule.objects.filter(user_id=ana.pk).exists()
 
 
 @pytest.mark.django_db

@@ -1,8 +1,11 @@
 """Every admin page of the data model renders for an admin; admins manage plans, roles and status."""
 
+import io
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib import admin
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import AuditLog, Role, Status, User
@@ -197,3 +200,21 @@ def test_non_admin_cannot_open_the_admin(client, data):
     client.force_login(data.user)
     response = client.get(_url(User, "changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_first_admin_is_created_once_with_its_generated_password_shown(monkeypatch):
+    # runstack calls this command before starting the stack.
+    monkeypatch.setenv("ADMIN_EMAIL", "Root@Example.com")
+    monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    out = io.StringIO()
+    call_command("ensure_first_admin", stdout=out)
+    first, shown = out.getvalue().splitlines()
+    assert first == "First admin account: root@example.com"
+    password = shown.removeprefix("Generated password (shown once): ")
+    admin_user = User.objects.get(email="root@example.com")
+    assert admin_user.role == Role.ADMIN and admin_user.check_password(password) and admin_user.email_verified
+
+    again = io.StringIO()
+    call_command("ensure_first_admin", stdout=again)
+    assert again.getvalue() == "" and User.objects.filter(role=Role.ADMIN).count() == 1

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from accounts.services import ensure_first_admin
 from sentimatrix.supervision import Child, Supervisor, probe_queue
 
 
@@ -84,12 +83,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=1)
         call_command("ensure_indexes")
         call_command("collectstatic", interactive=False, verbosity=0)
-        created = ensure_first_admin()
-        if created:
-            email, password = created
-            self.stdout.write(self.style.WARNING(f"First admin account: {email}"))
-            if password:
-                self.stdout.write(self.style.WARNING(f"Generated password (shown once): {password}"))
+        call_command("ensure_first_admin", stdout=self.stdout)
 
     def child_env(self):
         env = os.environ.copy()
