@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 from accounts import plans
 from accounts.models import User
+from analysis import retention
 from projects.platforms import Platform
-from sentimatrix import retention
 from sentimatrix.mongo import get_db
 
 TOUCHED = ("results", "scrape_jobs")

@@ -22,6 +22,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from accounts import plans
+from analysis.pipeline import remove_results
 from sentimatrix.mongo import get_db
 
 DEFAULT_RESULT_RETENTION_DAYS = 90
@@ -61,8 +62,6 @@ def _remove(coll: Collection, query: dict, dry_run: bool) -> int:
         return coll.count_documents(query)
     if coll.name == "results":
         # Through the pipeline, so statistics describe the results that remain.
-        from analysis.pipeline import remove_results
-
         return remove_results(query)
     return coll.delete_many(query).deleted_count
 

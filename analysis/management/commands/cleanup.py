@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from sentimatrix import retention
+from analysis import retention
 
 
 class Command(BaseCommand):

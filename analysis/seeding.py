@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,8 +95,6 @@ def seed(
 ) -> SeedReport:
     """Create ``users`` accounts (the two documented test accounts first), ``projects``
     projects each and ``results`` analysed results per project."""
-    import time
-
     started = time.monotonic()
     check_safe(force)
     rng = rng or random.Random(20261123)  # noqa: S311 - demo data, reproducible on purpose

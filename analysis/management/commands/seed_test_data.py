@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sentimatrix import seeding
+from analysis import seeding
 
 
 class Command(BaseCommand):
