@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from analysis.explorer import DEFAULT_SORT, day_bounds, paginate
 from analysis.insights_cache import WINDOWS_SECONDS
 from analysis.models import Result
 from sentimatrix.mongo import collection, get_db
@@ -82,8 +83,6 @@ def _number(value) -> bool:
 def matcher(state, user):
     """A predicate on raw result documents equal to the state's ORM filters (status aside, which
     the indexed query holds); None when the state needs the plain queryset."""
-    from analysis.explorer import DEFAULT_SORT, day_bounds
-
     if state.q or state.sort != DEFAULT_SORT:
         return None
     checks = []
@@ -203,8 +202,6 @@ def _status_count(project_id, status: str) -> int | None:
 def page_for(user, project, queryset: QuerySet, state, per_page: int) -> Page:
     """The page the state asks for, as :func:`analysis.explorer.paginate` gives it (same results,
     same order), read in windows where the server needs it (see the module docstring)."""
-    from analysis.explorer import paginate
-
     per_page = max(1, per_page)
     match = matcher(state, user) if windowed_server(queryset.db) else None
     if match is None:

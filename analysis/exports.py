@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+import xlsxwriter
 from django.utils.text import slugify
 
 from analysis.explorer import mql_pipeline
@@ -244,8 +245,6 @@ def jsonl_chunks(batches: Iterable[list[dict]], target_labels: dict[str, str]) -
 
 
 def xlsx_chunks(batches: Iterable[list[dict]], target_labels: dict[str, str]) -> Iterator[bytes]:
-    import xlsxwriter
-
     handle, path = tempfile.mkstemp(prefix="sentimatrix-export-", suffix=".xlsx")
     os.close(handle)
     try:
@@ -370,8 +369,6 @@ def aspects_export(found: dict, fmt: str) -> bytes:
             for row in rows
         ]
         return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-    import xlsxwriter
-
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, **WORKBOOK_OPTIONS})
     header = workbook.add_format({"bold": True})

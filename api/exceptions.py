@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -26,8 +27,6 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
     def __init__(self, detail=None, code=None):
-        from django.conf import settings
-
         super().__init__(
             detail or f"The request body is larger than {settings.API_MAX_BODY_BYTES:,} bytes.", code
         )
@@ -98,8 +97,8 @@ def _code_of(exc: exceptions.APIException) -> str:
 def exception_handler(exc, context):
     """DRF's handler (status, headers such as ``Retry-After`` and ``WWW-Authenticate``), with
     the body reshaped; Django validation errors are 400s; anything else is a logged 500."""
-    # Imported here: DRF's views module loads the parser classes, which import this module.
-    from rest_framework.views import exception_handler as drf_exception_handler
+    # DRF's views module loads the parser classes, which import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler  # noqa: PLC0415 - import cycle with DRF
 
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

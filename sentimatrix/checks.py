@@ -13,8 +13,11 @@ import re
 import sysconfig
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import storages
 
 # ``{% static 'path' %}`` with a literal path, in either quote.
 STATIC_TAG = re.compile(r"""\{%\s*static\s+(['"])([^'"]+)\1""")
@@ -24,8 +27,6 @@ TEMPLATE_SUFFIXES = {".html", ".txt", ".xml"}
 def template_directories() -> list[Path]:
     """The template directories of the project itself (not of the packages it installs, whose
     templates may name assets that only some of their features ship)."""
-    from django.apps import apps
-
     base = Path(settings.BASE_DIR).resolve()
     installed = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
     dirs = [Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", [])]
@@ -53,9 +54,6 @@ def static_manifest_problems() -> list[str]:
     Empty when the storage keeps no manifest (tests) or when the manifest lists every asset the
     templates link and each hashed file is on disk.
     """
-    from django.contrib.staticfiles.storage import ManifestFilesMixin
-    from django.core.files.storage import storages
-
     storage = storages["staticfiles"]
     if not isinstance(storage, ManifestFilesMixin):
         return []

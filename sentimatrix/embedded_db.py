@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
 STATE_FILE = "server.json"
 LOCK_FILE = "server.lock"
 START_TIMEOUT = 60.0
@@ -67,9 +70,6 @@ def pid_alive(pid: int) -> bool:
 
 def ping(port: int, timeout: float = 2.0) -> bool:
     """True when a MongoDB-wire server answers ``ping`` on the port."""
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
-
     client = MongoClient(
         f"mongodb://127.0.0.1:{port}/?directConnection=true",
         serverSelectionTimeoutMS=int(timeout * 1000),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from pymongo.errors import PyMongoError
 
+from sentimatrix.celery import app
 from sentimatrix.mongo import get_db
 
 
@@ -24,8 +25,6 @@ def database_status() -> dict:
 
 
 def broker_status(timeout: float = 3.0) -> dict:
-    from sentimatrix.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)

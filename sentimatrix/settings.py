@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from sentimatrix import embedded_db
+from sentimatrix.crypto import generate_key_spec, parse_keys
 from sentimatrix.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,8 +42,6 @@ SECRET_KEY = _secret_key()
 
 
 def _encryption_keys() -> str:
-    from sentimatrix.crypto import generate_key_spec, parse_keys
-
     spec = env_str("SENTIMATRIX_ENCRYPTION_KEYS")
     if not spec:
         if not (DEBUG or TESTING):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from sentimatrix import worker_state
 from sentimatrix.embedded_db import pid_alive
 from sentimatrix.mongo import collection
+from sentimatrix.tasks import worker_ping
 
 # A worker that exits this many times in a row, each within ``QUICK_EXIT_SECONDS`` of its
 # start, has a problem a restart will not mend: the stack stops and says so.
@@ -196,8 +197,6 @@ def end_group(proc: subprocess.Popen, timeout: float) -> None:
 
 def send_probe(name: str, token: str) -> None:
     """Send a ``system.worker_ping`` carrying ``token`` to worker ``name``'s own queue."""
-    from sentimatrix.tasks import worker_ping
-
     worker_ping.apply_async(args=[token], queue=probe_queue(name), expires=3600)
 
 

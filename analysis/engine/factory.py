@@ -18,6 +18,8 @@ import logging
 
 from django.conf import settings
 
+from accounts import vault
+from accounts.models import ApiKey, Provider
 from analysis.engine.base import Engine
 from analysis.engine.hybrid import HybridEngine
 from analysis.engine.llm.budget import TokenBudget
@@ -34,8 +36,6 @@ LOCAL = "local"
 def engine_for_project(project, *, http: HttpClient | None = None) -> Engine:
     """The engine for ``project`` (a ``projects.models.Project``); see the module docstring.
     ``http`` replaces the LLM engine's HTTP client (tests, benchmarks)."""
-    from accounts import vault
-
     source = _llm_source(project, warn=True)
     if source is None:
         return LocalEngine()
@@ -72,8 +72,6 @@ def uses_llm(project) -> bool:
 
 def _llm_source(project, *, warn: bool):
     """``(key, base_url, user_url)`` when the project's settings name a usable LLM, else None."""
-    from accounts.models import ApiKey, Provider
-
     llm = project.config.llm
     provider = (llm.provider or "").strip()
     if not provider or provider == LOCAL or not llm.api_key_id:

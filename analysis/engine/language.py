@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
 UNDETERMINED = "und"
 MIN_LETTERS = 3
 MIN_CONFIDENCE = 0.3
@@ -24,10 +26,8 @@ _NOISE_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
 
 @lru_cache(maxsize=1)
 def _identifier():
-    # Imported here: loading the model takes a moment and needs numpy, which a process that
-    # never detects languages should not pay for.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
+    # Loaded on first use: reading the model takes a moment, which a process that never detects
+    # languages should not pay for.
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages([code for code in identifier.labels if len(code) == 2])
     return identifier

@@ -44,6 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.engine.sentiment import polarity
+
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MANIFEST = "manifest.json"
 
@@ -240,8 +242,6 @@ VADER_FEATURES = ("vader_compound", "vader_pos", "vader_neg", "vader_neu")
 def vader_features(texts: list[str], raw: list[dict] | None = None) -> np.ndarray:
     """VADER's compound, pos, neg and neu scores per text (``raw``: already computed scores)."""
     if raw is None:
-        from analysis.engine.sentiment import polarity
-
         raw = [polarity(t) for t in texts]
     return np.array([[s["compound"], s["pos"], s["neg"], s["neu"]] for s in raw], dtype=np.float32).reshape(
         len(texts), 4

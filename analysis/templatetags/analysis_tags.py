@@ -13,6 +13,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from analysis.stats import bucket as to_bucket
 from projects.platforms import Platform
 from scraping.results_store import safe_web_url
 
@@ -89,8 +90,6 @@ def signed(value, digits: int = 2) -> str:
 @register.filter
 def bucket(label: str) -> str:
     """The 3-class bucket of a 3- or 5-class sentiment label (for the chip's colour)."""
-    from analysis.stats import bucket as to_bucket
-
     return to_bucket(label) or ""
 
 

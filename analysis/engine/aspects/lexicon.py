@@ -24,6 +24,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import lemminflect
+import snowballstemmer
+from stop_words import get_stop_words
+
 from analysis.engine.text import STOP_WORDS as EN_STOP_WORDS
 
 LANGUAGES = ("ar", "de", "en", "es", "fr", "hi", "it", "pt")
@@ -124,8 +128,6 @@ def stop_words(language: str) -> frozenset[str]:
     """Lower-case stop words of ``language`` (one of :data:`LANGUAGES`)."""
     if language == "en":
         return EN_STOP_WORDS | _EN_EXTRA_STOP
-    from stop_words import get_stop_words
-
     words = {w.lower() for w in get_stop_words(language)}
     # Elided forms are split off by the tokenizer ("l'" of "l'histoire"); keep the bare ones too.
     words |= {w.rstrip("'\u2019") for w in words}
@@ -159,16 +161,12 @@ def not_aspects(language: str) -> frozenset[str]:
 
 @lru_cache(maxsize=16)
 def _stemmer(language: str):
-    import snowballstemmer
-
     return snowballstemmer.stemmer(_STEMMER_NAMES[language])
 
 
 @lru_cache(maxsize=1)
 def _lemmatizer():
     # lemminflect's lexicon is a lookup table shipped in the package (no model is loaded for it).
-    import lemminflect
-
     return lemminflect
 
 

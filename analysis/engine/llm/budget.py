@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from analysis.engine.base import ItemAnalysis
+from sentimatrix.mongo import collection
 
 DEFAULT_MONTHLY_TOKENS = 2_000_000
 
@@ -76,8 +77,6 @@ class TokenBudget:
 
     @property
     def _projects(self):
-        from sentimatrix.mongo import collection
-
         return collection("projects")
 
     def _roll_month(self) -> str:

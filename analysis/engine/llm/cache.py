@@ -24,6 +24,7 @@ from pymongo import UpdateOne
 
 from analysis.engine.base import AnalysisConfig
 from analysis.engine.llm.prompt import PROMPT_VERSION, normalise_text
+from sentimatrix.mongo import collection
 
 COLLECTION = "llm_cache"
 TTL = timedelta(days=90)
@@ -56,8 +57,6 @@ class LLMCache:
 
     @property
     def _coll(self):
-        from sentimatrix.mongo import collection
-
         coll = collection(self.collection_name)
         if not self._indexed:
             coll.create_index("created_at", expireAfterSeconds=int(TTL.total_seconds()), name=TTL_INDEX)

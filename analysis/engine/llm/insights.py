@@ -29,6 +29,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
 from analysis.engine.llm.prompt import estimate_tokens, normalise_text, truncate
@@ -70,8 +71,6 @@ SYSTEM = "\n".join(
 
 def llm_engine(project) -> LLMEngine | None:
     """The project's LLM engine when its analysis uses one (the factory's own choice), else None."""
-    from analysis.engine.factory import engine_for_project
-
     engine = engine_for_project(project)
     return engine if isinstance(engine, LLMEngine) else None
 

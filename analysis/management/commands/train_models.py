@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.engine.trained import MODELS_DIR
+from analysis.training.data import SOURCES
 
 
 class Command(BaseCommand):
@@ -16,8 +17,6 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        from analysis.training.data import SOURCES
-
         parser.add_argument(
             "--sources",
             default=",".join(SOURCES),
@@ -40,11 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            from analysis.training.train import train
+            from analysis.training.train import train  # noqa: PLC0415 - needs scikit-learn (dev only)
         except ImportError as exc:  # scikit-learn is a development dependency
             raise CommandError(f"training needs the development requirements ({exc})") from exc
-        from analysis.training.data import SOURCES
-
         sources = tuple(s.strip() for s in opts["sources"].split(",") if s.strip())
         unknown = sorted(set(sources) - set(SOURCES))
         if unknown or not sources:
