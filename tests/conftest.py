@@ -1,5 +1,8 @@
 import pytest
 import time_machine
+from django.contrib.contenttypes.management import create_contenttypes
+from django.core.cache import cache
+from django.db.models.signals import post_migrate
 
 from tests.clock import SEED_NOW
 from tests.workers import WorkerProcess
@@ -56,8 +59,6 @@ def _clear_cache(request):
     marker = request.node.get_closest_marker("django_db")
     if marker:
         request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-        from django.core.cache import cache
-
         cache.clear()
     yield
 
@@ -67,8 +68,5 @@ def _no_post_flush_rebuild():
     """Flushing the test database after each test re-creates every content type and
     permission through post_migrate (about 0.6 s a test on the embedded server). Accounts
     use roles, not permissions, and content types are created on first use, so skip it."""
-    from django.contrib.contenttypes.management import create_contenttypes
-    from django.db.models.signals import post_migrate
-
     post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
     post_migrate.disconnect(create_contenttypes)

@@ -10,6 +10,7 @@ from django.forms import BooleanField
 from analysis import stats
 from analysis.models import Analysis, Content, Result, Sentiment
 from projects.models import PlatformData, Project, Target
+from sentimatrix.mongo import collection
 
 
 def form_post_data(form) -> dict:
@@ -34,7 +35,6 @@ def messages_of(response) -> list[str]:
 
 def add_target(project: Project, url: str, canonical: str, platform: str = "steam", **data) -> Target:
     """A target created directly (not through the pages), with its counter kept right."""
-    from sentimatrix.mongo import collection
 
     target = Target.objects.create(
         project=project,
@@ -52,7 +52,6 @@ def add_target(project: Project, url: str, canonical: str, platform: str = "stea
 def add_results(target: Target, scores: list[float], *, days_apart: int = 1) -> list[Result]:
     """Analysed results of ``target`` (one per score, on successive days), counted in the
     project's statistics and daily aggregates by ``analysis.stats.rebuild``."""
-    from sentimatrix.mongo import collection
 
     start = datetime(2026, 1, 1, 12, tzinfo=UTC)
     results = []

@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -91,7 +92,6 @@ def test_plan_limits_are_enforced_atomically_and_reset_monthly():
         usage.consume(user, "scrapes_this_month")
     user.refresh_from_db()
     assert user.usage.scrapes_this_month == limit
-    from datetime import UTC, datetime, timedelta
 
     next_month = (datetime.now(UTC).replace(day=1) + timedelta(days=32)).replace(day=2)
     assert usage.reset_if_new_month(user.pk, now=next_month)

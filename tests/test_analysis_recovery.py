@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from analysis import pipeline, stats
 from projects.models import Project, Target
-from scraping import job_progress, jobs, results_store
+from scraping import job_progress, jobs, results_store, runner
+from scraping.collectors.base import CollectedItem
 from scraping.models import JobStatus, ScrapeJob
+from scraping.results_store import TargetRef, write_items
 from sentimatrix.mongo import collection
 from tests.conftest import playback_env
 from tests.factories import add_steam_target, make_project, make_user
@@ -129,9 +131,6 @@ def test_a_target_given_up_after_dead_workers_still_has_its_rows_counted(setting
     project = make_project(user)
     target = add_steam_target(project, 4102)
     job = jobs.start_job(project, triggered_by=user)
-    from scraping import runner
-    from scraping.collectors.base import CollectedItem
-    from scraping.results_store import TargetRef, write_items
 
     ref = TargetRef(project.pk, target.pk, user.pk, "steam")
     for attempt in range(settings.SCRAPE_MAX_ATTEMPTS):

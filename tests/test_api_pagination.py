@@ -1,6 +1,7 @@
 """Cursor pagination: stable while results are being added, complete with ties and missing
 values, in every sort order the explorer has, and strict about its cursors."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.utils.http import urlencode
 
 from analysis import explorer
 from api.pagination import MAX_PAGE_SIZE
+from notifications import services
 from sentimatrix.mongo import collection
 from tests.api_helpers import api_client, error_of, make_token
 from tests.factories import make_user
@@ -45,7 +47,6 @@ def _pages(client, url: str) -> list[list[str]]:
 
 def _add_results(seeded, count: int, *, created_at) -> list:
     """New results as a running job writes them (pymongo bulk insert), all at ``created_at``."""
-    import random
 
     rng = random.Random(7)
     texts = steam_texts(count)
@@ -99,7 +100,6 @@ def test_every_sort_pages_through_everything_including_missing_values(client, se
 
 def test_other_lists_page_newest_first_too(client, seeded, settings):
     settings.WEBHOOKS_ALLOW_HTTP = settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    from notifications import services
 
     made = [
         services.create_webhook(

@@ -2,9 +2,11 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.socialaccount import signals
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.urls import reverse
 
-from accounts.models import Status, User
+from accounts.models import AuditLog, Status, User
 from accounts.services import mark_email_verified
 
 PASSWORD = "a-Long-pass-phrase-42"
@@ -89,8 +91,6 @@ def test_password_change_and_sign_out(client):
 
 @pytest.mark.django_db
 def test_email_change_is_audited_and_mirrored_on_the_user(client, mailoutbox):
-    from accounts.models import AuditLog
-
     user = _verified_user()
     client.force_login(user)
     client.post(reverse("account_email"), {"action_add": "", "email": "ana.new@example.com"})
@@ -106,9 +106,6 @@ def test_email_change_is_audited_and_mirrored_on_the_user(client, mailoutbox):
 
 @pytest.mark.django_db
 def test_connected_social_account_id_is_kept_in_users_oauth(rf):
-    from allauth.socialaccount import signals
-    from allauth.socialaccount.models import SocialAccount, SocialLogin
-
     user = _verified_user()
     account = SocialAccount.objects.create(user=user, provider="github", uid="583231")
     signals.social_account_added.send(

@@ -7,11 +7,12 @@ import pytest
 from bson import ObjectId
 from django.core.management import call_command
 
-from accounts import plans
+from accounts import data, plans
 from accounts.models import User
 from analysis import retention
 from projects.platforms import Platform
 from sentimatrix.mongo import get_db
+from tests.factories import make_user
 
 TOUCHED = ("results", "scrape_jobs")
 
@@ -122,9 +123,6 @@ def test_cleanup_removes_exactly_what_retention_allows(aged_data):
 
 @pytest.mark.django_db
 def test_deleted_accounts_are_purged_after_the_grace_period_freeing_the_email():
-    from accounts import data
-    from tests.factories import make_user
-
     old, recent = make_user("old@example.com"), make_user("recent@example.com")
     data.erase_user(old)
     data.erase_user(recent)

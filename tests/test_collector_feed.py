@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from scraping import jobs
 from scraping.collectors.base import FetchContext, LayoutChangedError, TargetSpec
 from scraping.collectors.feed import FeedCollector
 from scraping.collectors.registry import get_collector
+from scraping.models import JobStatus, ScrapeJob
+from sentimatrix.mongo import collection
 from sentimatrix.netguard import BlockedAddressError
+from tests.factories import make_project, make_user
+from tests.page_helpers import add_target
 from tests.playback import playback_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constructed"
@@ -147,12 +152,6 @@ SCRIPT_LINKS_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.mark.django_db
 def test_a_feed_job_stores_no_script_or_data_links(loopback, httpserver):
-    from scraping import jobs
-    from scraping.models import JobStatus
-    from sentimatrix.mongo import collection
-    from tests.factories import make_project, make_user
-    from tests.page_helpers import add_target
-
     httpserver.expect_request("/feed.xml").respond_with_data(
         SCRIPT_LINKS_RSS, content_type="application/rss+xml"
     )
@@ -180,11 +179,6 @@ def test_a_feed_job_stores_no_script_or_data_links(loopback, httpserver):
 def test_a_feed_whose_server_refuses_fails_its_target_at_once_with_the_clients_message(loopback, httpserver):
     # The HTTP client's own error (not a collector's) still ends the target for good: a second
     # attempt would meet the same answer.
-    from scraping import jobs
-    from scraping.models import JobStatus, ScrapeJob
-    from tests.factories import make_project, make_user
-    from tests.page_helpers import add_target
-
     httpserver.expect_request("/feed.xml").respond_with_data("gone", status=404)
     url = httpserver.url_for("/feed.xml")
     user = make_user()

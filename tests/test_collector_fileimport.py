@@ -8,12 +8,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
+from projects.models import Target
+from scraping import jobs
 from scraping.collectors import fileimport
 from scraping.collectors._text import fallback_id
 from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
 from scraping.collectors.fileimport import FileImportCollector
 from scraping.collectors.registry import get_collector
+from scraping.models import JobStatus, ScrapeJob
+from sentimatrix.mongo import collection
+from sentimatrix.textfiles import NotTextError, decode_text
+from tests.factories import make_project, make_user
+from tests.page_helpers import add_target
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constructed"
 
@@ -213,10 +222,6 @@ def test_json_lines_keep_their_numbers_and_text_with_unicode_line_separators(upl
 def file_job(db, uploads):
     """Run one job over a file target holding ``data``; answers (what run_target said, the
     job, the target)."""
-    from scraping import jobs
-    from scraping.models import ScrapeJob
-    from tests.factories import make_project, make_user
-    from tests.page_helpers import add_target
 
     def run(name: str, data: bytes, file_format: str):
         (uploads / "imports" / name).write_bytes(data)
@@ -234,8 +239,6 @@ def file_job(db, uploads):
 
 
 def test_an_import_stores_no_script_or_data_links(file_job):
-    from sentimatrix.mongo import collection
-
     csv_file = (
         b"review,rating,url\n"
         b"Lovely kettle,5,javascript:alert(document.cookie)\n"
@@ -346,8 +349,6 @@ MALFORMED = {
 
 
 def test_numbers_too_large_for_the_database_are_kept_as_text(file_job):
-    from sentimatrix.mongo import collection
-
     huge, long = "9" * 30, "1" * 5000
     text = f'[{{"text": "ok", "votes": 12, "order": {huge}}}, {{"text": "long", "order": {long}}}]'
     said, _, target = file_job("big-numbers.json", text.encode(), "json")
@@ -363,8 +364,6 @@ def test_numbers_too_large_for_the_database_are_kept_as_text(file_job):
 
 @pytest.mark.parametrize("kind", MALFORMED)
 def test_a_malformed_file_fails_its_target_at_once_naming_the_line(file_job, kind):
-    from scraping.models import JobStatus
-
     name, data, file_format, expected = MALFORMED[kind]
     said, job, _ = file_job(name, data, file_format)
 
@@ -399,8 +398,6 @@ def test_a_malformed_file_fails_its_target_at_once_naming_the_line(file_job, kin
     ],
 )
 def test_a_file_that_is_not_text_is_refused_naming_the_line(data, expected):
-    from sentimatrix.textfiles import NotTextError, decode_text
-
     with pytest.raises(NotTextError) as raised:
         decode_text(data)
     assert expected in raised.value.message
@@ -416,18 +413,10 @@ def test_a_file_that_is_not_text_is_refused_naming_the_line(data, expected):
     ],
 )
 def test_the_encodings_the_importer_reads_are_accepted(data, text):
-    from sentimatrix.textfiles import decode_text
-
     assert decode_text(data) == text
 
 
 def test_the_upload_form_refuses_a_binary_file_with_a_clear_error(db, client, settings, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
-
-    from projects.models import Target
-    from tests.factories import make_project, make_user
-
     settings.MEDIA_ROOT = str(tmp_path / "media")
     user = make_user()
     project = make_project(user)

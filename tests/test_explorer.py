@@ -10,6 +10,8 @@ from django.urls import reverse
 from analysis import explorer
 from analysis.explorer import FilterState
 from analysis.templatetags.analysis_tags import highlight_html
+from scraping.models import ScrapeJob
+from sentimatrix.mongo import collection
 from tests.factories import make_user
 from tests.results_seed import XSS, seed
 
@@ -273,9 +275,6 @@ def test_each_row_shows_what_the_issue_lists(seeded, client):
 
 
 def test_result_page_shows_every_part_and_its_job(seeded, client):
-    from scraping.models import ScrapeJob
-    from sentimatrix.mongo import collection
-
     doc = next(d for d in seeded.docs if d["analysis"]["emotions"])
     job = ScrapeJob.objects.create(project=seeded.project, user=seeded.project.user, status="completed")
     collection("results").update_one({"_id": doc["_id"]}, {"$set": {"scrape_job_id": job.pk}})

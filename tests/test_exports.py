@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.models import AuditLog
-from analysis import explorer, exports
+from analysis import explorer, exports, stats
 from sentimatrix.mongo import collection
 from tests.factories import make_user
 from tests.results_seed import FORMULA, XSS, seed
@@ -35,7 +36,6 @@ def download(client, seeded, fmt, query=""):
 
 def expected_rows(seeded, query=""):
     """The explorer's rows for the same filter, flattened, in the explorer's order."""
-    from django.http import QueryDict
 
     queryset, _ = explorer.filter_results(seeded.project.user, seeded.project, QueryDict(query))
     labels = {str(t.pk): t.label for t in seeded.targets}
@@ -235,7 +235,6 @@ ASPECT_TEXTS = [
 def one_target(db, seed_clock):
     """A project whose results all belong to its first target: the project's sample and that
     target's are the same results."""
-    from analysis import stats
 
     found = seed(make_user(), count=len(ASPECT_TEXTS) * 3, texts=ASPECT_TEXTS * 3)
     first = found.targets[0]

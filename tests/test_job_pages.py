@@ -8,10 +8,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from analysis.pipeline import analyze_results
 from projects.recognition import recognize
 from scraping.collectors.registry import collector_class
 from scraping.models import JobOptions, JobStats, JobStatus, JobTarget, ScrapeJob
 from sentimatrix.mongo import collection
+from tests.datamodel_samples import result
 from tests.factories import make_project, make_user
 from tests.page_helpers import add_target, messages_of
 
@@ -208,9 +210,6 @@ def test_every_job_view_belongs_to_the_owner(project, owner):
 
 
 def test_a_finished_job_keeps_polling_until_its_new_results_are_analysed(client, project):
-    from analysis.pipeline import analyze_results
-    from tests.datamodel_samples import result
-
     job, targets = running_job(project)
     collection("scrape_jobs").update_one(
         {"_id": job.pk}, {"$set": {"status": JobStatus.COMPLETED, "completed_at": timezone.now()}}

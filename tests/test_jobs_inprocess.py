@@ -8,10 +8,11 @@ from werkzeug import Response
 
 from accounts import vault
 from analysis.models import Result
+from projects.models import PlatformData, Target
 from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
-from tests.factories import make_project, make_user
-from tests.playback import use_server
+from tests.factories import add_steam_target, make_project, make_user
+from tests.playback import serve_steam, use_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "constructed"
 ASIN = "B0EXAMPLE1"
@@ -40,7 +41,6 @@ def test_blocked_direct_fetch_is_retried_through_the_commercial_provider(setting
     project = make_project(user, max_reviews_per_target=1000)
     project.config.scrapers.commercial_provider = "scraperapi"
     project.save()
-    from projects.models import PlatformData, Target
 
     target = Target.objects.create(
         project=project, user_id=user.pk, url=f"https://www.amazon.com/dp/{ASIN}", platform="amazon",
@@ -67,7 +67,6 @@ def test_zero_collected_where_the_platform_reports_some_fails_the_target(setting
             "cursor": "*",
         }
     )
-    from tests.factories import add_steam_target
 
     user = make_user()
     project = make_project(user)
@@ -81,9 +80,6 @@ def test_zero_collected_where_the_platform_reports_some_fails_the_target(setting
 
 @pytest.mark.django_db
 def test_daily_request_cap_stops_the_target_as_partial(settings, httpserver):
-    from tests.factories import add_steam_target
-    from tests.playback import serve_steam
-
     use_server(settings, httpserver, "steam")
     serve_steam(httpserver, 5002, page_size=20)
     user = make_user()
@@ -100,8 +96,6 @@ def test_daily_request_cap_stops_the_target_as_partial(settings, httpserver):
 
 @pytest.mark.django_db
 def test_plan_limit_refuses_a_job_with_a_clear_message():
-    from tests.factories import add_steam_target
-
     user = make_user(plan="starter")
     user.usage.scrapes_this_month = user.get_plan().scrapes_per_month
     user.save()

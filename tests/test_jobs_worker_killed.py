@@ -6,7 +6,7 @@ import time
 import pytest
 
 from analysis.models import Result
-from scraping import jobs
+from scraping import jobs, runner
 from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.conftest import playback_env
@@ -62,8 +62,6 @@ def test_a_target_that_keeps_killing_its_worker_fails_after_the_attempt_limit(se
     target = add_steam_target(project, 4002)
     job = jobs.start_job(project, triggered_by=user)
     # Simulate workers that died on every attempt: claim, go silent, reap.
-    from scraping import runner
-
     for _ in range(settings.SCRAPE_MAX_ATTEMPTS):
         assert runner.claim(job.pk, target.pk) is not None
         collection("scrape_jobs").update_one({"_id": job.pk}, {"$set": {"targets.0.heartbeat_at": None}})

@@ -12,7 +12,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from analysis.engine import AnalysisConfig, AnalysisItem, ItemAnalysis, LocalEngine, trained
 from analysis.engine.base import normalise_rating, ratings_disagree
 from analysis.engine.emotions import EKMAN, PLUTCHIK
-from analysis.engine.sentiment import label_for
+from analysis.engine.sentiment import analyzer, label_for
 from analysis.stats import bucket
 from tests.workers import ROOT
 
@@ -415,8 +415,6 @@ def test_engine_imports_without_django():
 
 
 def test_the_linear_time_vader_gives_the_stock_analyzers_answers():
-    from analysis.engine.sentiment import analyzer
-
     texts = [*PHRASES, *_sentence_texts()]
     long_review = " ".join(texts[:60])  # negations far into a long text
     stock = SentimentIntensityAnalyzer()

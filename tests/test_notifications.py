@@ -12,6 +12,7 @@ from notifications.emails import weekly_digest
 from notifications.models import Webhook
 from scraping import jobs
 from scraping.models import JobStats, JobStatus, JobTarget, JobTrigger, ScrapeJob
+from sentimatrix.celery import app
 from sentimatrix.mongo import collection
 from tests.factories import add_steam_target, make_project, make_user
 
@@ -21,7 +22,6 @@ NOW = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)  # a Monday, when beat sends the d
 @pytest.fixture
 def eager():
     """Run queued tasks inline (no worker): what they would do happens in the test."""
-    from sentimatrix.celery import app
 
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield

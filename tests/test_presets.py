@@ -3,12 +3,15 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
+from django.urls import reverse
 
 from projects import presets
-from projects.models import Preset, PresetKey, Project, ProjectConfig
+from projects.models import LLMConfig, LLMScope, Preset, PresetKey, Project, ProjectConfig
 from projects.platforms import Platform
+from projects.presets import SYSTEM_PRESETS, engines_for
 from sentimatrix.validators import validation_errors
 from tests import datamodel_samples as samples
+from tests.factories import make_project, make_user
 
 
 def as_document(config: ProjectConfig) -> dict:
@@ -152,12 +155,6 @@ def test_choices_and_resolution_keep_users_apart():
 
 
 def test_every_preset_and_the_project_form_say_which_engine_produces_each_part(db, client):
-    from django.urls import reverse
-
-    from projects.models import LLMConfig, LLMScope
-    from projects.presets import SYSTEM_PRESETS, engines_for
-    from tests.factories import make_project, make_user
-
     advanced = dict(SYSTEM_PRESETS["advanced"].engines())
     assert advanced["Emotions"] == "the local GoEmotions model (27 emotions and neutral; English texts)"
     assert advanced["Other languages"].startswith("left unanalysed and counted apart")

@@ -1,6 +1,7 @@
 """On-demand re-analysis: estimate, confirmation, progress, statistics that move, not double."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import vault
@@ -13,8 +14,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _seeded_project():
-    from django.core.management import call_command
-
     call_command("seed_test_data", "--users", "1", "--projects", "1", "--results", "40")
     return Project.objects.get()
 

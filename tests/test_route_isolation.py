@@ -14,6 +14,7 @@ from analysis.models import Result
 from api.tokens import create_token
 from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
+from projects.models import Project
 from scraping import jobs
 from tests.factories import make_user
 from tests.results_seed import seed
@@ -108,7 +109,6 @@ def test_every_id_route_is_a_404_for_another_user(client, owned):
 
 def test_the_same_routes_answer_their_owner(client, owned):
     """The 404s above are about ownership: the owner is not refused on the same pages."""
-    from projects.models import Project
 
     client.force_login(Project.objects.get(pk=owned["project_id"]).user)
     reachable = 0

@@ -10,6 +10,7 @@ the Steam playback server. So the test waits up to about 70 seconds for the minu
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import zoneinfo
@@ -50,8 +51,6 @@ class BeatProcess:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self, timeout: float = 10) -> None:
-        import signal
-
         end_process(self.proc, signal.SIGTERM, timeout)
         self._log.close()
 

@@ -7,6 +7,7 @@ from analysis.models import Result
 from projects.models import Project, Target
 from sentimatrix.mongo import collection
 from tests.factories import make_user
+from tests.results_seed import seed
 
 
 @pytest.mark.django_db
@@ -83,8 +84,6 @@ def test_stats_after_analyse_reanalyse_exclude_and_delete_equal_a_rebuild(settin
 
 @pytest.mark.django_db
 def test_results_left_unanalysed_for_their_language_are_counted_apart(seed_clock):
-    from tests.results_seed import seed
-
     data = seed(make_user(), count=6)
     unsupported = [d for d in data.docs if d["analysis"]["sentiment"] and not d["excluded"]][:3]
     for doc in unsupported:

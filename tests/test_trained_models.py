@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from analysis.engine import trained
+from analysis.engine.sentiment import polarity
 
 MODELS = trained.MODELS_DIR
 TRAINING_DATA = settings.SHARED_DATA_DIR / "training"
@@ -129,8 +131,6 @@ def test_text_the_model_does_not_know_is_not_guessed():
 
 
 def test_vader_scores_passed_in_give_the_same_result():
-    from analysis.engine.sentiment import polarity
-
     texts = ["Not bad at all, quite good actually", "meh"]
     given = trained.sentiment(texts, "en", vader=[polarity(t) for t in texts])
     assert given == trained.sentiment(texts, "en")
@@ -183,7 +183,7 @@ def test_model_info():
 
 def test_training_features_match_inference():
     pytest.importorskip("sklearn")
-    from analysis.training.features import Vocabulary
+    from analysis.training.features import Vocabulary  # noqa: PLC0415 - needs the development requirements
 
     texts = ["Great game!!! 😍 http://x.y/z", "@bob terrible, terrible update", "Das Spiel ist großartig", ""]
     vocabulary = Vocabulary.fit(texts * 2, min_df=2)
@@ -231,7 +231,5 @@ def test_sources_option_leaves_a_source_out(tmp_path, capsys):
 
 
 def test_unknown_source_is_refused(tmp_path):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="unknown"):
         call_command("train_models", "--sources", "umsab,twitter", "--out", str(tmp_path))

@@ -1,6 +1,7 @@
 import logging
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import vault
@@ -67,8 +68,6 @@ def test_rotation_reencrypts_everything_and_old_keys_work_until_then(ana, ben, s
     # New keys are sealed with the new current key.
     fresh = vault.store_key(ana, provider="groq", name="C", plaintext="gsk_fresh_key_value_1")
     assert fresh.key_id == "new1"
-
-    from django.core.management import call_command
 
     call_command("rotate_encryption_key")
     assert set(ApiKey.objects.values_list("key_id", flat=True)) == {"new1"}

@@ -17,6 +17,7 @@ from notifications.models import DeliveryStatus, Webhook, WebhookDelivery, Webho
 from notifications.services import SecretMode
 from scraping import jobs
 from scraping.models import JobStats, JobStatus, JobTarget, ScrapeJob
+from sentimatrix.celery import app
 from tests.factories import add_steam_target, make_project, make_user
 from tests.test_jobs import wait_for
 from tests.workers import WorkerProcess
@@ -34,7 +35,6 @@ def local_receivers(settings):
 @pytest.fixture
 def eager():
     """Run queued tasks inline (no worker): what they would do happens in the test."""
-    from sentimatrix.celery import app
 
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield

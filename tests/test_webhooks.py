@@ -17,6 +17,7 @@ from notifications import delivery, payloads, services, signing, vault
 from notifications.models import Webhook, WebhookDelivery, WebhookEvent
 from notifications.services import SecretMode
 from sentimatrix import crypto
+from sentimatrix.celery import app
 from sentimatrix.dbindexes import WEBHOOK_DELIVERIES_TTL
 from sentimatrix.mongo import collection
 from tests.factories import make_user
@@ -38,7 +39,6 @@ VECTOR = {
 @pytest.fixture
 def eager():
     """Run queued tasks inline (no worker): what they would do happens in the test."""
-    from sentimatrix.celery import app
 
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield

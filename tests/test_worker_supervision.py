@@ -14,6 +14,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -158,8 +159,6 @@ def test_a_prefork_worker_frozen_by_killed_pool_processes_is_found_and_restarted
 
 
 def test_the_compose_health_check_passes_a_live_worker_and_kills_a_frozen_one(output_dir, tmp_path):
-    from django.conf import settings
-
     queues = f"{settings.CELERY_WORKER_QUEUES},probe.hc"
     worker = WorkerProcess(
         output_dir / "health-check.log", concurrency=1, queues=queues, SENTIMATRIX_WORKER_NAME="hc"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,12 +13,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from sentimatrix.tasks import worker_ping
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def end_process(proc: subprocess.Popen, sig: int, timeout: float, *, group: bool = False) -> None:
     """Send ``sig`` (to the process group with ``group``), then SIGKILL the group after ``timeout``."""
-    import signal
 
     if proc.poll() is not None:
         return
@@ -73,8 +75,6 @@ class WorkerProcess:
             self.procs.append(proc)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        from sentimatrix.tasks import worker_ping
-
         deadline = time.monotonic() + timeout
         result = worker_ping.delay(f"ready-{uuid.uuid4().hex}")
         while time.monotonic() < deadline:
@@ -91,7 +91,6 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL the whole process group, as an out-of-memory killer would."""
-        import signal
 
         for proc in self.procs:
             if proc.poll() is None:
@@ -100,8 +99,6 @@ class WorkerProcess:
         self._log.close()
 
     def stop(self, timeout: float = 10) -> None:
-        import signal
-
         # SIGQUIT: cold shutdown; the suite has nothing left for the worker to finish.
         for proc in self.procs:
             end_process(proc, signal.SIGQUIT, timeout)

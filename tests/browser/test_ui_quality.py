@@ -4,6 +4,7 @@ keyboard use, both themes, loading indicators, confirmations and messages."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -185,8 +186,6 @@ def test_destructive_actions_ask_first_and_say_what_happened(journey, workspace)
 
 
 def test_dates_follow_the_users_time_zone(journey):
-    from datetime import UTC, datetime, timedelta
-
     j = journey()
     with j.step("a new analyst picks Tokyo"):
         j.new_analyst("dai@example.com")
