@@ -1,15 +1,16 @@
 from django.apps import AppConfig
 
+from scraping.signals import job_finished
+from sentimatrix import crypto
+
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Webhooks and email notifications"
 
     def ready(self):
-        # Receivers and registrations need the models, which load only once the app registry is ready.
+        # These modules import the models, which load only once the app registry is ready.
         from notifications import emails, services, vault  # noqa: PLC0415 - app registry
-        from scraping.signals import job_finished  # noqa: PLC0415 - app registry
-        from sentimatrix import crypto  # noqa: PLC0415 - app registry
 
         # After the schedule's history (scraping's receiver): webhooks, then the failure email.
         job_finished.connect(services.on_job_finished, dispatch_uid="webhook-events")
