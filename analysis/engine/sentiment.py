@@ -66,10 +66,10 @@ _BINS = {
 
 
 class _Analyzer(SentimentIntensityAnalyzer):
-    """VADER with the same answers, in linear time. Its negation check lower-cases the whole
-    text for every sentiment word it weighs (quadratic in the text's length: a third of the
-    analysis of a 100-word review); the check reads only the three words before that word, so
-    it is handed just those."""
+    """VADER with the same answers, in linear time. Its negation and idiom checks lower-case the
+    whole text for every sentiment word they weigh (quadratic in the text's length: a third of
+    the analysis of a 100-word review); each reads only a few words around that word, so it is
+    handed just those."""
 
     @staticmethod
     def _negation_check(valence, words_and_emoticons, start_i, i):
@@ -77,6 +77,13 @@ class _Analyzer(SentimentIntensityAnalyzer):
         first = max(0, i - 3)
         return SentimentIntensityAnalyzer._negation_check(
             valence, words_and_emoticons[first : i + 1], start_i, i - first
+        )
+
+    @staticmethod
+    def _special_idioms_check(valence, words_and_emoticons, i):
+        # Called only with i > 2 (on the third preceding word's turn); reads i - 3 .. i + 2.
+        return SentimentIntensityAnalyzer._special_idioms_check(
+            valence, words_and_emoticons[i - 3 : i + 3], 3
         )
 
 
