@@ -28,6 +28,7 @@ from projects.forms import (
 )
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
 from projects.schedules import get_schedule
+from projects.sentiment_bands import label_for
 from scraping.jobs import active_job
 from scraping.models import FINISHED_STATUSES, ScrapeJob
 from scraping.platforms import Platform
@@ -62,11 +63,7 @@ def sentiment_chip(score) -> str:
     """The chip class of an average sentiment score in [-1, 1]."""
     if score is None:
         return ""
-    if score > 0.05:
-        return "positive"
-    if score < -0.05:
-        return "negative"
-    return "neutral"
+    return label_for(score)
 
 
 def platform_icon(platform: str) -> dict:

@@ -3,7 +3,7 @@
 Score
     VADER's ``compound`` score, already in -1..1, is ``analysis.sentiment.score``.
 
-Labels (thresholds on the compound score)
+Labels (thresholds on the compound score, kept in :mod:`projects.sentiment_bands`)
     3 classes, VADER's published thresholds:
         positive  compound >= 0.05
         negative  compound <= -0.05
@@ -40,13 +40,17 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-POSITIVE_THRESHOLD = 0.05
-NEGATIVE_THRESHOLD = -0.05
-VERY_POSITIVE_THRESHOLD = 0.6
-VERY_NEGATIVE_THRESHOLD = -0.6
+from projects.sentiment_bands import (
+    FIVE_CLASSES,
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    THREE_CLASSES,
+    VERY_NEGATIVE_THRESHOLD,
+    VERY_POSITIVE_THRESHOLD,
+    label_for,
+)
 
-FIVE_CLASSES = ("very_positive", "positive", "neutral", "negative", "very_negative")
-THREE_CLASSES = ("positive", "neutral", "negative")
+__all__ = ["FIVE_CLASSES", "NEGATIVE_THRESHOLD", "POSITIVE_THRESHOLD", "THREE_CLASSES", "label_for"]
 
 # Bins of the compound score per label: (low, high). The end bins are open-ended.
 _BINS = {
@@ -101,20 +105,6 @@ def polarity(text: str) -> dict[str, float]:
 def compound(text: str) -> float:
     """VADER's compound score of ``text`` (-1..1)."""
     return polarity(text)["compound"]
-
-
-def label_for(score: float, classes: int = 3) -> str:
-    """The label of a compound score for 3 or 5 classes (thresholds in the module docstring)."""
-    if classes == 5:
-        if score >= VERY_POSITIVE_THRESHOLD:
-            return "very_positive"
-        if score <= VERY_NEGATIVE_THRESHOLD:
-            return "very_negative"
-    if score >= POSITIVE_THRESHOLD:
-        return "positive"
-    if score <= NEGATIVE_THRESHOLD:
-        return "negative"
-    return "neutral"
 
 
 def three_class(label: str) -> str:
