@@ -31,26 +31,10 @@ from projects.schedules import get_schedule
 from projects.sentiment_bands import label_for
 from scraping.jobs import active_job
 from scraping.models import FINISHED_STATUSES, ScrapeJob
-from scraping.platforms import Platform
 from scraping.views import job_summary
 
 PROJECTS_PER_PAGE = 24
 
-# Platform -> the short mark of the badge that stands for its icon (colours: app.css, by
-# class, as the Content-Security-Policy allows no style attributes).
-PLATFORM_ICONS = {
-    Platform.AMAZON: "a",
-    Platform.STEAM: "St",
-    Platform.YOUTUBE: "▶",
-    Platform.REDDIT: "r/",
-    Platform.GOOGLE: "G",
-    Platform.APPSTORE: "",
-    Platform.HACKERNEWS: "Y",
-    Platform.TRUSTPILOT: "★",
-    Platform.FEED: "≋",
-    Platform.WEB: "</>",
-    Platform.FILE: "⇪",
-}
 STATUS_CHIPS = {
     ProjectStatus.ACTIVE: "positive",
     ProjectStatus.PAUSED: "neutral",
@@ -64,12 +48,6 @@ def sentiment_chip(score) -> str:
     if score is None:
         return ""
     return label_for(score)
-
-
-def platform_icon(platform: str) -> dict:
-    mark = PLATFORM_ICONS.get(platform, "?")
-    label = Platform(platform).label if platform in Platform.values else platform
-    return {"mark": mark or label[:1], "platform": platform, "label": label}
 
 
 def _own_project(request, project_id) -> Project:
@@ -172,7 +150,6 @@ def project_create(request):
 @dataclass
 class TargetRow:
     target: Target
-    icon: dict
     status_chip: str
     sentiment_chip: str
 
@@ -184,7 +161,6 @@ def project_detail(request, project_id):
     rows = [
         TargetRow(
             target=t,
-            icon=platform_icon(t.platform),
             status_chip={TargetStatus.ACTIVE: "positive", TargetStatus.ERROR: "negative"}.get(
                 t.status, "neutral"
             ),
