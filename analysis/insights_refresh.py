@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo.errors import DuplicateKeyError
 
 from analysis import insights_cache
+from projects import llm_usage
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -37,11 +38,10 @@ CLAIM_FIELD = "refresh_claimed_until"
 
 def uses_llm(project_id) -> bool:
     """Whether the project's analysis (hence its insights' refresh) uses an LLM."""
-    from analysis.engine.factory import uses_llm as project_uses_llm
     from projects.models import Project
 
     project = Project.objects.filter(pk=project_id).first()
-    return project is not None and project_uses_llm(project)
+    return project is not None and llm_usage.uses_llm(project)
 
 
 def claim(project_id, *, now: datetime | None = None) -> bool:

@@ -16,6 +16,7 @@ from pymongo import ReturnDocument
 
 from analysis.engine.base import AnalysisConfig
 from analysis.engine.llm import pricing
+from projects.llm_usage import uses_llm
 from sentimatrix.mongo import collection
 
 RUNS = "analysis_runs"
@@ -48,11 +49,6 @@ def analysis_config(project) -> AnalysisConfig:
     return AnalysisConfig.from_dict(
         {f.attname: getattr(settings_doc, f.attname) for f in settings_doc._meta.fields}
     )
-
-
-def uses_llm(project) -> bool:
-    llm = project.config.llm
-    return bool(llm.provider and llm.provider != "local" and llm.api_key_id)
 
 
 def estimate(project, target=None) -> Estimate:

@@ -282,8 +282,9 @@ LOCAL_LANGUAGES = "English, Arabic, French, German, Hindi, Italian, Portuguese a
 
 def engines_for(analysis: AnalysisConfig, llm: LLMConfig | None = None) -> list[tuple[str, str]]:
     """Which engine produces each part the analysis settings ask for, as (part, engine) lines
-    for the pages that let a user choose them: nothing promised is left unsaid."""
-    uses_llm = bool(llm and llm.provider)
+    for the pages that let a user choose them: nothing promised is left unsaid. ``llm``: the
+    LLM settings when the project's analysis uses them (:func:`projects.llm_usage.uses_llm`)."""
+    uses_llm = llm is not None
     everything = uses_llm and llm.scope == LLMScope.ALL
     local = "the local trained model" if not everything else f"the LLM ({llm.model or llm.provider})"
     lines = []

@@ -26,6 +26,7 @@ from projects.forms import (
     SavePresetForm,
     WebTargetForm,
 )
+from projects.llm_usage import uses_llm
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
 from projects.schedules import get_schedule
 from projects.sentiment_bands import label_for
@@ -224,7 +225,9 @@ def project_edit(request, project_id):
             "project": project,
             "form": form,
             "schedule_url": schedule_url(project),
-            "engines": presets.engines_for(project.config.analysis, project.config.llm),
+            "engines": presets.engines_for(
+                project.config.analysis, project.config.llm if uses_llm(project) else None
+            ),
         },
     )
 
