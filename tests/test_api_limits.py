@@ -79,7 +79,7 @@ def test_rate_limits_hold_across_processes(settings):
     script = textwrap.dedent(
         f"""
         import django, os
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings.dev")
         django.setup()
         from django.test import Client
         client = Client(HTTP_HOST="localhost", headers={{"Authorization": "Bearer {raw}"}})

@@ -5,6 +5,7 @@ whether the database answers and nothing more, on /health/db and /health/ alike.
 """
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from bson import ObjectId
@@ -71,7 +72,7 @@ def test_health_db_reports_counts_and_no_native_text_search(staff_client, some_r
         "missing_collections",
         "text_search_native",
     }
-    assert_no_location(response.content.decode(), settings.EMBEDDED_DB.port)
+    assert_no_location(response.content.decode(), urlsplit(settings.MONGODB_URI).port)
 
 
 def test_unreachable_database_reports_only_the_error_class(monkeypatch):
