@@ -2,6 +2,7 @@ import pytest
 import time_machine
 
 from tests.clock import SEED_NOW
+from tests.factories import make_project, make_user
 from tests.workers import WorkerProcess
 
 
@@ -72,3 +73,48 @@ def _no_post_flush_rebuild():
 
     post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
     post_migrate.disconnect(create_contenttypes)
+
+
+# --- shared fixtures of the test modules --------------------------------------------------------
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """A fast password hasher, for tests that sign users in without measuring passwords (the
+    product's Argon2 takes a noticeable time per user)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db):
+    """A user with a verified address."""
+    return make_user()
+
+
+@pytest.fixture
+def owner(client, user):
+    """``user``, signed in on ``client``."""
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def project(owner):
+    """A project of ``owner`` (so ``client`` is signed in as its owner)."""
+    return make_project(owner, name="Launch")
+
+
+@pytest.fixture
+def eager():
+    """Run queued tasks inline (no worker): what they would do happens in the test."""
+    from sentimatrix.celery import app
+
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def loopback(settings):
+    """Collectors may fetch from this machine (the tests' local servers)."""
+    settings.SCRAPING_ALLOW_LOOPBACK = True

@@ -51,10 +51,9 @@ def id_routes() -> list[str]:
 
 
 @pytest.fixture
-def owned(settings, seed_clock) -> dict[str, str]:
+def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
     """One object of each kind an id route names, all belonging to one user."""
     settings.WEBHOOKS_ALLOW_HTTP = settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     owner = make_user(plan="advanced")
     data = seed(owner, 6)
     job = jobs.start_job(data.project, triggered_by=owner)
