@@ -6,6 +6,34 @@ from tests.factories import make_project, make_user
 from tests.workers import WorkerProcess
 
 
+def shared_redis_stores() -> list[str]:
+    """The settings that put this run's broker or cache on Redis."""
+    from django.conf import settings
+
+    stores = []
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        stores.append("CELERY_BROKER_URL")
+    if settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+        stores.append("CACHE_URL")
+    return stores
+
+
+def pytest_configure(config):
+    """Test processes keep apart by database (each has its own, named after its xdist worker),
+    but a Redis broker or cache is one store for all of them: one process's Celery worker would
+    take the other's tasks, and the cache cleared before each test would empty the other's. So
+    with Redis the suite runs in one process."""
+    if hasattr(config, "workerinput"):
+        return  # a worker of the session checked below
+    processes = config.getoption("numprocesses", None) or 0
+    stores = shared_redis_stores()
+    if isinstance(processes, int) and processes > 1 and stores:
+        raise pytest.UsageError(
+            f"{' and '.join(stores)} point at Redis, which every test process would share: "
+            "run the suite in one test process (TEST_PROCESSES=1, or pytest -n 1)."
+        )
+
+
 @pytest.fixture(scope="session")
 def output_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("output")
