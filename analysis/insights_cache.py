@@ -36,6 +36,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from analysis.engine.project_insights import summarize_results
@@ -60,18 +61,21 @@ SAMPLE_FIELDS = {
 }  # fmt: skip
 
 
-def _aware(value):
+def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def cache_key(project_id, target_id=None) -> str:
+def cache_key(project_id: ObjectId, target_id: ObjectId | None = None) -> str:
     return f"{project_id}:{target_id}" if target_id else str(project_id)
 
 
 def latest_analysed(
-    project_id, target_id=None, limit: int | None = None, now: datetime | None = None
+    project_id: ObjectId,
+    target_id: ObjectId | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
 ) -> list[dict]:
     """The newest ``limit`` (default :data:`SAMPLE_SIZE`) analysed, non-excluded results of a
     project or target (raw documents), newest first.
@@ -128,7 +132,7 @@ def sample_rows(docs: list[dict]) -> list[dict]:
     return rows
 
 
-def stamp(project_id, target_id=None) -> dict:
+def stamp(project_id: ObjectId, target_id: ObjectId | None = None) -> dict:
     """What a stored summary of the project (or target) must carry to be current: the statistics
     it was computed after, and :data:`SUMMARY_VERSION`."""
     name, doc_id = ("targets", target_id) if target_id else ("projects", project_id)
@@ -143,7 +147,7 @@ def stamp(project_id, target_id=None) -> dict:
     }
 
 
-def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
+def refresh(project_id: ObjectId, target_id: ObjectId | None = None, *, now: datetime | None = None) -> dict:
     """Recompute and store the summary of a project (or target), with the LLM's abstract when the
     project uses one; returns the stored document."""
     now = now or datetime.now(UTC)
@@ -158,7 +162,13 @@ def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
 
 
 def _document(
-    project_id, target_id, *, current: dict, docs: list[dict], summary: dict, now: datetime
+    project_id: ObjectId,
+    target_id: ObjectId | None,
+    *,
+    current: dict,
+    docs: list[dict],
+    summary: dict,
+    now: datetime,
 ) -> dict:
     return {
         "_id": cache_key(project_id, target_id),
@@ -172,7 +182,7 @@ def _document(
     }
 
 
-def _store_pending(project_id, target_id, current: dict, now: datetime) -> dict:
+def _store_pending(project_id: ObjectId, target_id: ObjectId | None, current: dict, now: datetime) -> dict:
     """The extractive summary, stored with ``abstract_pending`` unless the task stored one first."""
     docs = latest_analysed(project_id, target_id, now=now)
     summary = {**summarize_results(sample_rows(docs)), "abstract_pending": True}
@@ -185,7 +195,7 @@ def _store_pending(project_id, target_id, current: dict, now: datetime) -> dict:
     return {**doc, "stale": False}
 
 
-def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
+def _add_abstract(summary: dict, project_id: ObjectId, key: str, now: datetime) -> None:
     """``abstract`` or ``abstract_error`` on ``summary`` for a project analysed by an LLM."""
     from analysis.engine.llm import insights
     from projects.models import Project
@@ -211,7 +221,9 @@ def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
         summary["abstract_error"] = reason
 
 
-def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> dict:
+def get_insights(
+    project_id: ObjectId, target_id: ObjectId | None = None, *, now: datetime | None = None
+) -> dict:
     """The cached summary, refreshed as the module docstring says.
 
     The document has ``summary`` (what :func:`summarize_results` returns), ``sample_size``,
@@ -242,6 +254,6 @@ def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> 
     return {**cached, "computed_at": computed, "stale": True}
 
 
-def forget(project_id) -> int:
+def forget(project_id: ObjectId) -> int:
     """Drop a project's cached summaries (its own and its targets'); returns how many."""
     return collection(COLLECTION).delete_many({"project_id": project_id}).deleted_count

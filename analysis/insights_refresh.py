@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from analysis import insights_cache
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 CLAIM_FIELD = "refresh_claimed_until"
 
 
-def uses_llm(project_id) -> bool:
+def uses_llm(project_id: ObjectId) -> bool:
     """Whether the project's analysis (hence its insights' refresh) uses an LLM."""
     from projects.models import Project
 
@@ -44,7 +45,7 @@ def uses_llm(project_id) -> bool:
     return project is not None and llm_usage.uses_llm(project)
 
 
-def claim(project_id, *, now: datetime | None = None) -> bool:
+def claim(project_id: ObjectId, *, now: datetime | None = None) -> bool:
     """Take the project's refresh slot for :data:`REFRESH_SECONDS`; False while someone holds it."""
     now = now or datetime.now(UTC)
     until = now + timedelta(seconds=insights_cache.REFRESH_SECONDS)
@@ -62,14 +63,14 @@ def claim(project_id, *, now: datetime | None = None) -> bool:
     return True
 
 
-def release(project_id) -> None:
+def release(project_id: ObjectId) -> None:
     """Free the project's refresh slot (when the task could not be sent)."""
     collection(insights_cache.COLLECTION).update_one(
         {"_id": insights_cache.cache_key(project_id)}, {"$unset": {CLAIM_FIELD: ""}}
     )
 
 
-def request(project_id, *, now: datetime | None = None) -> bool:
+def request(project_id: ObjectId, *, now: datetime | None = None) -> bool:
     """Send the refresh task for the project unless one was sent within the claim's time;
     True when sent. Never raises: callers are pages and analysis batches, which must not fail
     because a summary could not be scheduled."""
@@ -90,7 +91,7 @@ def request(project_id, *, now: datetime | None = None) -> bool:
     return True
 
 
-def run(project_id, *, now: datetime | None = None) -> int:
+def run(project_id: ObjectId, *, now: datetime | None = None) -> int:
     """Refresh the project's insights and its behind cached targets' (see the module docstring);
     returns how many summaries were written, 0 for a project that no longer exists."""
     if collection("projects").find_one({"_id": project_id}, {"_id": 1}) is None:

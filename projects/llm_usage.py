@@ -16,6 +16,7 @@ from typing import NamedTuple
 from django.conf import settings
 
 from accounts.models import ApiKey, Provider
+from projects.models import Project
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class LLMSource(NamedTuple):
     user_url: str  # the base URL the key's owner typed ("" for a provider's own)
 
 
-def llm_source(project, *, warn: bool = False) -> LLMSource | None:
+def llm_source(project: Project, *, warn: bool = False) -> LLMSource | None:
     """The key and base URL of the LLM ``project`` uses, or None for the local engine (logged
     as a warning with ``warn`` when the settings name an LLM that cannot be used)."""
     llm = project.config.llm
@@ -56,7 +57,7 @@ def llm_source(project, *, warn: bool = False) -> LLMSource | None:
     return LLMSource(key, base_url, user_url)
 
 
-def uses_llm(project) -> bool:
+def uses_llm(project: Project) -> bool:
     """Whether ``project``'s analysis runs on an LLM, decided without decrypting the key or
     marking it used (cheap enough for a page request)."""
     return llm_source(project) is not None

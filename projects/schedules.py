@@ -27,12 +27,14 @@ import json
 import logging
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
 
 from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from accounts.models import User
 from projects.models import Frequency, Project, ProjectStatus, RunStatus, Schedule
 from scraping.models import JobTrigger
 from sentimatrix.mongo import collection
@@ -85,6 +87,7 @@ def _runs_on(schedule: Schedule, day: date) -> bool:
 def _hourly_minute_utc(schedule: Schedule, at: datetime) -> int:
     """The minute past each UTC hour at which the local minute of ``time`` falls."""
     offset = at.astimezone(_zone(schedule)).utcoffset()
+    assert offset is not None  # a datetime in a zone always has an offset
     return (_hhmm(schedule)[1] - int(offset.total_seconds() // 60)) % 60
 
 
@@ -98,8 +101,8 @@ def next_run(schedule: Schedule, after: datetime | None = None) -> datetime:
     if schedule.frequency == Frequency.HOURLY:
         candidate = _hour_start(after) + timedelta(minutes=_hourly_minute_utc(schedule, after))
         while candidate <= after:
-            hour = _hour_start(candidate) + timedelta(hours=1)
-            candidate = hour + timedelta(minutes=_hourly_minute_utc(schedule, hour))
+            next_hour = _hour_start(candidate) + timedelta(hours=1)
+            candidate = next_hour + timedelta(minutes=_hourly_minute_utc(schedule, next_hour))
         return candidate
     zone, (hour, minute) = _zone(schedule), _hhmm(schedule)
     first = after.astimezone(zone).date() - timedelta(days=1)
@@ -119,8 +122,8 @@ def previous_run(schedule: Schedule, at: datetime) -> datetime:
     if schedule.frequency == Frequency.HOURLY:
         candidate = _hour_start(at) + timedelta(minutes=_hourly_minute_utc(schedule, at))
         if candidate > at:
-            hour = _hour_start(at) - timedelta(hours=1)
-            candidate = hour + timedelta(minutes=_hourly_minute_utc(schedule, hour))
+            last_hour = _hour_start(at) - timedelta(hours=1)
+            candidate = last_hour + timedelta(minutes=_hourly_minute_utc(schedule, last_hour))
         return candidate
     zone, (hour, minute) = _zone(schedule), _hhmm(schedule)
     last = at.astimezone(zone).date() + timedelta(days=1)
@@ -150,7 +153,7 @@ def describe(schedule: Schedule) -> str:
 # --- the periodic task ----------------------------------------------------------------
 
 
-def periodic_task_name(schedule_id) -> str:
+def periodic_task_name(schedule_id: ObjectId | str) -> str:
     return f"{PERIODIC_TASK_PREFIX}{schedule_id}"
 
 
@@ -176,7 +179,7 @@ def crontab_fields(schedule: Schedule, at: datetime | None = None) -> dict:
         "timezone": schedule.timezone,
     }
     if schedule.frequency == Frequency.WEEKLY:
-        fields["day_of_week"] = str((schedule.day_of_week + 1) % 7)  # cron counts from Sunday
+        fields["day_of_week"] = str(((schedule.day_of_week or 0) + 1) % 7)  # cron counts from Sunday
     elif schedule.frequency == Frequency.MONTHLY:
         fields["day_of_month"] = str(schedule.day_of_month)
     return fields
@@ -187,13 +190,13 @@ def _crontab(fields: dict) -> CrontabSchedule:
     return existing or CrontabSchedule.objects.create(**fields)
 
 
-def _drop_crontab_if_unused(crontab_id) -> None:
+def _drop_crontab_if_unused(crontab_id: ObjectId | None) -> None:
     # Crontab rows may be shared (the admin reuses them); deleting one cascades to its tasks.
     if crontab_id and not PeriodicTask.objects.filter(crontab_id=crontab_id).exists():
         CrontabSchedule.objects.filter(pk=crontab_id).delete()
 
 
-def _delete_periodic_task(schedule_id) -> None:
+def _delete_periodic_task(schedule_id: ObjectId | str) -> None:
     task = PeriodicTask.objects.filter(name=periodic_task_name(schedule_id)).first()
     if task is not None:
         crontab_id = task.crontab_id
@@ -235,7 +238,7 @@ def _sync_periodic_task(schedule: Schedule) -> None:
 
 def _mirror_config(schedule: Schedule) -> None:
     """Copy the schedule into the project's ``config.schedule`` (one $set, nothing else)."""
-    days = [(schedule.day_of_week + 1) % 7] if schedule.frequency == Frequency.WEEKLY else []
+    days = [((schedule.day_of_week or 0) + 1) % 7] if schedule.frequency == Frequency.WEEKLY else []
     collection("projects").update_one(
         {"_id": schedule.project_id},
         {
@@ -265,7 +268,7 @@ def sync(schedule: Schedule, now: datetime | None = None) -> Schedule:
 # --- editing ------------------------------------------------------------------------------
 
 
-def user_timezone(user) -> str:
+def user_timezone(user: User) -> str:
     return getattr(getattr(user, "settings", None), "timezone", "") or "UTC"
 
 
@@ -284,10 +287,9 @@ def save_schedule(project: Project, data: dict) -> Schedule:
     Raises ``ValidationError`` (by field) when the data is invalid, or when a schedule is
     enabled on a paused or archived project.
     """
-    schedule = get_schedule(project)
-    adding = schedule is None
-    if adding:
-        schedule = new_schedule(project)
+    existing = get_schedule(project)
+    adding = existing is None
+    schedule = new_schedule(project) if existing is None else existing
     for name in EDITABLE_FIELDS:
         if name in data:
             setattr(schedule, name, data[name])
@@ -347,7 +349,7 @@ def on_project_status_changed(project: Project) -> None:
             set_enabled(project, False)
 
 
-def schedules_of(user):
+def schedules_of(user: User) -> list[Schedule]:
     """The user's schedules with their projects, soonest next run first (disabled last)."""
     schedules = list(Schedule.objects.filter(user_id=user.pk).select_related("project"))
     far = datetime.max.replace(tzinfo=UTC)
@@ -357,7 +359,13 @@ def schedules_of(user):
 # --- runs ---------------------------------------------------------------------------------
 
 
-def _history_entry(job_id, started_at, status, results_count=0, message="") -> dict:
+def _history_entry(
+    job_id: ObjectId | None,
+    started_at: datetime | None,
+    status: str,
+    results_count: int | None = 0,
+    message: str = "",
+) -> dict:
     return {
         "job_id": job_id,
         "started_at": started_at,
@@ -367,7 +375,7 @@ def _history_entry(job_id, started_at, status, results_count=0, message="") -> d
     }
 
 
-def _push_history(schedule_id, entry: dict, extra_filter: dict | None = None) -> bool:
+def _push_history(schedule_id: ObjectId, entry: dict, extra_filter: dict | None = None) -> bool:
     result = collection("schedules").update_one(
         {"_id": schedule_id, **(extra_filter or {})},
         {"$push": {"run_history": {"$each": [entry], "$slice": -HISTORY_LIMIT}}},
@@ -375,7 +383,7 @@ def _push_history(schedule_id, entry: dict, extra_filter: dict | None = None) ->
     return bool(result.modified_count)
 
 
-def run(schedule_id, now: datetime | None = None) -> str:
+def run(schedule_id: ObjectId | str, now: datetime | None = None) -> str:
     """Fire a schedule: start a scheduled job unless one is running. Returns what happened:
     ``started``, ``skipped`` (previous job still running), ``refused`` (no target, plan
     limit...), ``duplicate`` (this slot already ran), ``disabled`` or ``missing``."""
@@ -412,7 +420,8 @@ def run(schedule_id, now: datetime | None = None) -> str:
     return outcome
 
 
-def _start(schedule: Schedule, project: Project, now: datetime, jobs) -> str:
+def _start(schedule: Schedule, project: Project, now: datetime, jobs: ModuleType) -> str:
+
     running = jobs.active_job(project.pk)
     if running is None:
         try:

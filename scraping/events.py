@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 
+from bson import ObjectId
+
 from scraping.models import JobStatus
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
 
 
-def job_finished(job_id) -> None:
+def job_finished(job_id: ObjectId) -> None:
     """Append a scheduled job to its schedule's history, emit webhook events, and email
     the owner when the job failed (if they asked for it)."""
     job = collection("scrape_jobs").find_one({"_id": job_id}, {"targets": 0})

@@ -17,16 +17,6 @@ from tests.factories import add_steam_target, make_project, make_user
 NOW = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)  # a Monday, when beat sends the digest
 
 
-@pytest.fixture
-def eager():
-    """Run queued tasks inline (no worker): what they would do happens in the test."""
-    from sentimatrix.celery import app
-
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-
-
 def close_job(project, status, *, error="", results=0, trigger=JobTrigger.MANUAL, created_at=None):
     """A one-target job whose target just ended, closed the way a worker closes it."""
     target = add_steam_target(project, 9100 + ScrapeJob.objects.count(), label=f"Game {status}")

@@ -39,21 +39,6 @@ def local_receivers(settings):
     settings.WEBHOOKS_ALLOW_HTTP = True
 
 
-@pytest.fixture
-def eager():
-    """Run queued tasks inline (no worker): what they would do happens in the test."""
-    from sentimatrix.celery import app
-
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-
-
-@pytest.fixture
-def user(db):
-    return make_user()
-
-
 def hook(user, httpserver, path="/hook", **kwargs):
     kwargs.setdefault("events", EVENTS)
     return services.create_webhook(user, url=httpserver.url_for(path), **kwargs).webhook

@@ -35,21 +35,6 @@ VECTOR = {
 }
 
 
-@pytest.fixture
-def eager():
-    """Run queued tasks inline (no worker): what they would do happens in the test."""
-    from sentimatrix.celery import app
-
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-
-
-@pytest.fixture
-def user(db):
-    return make_user()
-
-
 # --- signatures ---------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bson import ObjectId
 from django.core.cache import cache
@@ -25,11 +26,14 @@ from accounts.models import Status, User
 from scraping.webhooks import payloads
 from sentimatrix.mongo import collection
 
+if TYPE_CHECKING:
+    from scraping.models import Webhook
+
 logger = logging.getLogger(__name__)
 DIGEST_DAYS = 7
 
 
-def _recipient(user_id, setting: str) -> User | None:
+def _recipient(user_id: ObjectId | str, setting: str) -> User | None:
     user = User.objects.filter(pk=ObjectId(str(user_id))).first()
     if user is None or user.status != Status.ACTIVE or not user.email_verified:
         return None
@@ -42,7 +46,7 @@ def _send(user: User, subject: str, template: str, context: dict) -> None:
     send_mail(f"[Sentimatrix Studio] {subject}", body, None, [user.email])
 
 
-def absolute(name: str, fallback: str, **kwargs) -> str:
+def absolute(name: str, fallback: str, **kwargs: object) -> str:
     return payloads.absolute_url(name, fallback, **kwargs)
 
 
@@ -62,7 +66,7 @@ def queue_job_failed(job: dict) -> bool:
     return True
 
 
-def send_job_failed(job_id) -> bool:
+def send_job_failed(job_id: ObjectId | str) -> bool:
     job = collection("scrape_jobs").find_one({"_id": ObjectId(str(job_id))})
     if job is None:
         return False
@@ -99,7 +103,7 @@ def send_job_failed(job_id) -> bool:
 # --- webhook disabled ---------------------------------------------------------------------
 
 
-def webhook_disabled(webhook, reason: str) -> None:
+def webhook_disabled(webhook: Webhook, reason: str) -> None:
     """Record that ``webhook`` was disabled automatically and tell its owner."""
     user = User.objects.filter(pk=webhook.user_id).first()
     audit.record("webhook.disabled", user=user, webhook=str(webhook.pk), url=webhook.url, reason=reason)
@@ -109,7 +113,7 @@ def webhook_disabled(webhook, reason: str) -> None:
         email_webhook_disabled.delay(str(webhook.pk))
 
 
-def send_webhook_disabled(webhook_id) -> bool:
+def send_webhook_disabled(webhook_id: ObjectId | str) -> bool:
     from scraping.models import Webhook
 
     webhook = Webhook.objects.filter(pk=ObjectId(str(webhook_id))).first()
@@ -230,7 +234,7 @@ def digest(user: User, now: datetime | None = None) -> dict | None:
     }
 
 
-def send_weekly_digest(user_id, week: str, now: datetime | None = None) -> bool:
+def send_weekly_digest(user_id: ObjectId | str, week: str, now: datetime | None = None) -> bool:
     """Send the user's digest for ``week`` once (a repeated task does not send it again)."""
     user = _recipient(user_id, "weekly_digest")
     if user is None:

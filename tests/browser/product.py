@@ -39,9 +39,13 @@ class Product:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-        for name in (
-            "MONGODB_URI", "MONGODB_NAME", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SENTIMATRIX_EMBEDDED_DB",
-        ):  # fmt: skip
+        # The product runs wholly on its own embedded database: data, broker, results and cache
+        # (a Redis cache of the environment would still hold the unit tests' rate-limit hits).
+        own = (
+            "MONGODB_URI", "MONGODB_NAME", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL",
+            "SENTIMATRIX_EMBEDDED_DB",
+        )  # fmt: skip
+        for name in own:
             env.pop(name, None)
         env.update(
             playback_env(playback_server),
