@@ -6,11 +6,14 @@ DEPS := $(VENV)/.deps-installed
 ASSETS := node_modules/.assets-installed
 # Test processes, each with its own throw-away embedded database.
 TEST_PROCESSES ?= 2
+# The type checker's Django plugin loads the settings: they are pointed at a database address
+# nothing listens on (it is never contacted), so checking starts no database server.
+TYPECHECK := $(PY) -m mypy
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
 
-.PHONY: run test test-unit test-browser lint format venv clean
+.PHONY: run test test-unit test-browser lint typecheck format venv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +39,17 @@ venv: $(DEPS) $(ASSETS)
 run: $(DEPS) $(ASSETS)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runstack
 
-## Lint, the test suite on a throw-away embedded database (or MONGODB_URI), then the browser tests.
+## Lint (ruff, and the type checker on the service modules), the test suite on a throw-away embedded database (or MONGODB_URI), then the browser tests.
 test: lint test-unit test-browser
 
 lint: $(DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(TYPECHECK)
+
+## mypy on the modules listed in pyproject.toml ([tool.mypy] files).
+typecheck: $(DEPS)
+	$(TYPECHECK)
 
 test-unit: $(DEPS) $(ASSETS)
 	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --ignore=tests/browser $(PYTEST_ARGS)
@@ -55,4 +63,4 @@ format: $(DEPS)
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules var/staticfiles
+	rm -rf $(VENV) node_modules var/staticfiles .mypy_cache

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from accounts.models import AuditLog
+from django.http import HttpRequest
+
+from accounts.models import AuditLog, User
 from sentimatrix.security import client_ip
 
 logger = logging.getLogger(__name__)
@@ -37,10 +40,18 @@ EVENTS = {
 }
 
 
-def record(event_type: str, *, request=None, user=None, success: bool = True, **metadata) -> AuditLog:
+def record(
+    event_type: str,
+    *,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    success: bool = True,
+    **metadata: Any,
+) -> AuditLog:
     """Write one audit entry; ``request`` supplies IP, user agent and (by default) the user."""
     if user is None and request is not None and getattr(request, "user", None) is not None:
-        user = request.user if request.user.is_authenticated else None
+        user = cast(User, request.user) if request.user.is_authenticated else None
+
     entry = AuditLog.objects.create(
         user=user,
         event_type=event_type,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import audit, vault
@@ -71,7 +72,7 @@ def _request(key: ApiKey, secret: str) -> tuple[str, str, dict]:  # noqa: PLR091
     raise ValueError(f"no check for provider {p!r}")
 
 
-def _google_style_rejection(payload) -> bool:
+def _google_style_rejection(payload: object) -> bool:
     # Google APIs answer 200 with an error status for bad keys on some endpoints.
     return (
         isinstance(payload, dict)
@@ -117,7 +118,7 @@ def _outcome(key: ApiKey, host: str, status: int, body: bytes) -> KeyCheck:
     return KeyCheck(True, "The provider accepted this key.")
 
 
-def check_key(key: ApiKey, *, request=None) -> KeyCheck:
+def check_key(key: ApiKey, *, request: HttpRequest | None = None) -> KeyCheck:
     """Call the provider, store ``is_valid``/``last_validated_at``, audit a rejection.
 
     Never raises for a key that cannot be decrypted or an address that is not allowed: the

@@ -13,6 +13,7 @@ import time
 
 from allauth.core.internal import ratelimit
 from django.core.cache import cache
+from django.http import HttpRequest
 
 APP = "allauth.account"
 
@@ -29,7 +30,7 @@ ACTIONS_BY_VIEW = {
 }
 
 
-def retry_after(request, action: str, *, key: str | None = None) -> int | None:
+def retry_after(request: HttpRequest, action: str, *, key: str | None = None) -> int | None:
     """Seconds until the limits of ``action`` let this client (its address, signed-in user
     or ``key``) through again; None when none of them is spent."""
     now = time.time()
@@ -48,10 +49,10 @@ def retry_after(request, action: str, *, key: str | None = None) -> int | None:
     return max(1, math.ceil(max(waits))) if waits else None
 
 
-def request_retry_after(request) -> int | None:
+def request_retry_after(request: HttpRequest) -> int | None:
     """``retry_after`` for the action of the allauth view that answered ``request`` with 429."""
     match = getattr(request, "resolver_match", None)
-    action = ACTIONS_BY_VIEW.get(match.url_name if match else None)
+    action = ACTIONS_BY_VIEW.get(match.url_name) if match else None
     if action is None:
         return None
     email = request.POST.get("email", "").strip().lower() if request.method == "POST" else ""

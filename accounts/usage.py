@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from bson import ObjectId
+
+from accounts.models import User
 from accounts.plans import get_plan
 from sentimatrix.mongo import collection
 
@@ -30,7 +34,7 @@ def _month_start(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def reset_if_new_month(user_id, now: datetime | None = None) -> bool:
+def reset_if_new_month(user_id: ObjectId, now: datetime | None = None) -> bool:
     """Zero the monthly counters once per calendar month (UTC); True when it did."""
     now = now or datetime.now(UTC)
     result = collection("users").update_one(
@@ -43,13 +47,14 @@ def reset_if_new_month(user_id, now: datetime | None = None) -> bool:
     return result.modified_count == 1
 
 
-def consume(user, counter: str, amount: int = 1) -> int:
+def consume(user: User, counter: str, amount: int = 1) -> int:
     """Take ``amount`` units of a counter or raise PlanLimitReached. Returns the new value."""
     limit_attr, label = COUNTERS[counter]
     if counter in MONTHLY:
         reset_if_new_month(user.pk)
     limit = getattr(get_plan(user.plan), limit_attr)
-    query = {"_id": user.pk}
+    query: dict[str, Any] = {"_id": user.pk}
+
     if limit is not None:
         query[f"usage.{counter}"] = {"$lte": limit - amount}
     doc = collection("users").find_one_and_update(
@@ -67,7 +72,7 @@ def consume(user, counter: str, amount: int = 1) -> int:
     return doc["usage"][counter]
 
 
-def release(user, counter: str, amount: int = 1) -> None:
+def release(user: User, counter: str, amount: int = 1) -> None:
     """Give units back (a project deleted), never below zero."""
     collection("users").update_one(
         {"_id": user.pk, f"usage.{counter}": {"$gte": amount}}, {"$inc": {f"usage.{counter}": -amount}}
@@ -87,7 +92,7 @@ class UsageBar:
         return min(100, round(100 * self.used / self.limit))
 
 
-def usage_bars(user) -> list[UsageBar]:
+def usage_bars(user: User) -> list[UsageBar]:
     """What the settings page shows: one bar per counter of the user's plan."""
     reset_if_new_month(user.pk)
     user.refresh_from_db(fields=["usage"])

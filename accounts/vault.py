@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import BASE_URL_PROVIDERS, ApiKey
+from accounts.models import BASE_URL_PROVIDERS, ApiKey, User
 from sentimatrix import crypto, netguard
 
 
-def _associated_data(user_id, provider: str) -> str:
+def _associated_data(user_id: ObjectId, provider: str) -> str:
     return f"api_key:{user_id}:{provider}"
 
 
@@ -64,7 +65,7 @@ def check_base_url(url: str) -> None:
         raise ValidationError(f"This base URL is not allowed: {exc}.{hint}", code="blocked_url") from exc
 
 
-def store_key(user, *, provider: str, name: str, plaintext: str, base_url: str = "") -> ApiKey:
+def store_key(user: User, *, provider: str, name: str, plaintext: str, base_url: str = "") -> ApiKey:
     """Encrypt and save a new key for ``user``; a base URL must pass :func:`check_base_url`."""
     plaintext = plaintext.strip()
     if base_url:

@@ -45,12 +45,13 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
 from celery import current_app
 from pymongo.errors import DuplicateKeyError
 
-from analysis.engine.factory import uses_llm as project_uses_llm
 from analysis.engine.llm import insights
 from analysis.engine.project_insights import summarize_results
+from projects import llm_usage
 from projects.models import Project
 from sentimatrix.mongo import collection
 
@@ -74,18 +75,21 @@ SAMPLE_FIELDS = {
 }  # fmt: skip
 
 
-def _aware(value):
+def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def cache_key(project_id, target_id=None) -> str:
+def cache_key(project_id: ObjectId, target_id: ObjectId | None = None) -> str:
     return f"{project_id}:{target_id}" if target_id else str(project_id)
 
 
 def latest_analysed(
-    project_id, target_id=None, limit: int | None = None, now: datetime | None = None
+    project_id: ObjectId,
+    target_id: ObjectId | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
 ) -> list[dict]:
     """The newest ``limit`` (default :data:`SAMPLE_SIZE`) analysed, non-excluded results of a
     project or target (raw documents), newest first.
@@ -142,7 +146,7 @@ def sample_rows(docs: list[dict]) -> list[dict]:
     return rows
 
 
-def stamp(project_id, target_id=None) -> dict:
+def stamp(project_id: ObjectId, target_id: ObjectId | None = None) -> dict:
     """What a stored summary of the project (or target) must carry to be current: the statistics
     it was computed after, and :data:`SUMMARY_VERSION`."""
     name, doc_id = ("targets", target_id) if target_id else ("projects", project_id)
@@ -157,7 +161,7 @@ def stamp(project_id, target_id=None) -> dict:
     }
 
 
-def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
+def refresh(project_id: ObjectId, target_id: ObjectId | None = None, *, now: datetime | None = None) -> dict:
     """Recompute and store the summary of a project (or target), with the LLM's abstract when the
     project uses one; returns the stored document."""
     now = now or datetime.now(UTC)
@@ -172,7 +176,13 @@ def refresh(project_id, target_id=None, *, now: datetime | None = None) -> dict:
 
 
 def _document(
-    project_id, target_id, *, current: dict, docs: list[dict], summary: dict, now: datetime
+    project_id: ObjectId,
+    target_id: ObjectId | None,
+    *,
+    current: dict,
+    docs: list[dict],
+    summary: dict,
+    now: datetime,
 ) -> dict:
     return {
         "_id": cache_key(project_id, target_id),
@@ -186,7 +196,7 @@ def _document(
     }
 
 
-def _store_pending(project_id, target_id, current: dict, now: datetime) -> dict:
+def _store_pending(project_id: ObjectId, target_id: ObjectId | None, current: dict, now: datetime) -> dict:
     """The extractive summary, stored with ``abstract_pending`` unless the task stored one first."""
     docs = latest_analysed(project_id, target_id, now=now)
     summary = {**summarize_results(sample_rows(docs)), "abstract_pending": True}
@@ -199,7 +209,7 @@ def _store_pending(project_id, target_id, current: dict, now: datetime) -> dict:
     return {**doc, "stale": False}
 
 
-def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
+def _add_abstract(summary: dict, project_id: ObjectId, key: str, now: datetime) -> None:
     """``abstract`` or ``abstract_error`` on ``summary`` for a project analysed by an LLM."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
@@ -222,7 +232,9 @@ def _add_abstract(summary: dict, project_id, key: str, now: datetime) -> None:
         summary["abstract_error"] = reason
 
 
-def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> dict:
+def get_insights(
+    project_id: ObjectId, target_id: ObjectId | None = None, *, now: datetime | None = None
+) -> dict:
     """The cached summary, refreshed as the module docstring says.
 
     The document has ``summary`` (what :func:`summarize_results` returns), ``sample_size``,
@@ -251,7 +263,7 @@ def get_insights(project_id, target_id=None, *, now: datetime | None = None) -> 
     return {**cached, "computed_at": computed, "stale": True}
 
 
-def forget(project_id) -> int:
+def forget(project_id: ObjectId) -> int:
     """Drop a project's cached summaries (its own and its targets'); returns how many."""
     return collection(COLLECTION).delete_many({"project_id": project_id}).deleted_count
 
@@ -259,13 +271,13 @@ def forget(project_id) -> int:
 # --- the refresh task of LLM-analysed projects, debounced ---------------------------------
 
 
-def uses_llm(project_id) -> bool:
+def uses_llm(project_id: ObjectId) -> bool:
     """Whether the project's analysis (hence its insights' refresh) uses an LLM."""
     project = Project.objects.filter(pk=project_id).first()
-    return project is not None and project_uses_llm(project)
+    return project is not None and llm_usage.uses_llm(project)
 
 
-def claim_refresh(project_id, *, now: datetime | None = None) -> bool:
+def claim_refresh(project_id: ObjectId, *, now: datetime | None = None) -> bool:
     """Take the project's refresh slot for :data:`REFRESH_SECONDS`; False while someone holds it."""
     now = now or datetime.now(UTC)
     until = now + timedelta(seconds=REFRESH_SECONDS)
@@ -282,12 +294,12 @@ def claim_refresh(project_id, *, now: datetime | None = None) -> bool:
     return True
 
 
-def release_refresh(project_id) -> None:
+def release_refresh(project_id: ObjectId) -> None:
     """Free the project's refresh slot (when the task could not be sent)."""
     collection(COLLECTION).update_one({"_id": cache_key(project_id)}, {"$unset": {CLAIM_FIELD: ""}})
 
 
-def request_refresh(project_id, *, now: datetime | None = None) -> bool:
+def request_refresh(project_id: ObjectId, *, now: datetime | None = None) -> bool:
     """Send the ``analysis.refresh_insights`` task for the project unless one was sent within the
     claim's time; True when sent. Never raises: callers are pages and analysis batches, which
     must not fail because a summary could not be scheduled."""

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bson import ObjectId
+
 from analysis import insights_cache
 from sentimatrix.mongo import collection
 
 
-def run(project_id, *, now: datetime | None = None) -> int:
+def run(project_id: ObjectId, *, now: datetime | None = None) -> int:
     """Refresh the project's insights and its behind cached targets' (see the module docstring);
     returns how many summaries were written, 0 for a project that no longer exists."""
     if collection("projects").find_one({"_id": project_id}, {"_id": 1}) is None:

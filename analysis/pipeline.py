@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from celery import current_app
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from analysis import insights_cache, stats
-from analysis.engine.base import AnalysisConfig, AnalysisItem
+from analysis.engine.base import AnalysisConfig, AnalysisItem, Engine
 from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
@@ -40,7 +40,7 @@ def batches(ids: list, size: int) -> Iterable[list]:
         yield ids[start : start + size]
 
 
-def enqueue_analysis(project_id, result_ids: list, job_id=None) -> int:
+def enqueue_analysis(project_id: ObjectId, result_ids: list, job_id: ObjectId | None = None) -> int:
     """Send the results to the analysis queue in batches; returns the number of batches.
 
     The results are stamped ``analysis_queued_at`` so the sweep leaves them to these tasks
@@ -77,7 +77,9 @@ def enqueue_unanalysed_of_job(job_id: ObjectId, target_id: ObjectId) -> int:
     return sum(len(ids) for ids in pending.values())
 
 
-def sweep_unanalysed(project_ids: list | None = None, *, older_than: int | None = None, now=None) -> dict:
+def sweep_unanalysed(
+    project_ids: list | None = None, *, older_than: int | None = None, now: datetime | None = None
+) -> dict:
     """Queue results still unanalysed ``older_than`` seconds after they were stored or last
     queued (a batch lost with a killed worker, a task that failed). Returns counts per project
     id (as strings) of what was queued."""
@@ -117,7 +119,7 @@ def analysis_items(docs: list[dict]) -> list[AnalysisItem]:
     return items
 
 
-def project_engine(project: dict):
+def project_engine(project: dict) -> Engine:
     """The engine the project's settings ask for (the local engine by default)."""
     return engine_for_project(Project.objects.get(pk=project["_id"]))
 
@@ -212,7 +214,9 @@ def set_excluded(result_id: ObjectId, excluded: bool) -> bool:
 def remove_results(query: dict) -> int:
     """Delete results and take their contributions out of the statistics."""
     delta = stats.Delta()
-    ids, per_target, per_project = [], Counter(), Counter()
+    ids: list[ObjectId] = []
+    per_target: Counter[ObjectId] = Counter()
+    per_project: Counter[ObjectId] = Counter()
     for doc in collection("results").find(query, RESULT_FIELDS):
         delta.add(stats.contribution(doc), -1)
         ids.append(doc["_id"])

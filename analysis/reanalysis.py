@@ -17,6 +17,8 @@ from pymongo import ReturnDocument
 
 from analysis.engine.base import AnalysisConfig
 from analysis.engine.llm import pricing
+from projects.llm_usage import uses_llm
+from projects.models import Project, Target
 from sentimatrix.mongo import collection
 
 RUNS = "analysis_runs"
@@ -37,26 +39,21 @@ class Estimate:
         return self.cost is not None and pricing.confirmation_needed(self.results)
 
 
-def _scope(project, target=None) -> dict:
-    query = {"project_id": project.pk, "excluded": {"$ne": True}}
+def _scope(project: Project, target: Target | None = None) -> dict:
+    query: dict[str, object] = {"project_id": project.pk, "excluded": {"$ne": True}}
     if target is not None:
         query["target_id"] = target.pk
     return query
 
 
-def analysis_config(project) -> AnalysisConfig:
+def analysis_config(project: Project) -> AnalysisConfig:
     settings_doc = project.config.analysis
     return AnalysisConfig.from_dict(
         {f.attname: getattr(settings_doc, f.attname) for f in settings_doc._meta.fields}
     )
 
 
-def uses_llm(project) -> bool:
-    llm = project.config.llm
-    return bool(llm.provider and llm.provider != "local" and llm.api_key_id)
-
-
-def estimate(project, target=None) -> Estimate:
+def estimate(project: Project, target: Target | None = None) -> Estimate:
     """How many results a re-analysis touches and, with an LLM, what it should cost."""
     query = _scope(project, target)
     count = collection("results").count_documents(query)
@@ -77,11 +74,11 @@ def estimate(project, target=None) -> Estimate:
     return Estimate(count, llm.model, cost)
 
 
-def active_run(project) -> dict | None:
+def active_run(project: Project) -> dict | None:
     return collection(RUNS).find_one({"project_id": project.pk, "status": "running"})
 
 
-def start(project, target=None) -> dict:
+def start(project: Project, target: Target | None = None) -> dict:
     """Create a run and send its batches to the analysis queue."""
     if active_run(project) is not None:
         raise ReanalysisRefused("A re-analysis of this project is already running.")
@@ -124,5 +121,6 @@ def progress(run: dict | None) -> int:
     return min(100, round(100 * run["done"] / run["total"]))
 
 
-def latest_run(project) -> dict | None:
+def latest_run(project: Project) -> dict | None:
+
     return collection(RUNS).find_one({"project_id": project.pk}, sort=[("created_at", -1)])

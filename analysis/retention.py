@@ -15,6 +15,7 @@ it runs on any size of database without loading results.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -66,7 +67,8 @@ def _remove(coll: Collection, query: dict, dry_run: bool) -> int:
     return coll.delete_many(query).deleted_count
 
 
-def _chunks(items: list, size: int = ID_CHUNK):
+def _chunks(items: list, size: int = ID_CHUNK) -> Iterator[list]:
+
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -26,9 +26,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import NotSupportedError, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 from analysis.models import Result
 from sentimatrix.mongo import get_db
@@ -124,13 +127,14 @@ class TextSearch(models.Lookup):
     def can_use_path(self) -> bool:
         return True
 
-    def as_mql_path(self, compiler, connection):
+    def as_mql_path(self, compiler: Any, connection: BaseDatabaseWrapper) -> dict:
         return {"$text": {"$search": str(self.rhs)}}
 
-    def as_mql_expr(self, compiler, connection):
+    def as_mql_expr(self, compiler: Any, connection: BaseDatabaseWrapper) -> dict:
         raise NotSupportedError("$text cannot be used inside an expression; filter on results' own fields.")
 
-    def as_sql(self, compiler, connection):
+    # Django 5.2 joins params as lists; its stubs already describe the tuples of later versions.
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list]:  # type: ignore[override]
         if connection.vendor != "mongodb":
             raise NotSupportedError("Text search needs MongoDB.")
         # Django compiles every node to SQL text on the way; the backend only runs as_mql().
@@ -142,10 +146,11 @@ class TextScore(models.Expression):
 
     output_field = models.FloatField()
 
-    def as_mql(self, compiler, connection, as_expr=False):
+    def as_mql(self, compiler: Any, connection: BaseDatabaseWrapper, as_expr: bool = False) -> dict:
         return {"$meta": "textScore"}
 
-    def as_sql(self, compiler, connection):
+    # Django 5.2 joins params as lists; its stubs already describe the tuples of later versions.
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list]:  # type: ignore[override]
         if connection.vendor != "mongodb":
             raise NotSupportedError("Text search needs MongoDB.")
         return "TEXTSCORE", []

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bson import ObjectId
 from pymongo import UpdateOne
 
 from sentimatrix.mongo import collection
@@ -32,7 +33,7 @@ def bucket(label: str | None) -> str | None:
     return FIVE_TO_THREE.get(label, label)
 
 
-def _aware(value):
+def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -150,7 +151,7 @@ def apply(delta: Delta) -> None:
         collection(DAILY).bulk_write(operations, ordered=False)
 
 
-def _inc_stats(name: str, doc_id, inc: dict, distribution: str) -> None:
+def _inc_stats(name: str, doc_id: ObjectId, inc: dict, distribution: str) -> None:
     fields = {
         "stats.unsupported_language_count": inc.get("unsupported", 0),
         "stats.sentiment_count": inc.get("count", 0),
@@ -177,7 +178,7 @@ def _inc_stats(name: str, doc_id, inc: dict, distribution: str) -> None:
     )
 
 
-def rebuild(project_id) -> dict:
+def rebuild(project_id: ObjectId) -> dict:
     """Recompute the project's statistics from its results; return the drift found.
 
     The drift maps each stored figure that was wrong to (stored, recomputed).

@@ -410,9 +410,7 @@ class JobSerializer(serializers.Serializer):
     created_at = _when()
 
     def get_progress(self, job) -> int:
-        if not job.is_finished and job.targets:
-            return round(sum(t.progress for t in job.targets) / len(job.targets))
-        return 100 if job.is_finished else job.progress
+        return job.overall_progress
 
 
 class JobOptionsInputSerializer(serializers.Serializer):

@@ -10,12 +10,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import IntegrityError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import audit
+from accounts.models import User
 from api.models import ApiToken, Scope
 from sentimatrix.mongo import collection
 
@@ -41,14 +45,19 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def active_tokens(user):
+def active_tokens(user: User) -> QuerySet[ApiToken]:
     """The user's tokens that still work (neither revoked nor expired)."""
     now = timezone.now()
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(expires_at__lte=now)
 
 
 def create_token(
-    user, *, name: str, scopes, expires_in_days: int | None, request=None
+    user: User,
+    *,
+    name: str,
+    scopes: Iterable[str] | None,
+    expires_in_days: int | None,
+    request: HttpRequest | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token of ``user``; returns it with its plaintext, to show once and never again.
 
@@ -93,7 +102,7 @@ def create_token(
     raise TokenRefused("No token could be created; try again.")  # pragma: no cover
 
 
-def revoke_token(token: ApiToken, *, request=None) -> bool:
+def revoke_token(token: ApiToken, *, request: HttpRequest | None = None) -> bool:
     """Revoke a token at once (one conditional update); True when this call revoked it."""
     now = timezone.now()
     changed = collection("api_tokens").update_one(

@@ -11,10 +11,9 @@ results per second of CPU time (the process's own, so other load on the machine 
 with its ratio to VADER's ``polarity_scores`` alone on the same texts, and per second of wall
 time beside it.
 Lexicons and the language model are loaded before timing; their one-off load time is shown.
-The trained models (:mod:`analysis.engine.trained`) are timed on the same texts: English
-sentiment (VADER's scores computed as its features), with the GoEmotions model on the same
-batch, and both after the lexicon engine with every switch on (an upper bound of the engine
-once they are wired in: VADER runs twice there).
+The engine's configurations include the trained models it runs (:mod:`analysis.engine.trained`);
+the models are also timed alone on the same texts: English sentiment (VADER's scores computed as
+its features), and with the GoEmotions model on the same batch.
 """
 
 from __future__ import annotations
@@ -85,20 +84,13 @@ def engine_run(texts: list[str], config: AnalysisConfig) -> Callable[[], None]:
     return run
 
 
-def trained_run(
-    texts: list[str], emotions: bool, engine_config: AnalysisConfig | None = None
-) -> Callable[[], None]:
-    """The trained English sentiment model (VADER's scores computed for it), optionally the
-    emotion model on the same batch, optionally after the lexicon engine with ``engine_config``
-    (what the engine will cost once the trained models are wired in, VADER counted twice)."""
-    engine = LocalEngine()
-    items = [AnalysisItem(id=str(i), text=t) for i, t in enumerate(texts)]
+def trained_run(texts: list[str], emotions: bool) -> Callable[[], None]:
+    """The trained English sentiment model alone (VADER's scores computed for it), optionally
+    with the emotion model on the same batch."""
 
     def run() -> None:
         for i in range(0, len(texts), BATCH):
             batch = texts[i : i + BATCH]
-            if engine_config is not None:
-                engine.analyze(items[i : i + BATCH], engine_config)
             trained.sentiment(batch, "en", vader=[polarity(t) for t in batch])
             if emotions:
                 trained.emotions(batch)
@@ -152,14 +144,12 @@ def main() -> None:
         print("  " + "-" * (len(header) - 2))
         rows = [("VADER polarity_scores alone", vader_cpu, vader_wall)]
         rows += [(name, *best_of(args.repeat, engine_run(texts, config))) for name, config in CONFIGS.items()]
-        all_on = CONFIGS["all on (5-class, emotions, summary, insights)"]
         rows += [
-            ("trained sentiment-en (+ VADER features)", *best_of(args.repeat, trained_run(texts, False))),
-            ("trained sentiment-en + emotions-en", *best_of(args.repeat, trained_run(texts, True))),
             (
-                "all on + trained sentiment + emotions",
-                *best_of(args.repeat, trained_run(texts, True, all_on)),
+                "trained sentiment-en alone (+ VADER features)",
+                *best_of(args.repeat, trained_run(texts, False)),
             ),
+            ("trained sentiment-en + emotions-en alone", *best_of(args.repeat, trained_run(texts, True))),
         ]
         for name, cpu, wall in rows:
             print(

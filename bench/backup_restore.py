@@ -132,11 +132,14 @@ def main() -> None:
         os.environ["MONGODB_URI"] = server.uri
         os.environ["MONGODB_NAME"] = "bench_backup_restore"
         os.environ["SENTIMATRIX_VAR_DIR"] = str(workdir / "var")
-        # Development mode: settings generate their own keys under the throw-away var dir.
+        # Development mode: its keys are generated under the throw-away var dir.
         os.environ["DJANGO_DEBUG"] = "1"
-        os.environ["DJANGO_SETTINGS_MODULE"] = "sentimatrix.settings"
+        os.environ["DJANGO_SETTINGS_MODULE"] = "sentimatrix.settings.dev"
         import django
 
+        from sentimatrix.startup import prepare_environment
+
+        prepare_environment()
         django.setup()
         from django.conf import settings
 

@@ -26,13 +26,16 @@ def embedded_django(name: str, migrate: bool = True):
             MONGODB_NAME=f"bench_{name}",
             SENTIMATRIX_VAR_DIR=str(workdir / "var"),
             DJANGO_DEBUG="1",
-            DJANGO_SETTINGS_MODULE="sentimatrix.settings",
+            DJANGO_SETTINGS_MODULE="sentimatrix.settings.dev",
             SCRAPING_ALLOW_LOOPBACK="1",
         )
         import logging
 
         import django
 
+        from sentimatrix.startup import prepare_environment
+
+        prepare_environment()  # development keys under the throw-away var dir
         django.setup()
         # The playback server's access log would drown the figures.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -51,9 +51,12 @@ def start_server(name: str):
     os.environ["SENTIMATRIX_VAR_DIR"] = str(workdir / "var")
     os.environ["DJANGO_DEBUG"] = "1"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sentimatrix.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sentimatrix.settings.dev"
     import django
 
+    from sentimatrix.startup import prepare_environment
+
+    prepare_environment()  # development keys under the throw-away var dir
     django.setup()
     from django.core.management import call_command
 

@@ -31,8 +31,10 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from datetime import datetime
+from urllib.parse import SplitResult, urlsplit
 
 import urllib3
 from bson import ObjectId
@@ -41,6 +43,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from pymongo import ReturnDocument
+from urllib3.response import BaseHTTPResponse
 
 from notifications import emails, signing, vault
 from notifications.models import DeliveryRequest, DeliveryStatus, Webhook, WebhookDelivery
@@ -109,7 +112,7 @@ class Answer:
         return self.error or "no answer"
 
 
-def _logged_headers(headers) -> dict:
+def _logged_headers(headers: Mapping[str, str]) -> dict:
     items = list(headers.items())[:MAX_LOGGED_HEADERS]
     return {str(k).lower(): str(v)[:MAX_HEADER_VALUE] for k, v in items}
 
@@ -142,10 +145,13 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float | None = N
     return answer
 
 
-def _exchange(answer: Answer, address: str, parts, *, body: str, headers: dict, deadline: float) -> None:
+def _exchange(
+    answer: Answer, address: str, parts: SplitResult, *, body: str, headers: dict, deadline: float
+) -> None:
     remaining = max(0.1, deadline - time.monotonic())
     scheme = parts.scheme.lower()
     port = parts.port or netguard.default_port(scheme)
+    assert parts.hostname is not None  # post() resolved the host before calling this
     pool = netguard.pinned_pool(
         scheme, address, port, parts.hostname, timeout=urllib3.Timeout(total=remaining), retries=False
     )
@@ -163,7 +169,7 @@ def _exchange(answer: Answer, address: str, parts, *, body: str, headers: dict, 
             response.release_conn()
 
 
-def _read_excerpt(response, deadline: float) -> str:
+def _read_excerpt(response: BaseHTTPResponse, deadline: float) -> str:
     limit = settings.WEBHOOKS_RESPONSE_EXCERPT_BYTES
     data = b""
     # Stop at the limit or the deadline: the rest of a large or slow body is not needed.
@@ -189,7 +195,9 @@ def _network_error(exc: Exception) -> str:
 # --- retries -----------------------------------------------------------------------------
 
 
-def retry_delay(attempt: int, retry_after: float | None = None, rng=random.uniform) -> float:
+def retry_delay(
+    attempt: int, retry_after: float | None = None, rng: Callable[[float, float], float] = random.uniform
+) -> float:
     """Seconds before attempt ``attempt + 1``: base x factor^(attempt-1) with +-20% jitter,
     and never sooner than the receiver's ``Retry-After`` (capped)."""
     base = settings.WEBHOOKS_RETRY_BASE_MS / 1000.0
@@ -202,7 +210,7 @@ def retry_delay(attempt: int, retry_after: float | None = None, rng=random.unifo
 # --- queueing and attempts ---------------------------------------------------------------
 
 
-def prepare(webhook, event: str, body: str, message_id: str | None = None) -> WebhookDelivery:
+def prepare(webhook: Webhook | dict, event: str, body: str, message_id: str | None = None) -> WebhookDelivery:
     """A pending delivery of ``body`` to ``webhook`` (``webhook`` may be a model or a raw doc)."""
     webhook_id = webhook["_id"] if isinstance(webhook, dict) else webhook.pk
     user_id = webhook["user_id"] if isinstance(webhook, dict) else webhook.user_id
@@ -269,6 +277,7 @@ def attempt(delivery_id: ObjectId, attempt_number: int = 1, *, retries: bool = T
     request = claimed.get("request") or {}
     body = request.get("body") or ""
     message_id = (request.get("headers") or {}).get("webhook-id") or signing.new_message_id()
+    answer: Answer | None
     try:
         secret = vault.reveal(webhook)
     except crypto.DecryptionError as exc:  # e.g. its key left the keyring: never send unsigned
@@ -328,11 +337,11 @@ def _status_error(answer: Answer) -> str:
     return f"HTTP {code}: only a 2xx answer counts as delivered."
 
 
-def _count(webhook: Webhook, answer: Answer, now) -> bool:
+def _count(webhook: Webhook, answer: Answer, now: datetime) -> bool:
     """Update the webhook's stats and failure streak; disable it when due. True if it was
     disabled by this attempt."""
     outcome = "successful_deliveries" if answer.ok else "failed_deliveries"
-    update = {
+    update: dict[str, dict[str, object]] = {
         "$inc": {"stats.total_deliveries": 1, f"stats.{outcome}": 1},
         "$set": {"stats.last_delivery": now, "stats.last_status": "success" if answer.ok else "failed"},
     }

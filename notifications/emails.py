@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 DIGEST_DAYS = 7
 
 
-def _recipient(user_id, setting: str) -> User | None:
+def _recipient(user_id: ObjectId | str, setting: str) -> User | None:
     user = User.objects.filter(pk=ObjectId(str(user_id))).first()
     if user is None or user.status != Status.ACTIVE or not user.email_verified:
         return None
@@ -46,7 +46,7 @@ def _send(user: User, subject: str, template: str, context: dict) -> None:
     send_mail(f"[Sentimatrix Studio] {subject}", body, None, [user.email])
 
 
-def absolute(name: str, fallback: str, **kwargs) -> str:
+def absolute(name: str, fallback: str, **kwargs: object) -> str:
     return payloads.absolute_url(name, fallback, **kwargs)
 
 
@@ -64,13 +64,13 @@ def queue_job_failed(job: dict) -> bool:
     return True
 
 
-def on_job_finished(sender, job: dict, **kwargs) -> None:
+def on_job_finished(sender: object, job: dict, **kwargs: object) -> None:
     """Receiver of ``scraping.signals.job_finished``: a failed job's email."""
     if job.get("status") == JobStatus.FAILED:
         queue_job_failed(job)
 
 
-def send_job_failed(job_id) -> bool:
+def send_job_failed(job_id: ObjectId | str) -> bool:
     job = collection("scrape_jobs").find_one({"_id": ObjectId(str(job_id))})
     if job is None:
         return False
@@ -107,7 +107,7 @@ def send_job_failed(job_id) -> bool:
 # --- webhook disabled ---------------------------------------------------------------------
 
 
-def webhook_disabled(webhook, reason: str) -> None:
+def webhook_disabled(webhook: Webhook, reason: str) -> None:
     """Record that ``webhook`` was disabled automatically and tell its owner."""
     user = User.objects.filter(pk=webhook.user_id).first()
     audit.record("webhook.disabled", user=user, webhook=str(webhook.pk), url=webhook.url, reason=reason)
@@ -115,8 +115,7 @@ def webhook_disabled(webhook, reason: str) -> None:
         email_webhook_disabled.delay(str(webhook.pk))
 
 
-def send_webhook_disabled(webhook_id) -> bool:
-
+def send_webhook_disabled(webhook_id: ObjectId | str) -> bool:
     webhook = Webhook.objects.filter(pk=ObjectId(str(webhook_id))).first()
     if webhook is None or webhook.enabled:
         return False
@@ -233,7 +232,7 @@ def digest(user: User, now: datetime | None = None) -> dict | None:
     }
 
 
-def send_weekly_digest(user_id, week: str, now: datetime | None = None) -> bool:
+def send_weekly_digest(user_id: ObjectId | str, week: str, now: datetime | None = None) -> bool:
     """Send the user's digest for ``week`` once (a repeated task does not send it again)."""
     user = _recipient(user_id, "weekly_digest")
     if user is None:

@@ -42,11 +42,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from bson import ObjectId
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from notifications.models import WebhookEvent
+from notifications.models import Webhook, WebhookEvent
 
 
 def iso(value: datetime | None) -> str | None:
@@ -58,7 +59,7 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def absolute_url(name: str, fallback: str, **kwargs) -> str:
+def absolute_url(name: str, fallback: str, **kwargs: object) -> str:
     """``SITE_URL`` + the path of a named route (``fallback`` when it is not routed)."""
     try:
         path = reverse(name, kwargs=kwargs)
@@ -67,11 +68,11 @@ def absolute_url(name: str, fallback: str, **kwargs) -> str:
     return settings.SITE_URL + path
 
 
-def project_url(project_id) -> str:
+def project_url(project_id: ObjectId | str) -> str:
     return absolute_url("projects:detail", f"/projects/{project_id}/", project_id=project_id)
 
 
-def job_url(job_id) -> str:
+def job_url(job_id: ObjectId | str) -> str:
     return absolute_url("jobs:detail", f"/jobs/{job_id}/", job_id=job_id)
 
 
@@ -128,7 +129,8 @@ def job_event(event: str, job: dict, project: dict) -> dict:
     return _envelope(event, job.get("completed_at"), job_data(job, project))
 
 
-def test_event(webhook) -> dict:
+def test_event(webhook: Webhook) -> dict:
+
     return _envelope(
         WebhookEvent.TEST,
         None,

@@ -8,11 +8,14 @@ the ``whsec_`` form), stored encrypted, and returned once to be shown once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bson import ObjectId
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
+from accounts.models import User
 from notifications import delivery, payloads, signing, vault
 from notifications.models import Webhook, WebhookDelivery, WebhookEvent
 from scraping.models import JobStatus
@@ -63,7 +66,7 @@ def _apply_secret(webhook: Webhook, mode: str, custom: str = "") -> str | None:
     return secret
 
 
-def _clean_events(events) -> list[str]:
+def _clean_events(events: Iterable[str]) -> list[str]:
     events = list(dict.fromkeys(events))
     unknown = [e for e in events if e not in SUBSCRIBABLE]
     if unknown:
@@ -74,7 +77,7 @@ def _clean_events(events) -> list[str]:
 
 
 def create_webhook(
-    user, *, url: str, events, label: str = "", enabled: bool = True, secret_mode: str = SecretMode.GENERATE,
+    user: User, *, url: str, events: Iterable[str], label: str = "", enabled: bool = True, secret_mode: str = SecretMode.GENERATE,
     custom_secret: str = "",
 ) -> Saved:  # fmt: skip
     """Save a new webhook for ``user``; ``Saved.new_secret`` is the secret to show once."""
@@ -94,7 +97,7 @@ EDIT_FIELDS = ["url", "events", "label", "enabled", "disabled_reason", *vault.SE
 
 
 def update_webhook(
-    webhook: Webhook, *, url: str, events, label: str = "", enabled: bool = True, secret_mode: str = SecretMode.KEEP,
+    webhook: Webhook, *, url: str, events: Iterable[str], label: str = "", enabled: bool = True, secret_mode: str = SecretMode.KEEP,
     custom_secret: str = "",
 ) -> Saved:  # fmt: skip
     """Change a webhook; enabling a disabled one clears its failure streak."""
@@ -120,11 +123,11 @@ def delete_webhook(webhook: Webhook) -> None:
     webhook.delete()
 
 
-def webhooks_of(user):
+def webhooks_of(user: User) -> QuerySet[Webhook]:
     return Webhook.objects.filter(user=user).order_by("-created_at")
 
 
-def deliveries_of(webhook: Webhook, limit: int = 100):
+def deliveries_of(webhook: Webhook, limit: int = 100) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(webhook=webhook).order_by("-created_at")[:limit]
 
 
@@ -147,7 +150,7 @@ def redeliver(previous: WebhookDelivery) -> WebhookDelivery:
     return pending
 
 
-def emit(user_id, event: str, payload: dict) -> int:
+def emit(user_id: ObjectId, event: str, payload: dict) -> int:
     """Queue ``payload`` to every enabled webhook of the user subscribed to ``event``."""
     body = None
     queued = 0
@@ -178,6 +181,6 @@ def emit_job_events(job: dict) -> int:
     return sum(emit(job["user_id"], event, payloads.job_event(event, job, project)) for event in events)
 
 
-def on_job_finished(sender, job: dict, **kwargs) -> None:
+def on_job_finished(sender: object, job: dict, **kwargs: object) -> None:
     """Receiver of ``scraping.signals.job_finished``: the closed job's events."""
     emit_job_events(job)

@@ -19,6 +19,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from django.core.exceptions import ValidationError
 
+from accounts.models import User
 from projects.models import (
     AnalysisConfig,
     EmotionModel,
@@ -177,12 +178,12 @@ SYSTEM_PRESETS: dict[str, SystemPreset] = {
 DEFAULT_PRESET = PresetKey.STANDARD
 
 
-def _user_timezone(user) -> str:
+def _user_timezone(user: User | None) -> str:
     settings = getattr(user, "settings", None)
     return getattr(settings, "timezone", None) or "UTC"
 
 
-def preset_choices(user=None) -> list[tuple[str, str]]:
+def preset_choices(user: User | None = None) -> list[tuple[str, str]]:
     """``(key, label)`` pairs for a select: the system presets, then the user's own."""
     choices = [(p.key, p.label) for p in SYSTEM_PRESETS.values()]
     if user is not None and getattr(user, "pk", None):
@@ -197,7 +198,7 @@ def user_preset_key(preset: Preset) -> str:
     return f"{USER_PRESET_PREFIX}{preset.pk}"
 
 
-def resolve(key: str, user=None) -> SystemPreset | Preset:
+def resolve(key: str, user: User | None = None) -> SystemPreset | Preset:
     """The preset a key names; a user preset only if it belongs to ``user``.
 
     Raises ``ValidationError`` for an unknown key or somebody else's preset.
@@ -215,7 +216,7 @@ def resolve(key: str, user=None) -> SystemPreset | Preset:
     raise ValidationError(f"Unknown preset {key!r}.", code="unknown_preset")
 
 
-def config_from_preset(preset: str | SystemPreset | Preset, user=None) -> ProjectConfig:
+def config_from_preset(preset: str | SystemPreset | Preset, user: User | None = None) -> ProjectConfig:
     """A new project config built from a preset (a key, a system preset or a user Preset).
 
     The config is a fresh instance: editing it never changes the preset. A
@@ -282,10 +283,14 @@ LOCAL_LANGUAGES = "English, Arabic, French, German, Hindi, Italian, Portuguese a
 
 def engines_for(analysis: AnalysisConfig, llm: LLMConfig | None = None) -> list[tuple[str, str]]:
     """Which engine produces each part the analysis settings ask for, as (part, engine) lines
-    for the pages that let a user choose them: nothing promised is left unsaid."""
-    uses_llm = bool(llm and llm.provider)
-    everything = uses_llm and llm.scope == LLMScope.ALL
-    local = "the local trained model" if not everything else f"the LLM ({llm.model or llm.provider})"
+    for the pages that let a user choose them: nothing promised is left unsaid. ``llm``: the
+    LLM settings when the project's analysis uses them (:func:`projects.llm_usage.uses_llm`)."""
+    everything = llm is not None and llm.scope == LLMScope.ALL
+    local = (
+        f"the LLM ({llm.model or llm.provider})"
+        if llm is not None and everything
+        else "the local trained model"
+    )
     lines = []
     if analysis.sentiment:
         lines.append(("Sentiment", local if everything else f"the local trained models ({LOCAL_LANGUAGES})"))
@@ -309,7 +314,7 @@ def engines_for(analysis: AnalysisConfig, llm: LLMConfig | None = None) -> list[
         )
     if everything:
         other = "analysed by the LLM"
-    elif uses_llm:
+    elif llm is not None:
         other = "analysed by the LLM (its scope: languages the local engine does not cover)"
     else:
         other = "left unanalysed and counted apart: choose an LLM to cover them"

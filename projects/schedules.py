@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from accounts.models import User
 from projects.models import Frequency, Project, ProjectStatus, Schedule
 from sentimatrix.mongo import collection
 
@@ -86,6 +87,7 @@ def _runs_on(schedule: Schedule, day: date) -> bool:
 def _hourly_minute_utc(schedule: Schedule, at: datetime) -> int:
     """The minute past each UTC hour at which the local minute of ``time`` falls."""
     offset = at.astimezone(_zone(schedule)).utcoffset()
+    assert offset is not None  # a datetime in a zone always has an offset
     return (_hhmm(schedule)[1] - int(offset.total_seconds() // 60)) % 60
 
 
@@ -99,8 +101,8 @@ def next_run(schedule: Schedule, after: datetime | None = None) -> datetime:
     if schedule.frequency == Frequency.HOURLY:
         candidate = _hour_start(after) + timedelta(minutes=_hourly_minute_utc(schedule, after))
         while candidate <= after:
-            hour = _hour_start(candidate) + timedelta(hours=1)
-            candidate = hour + timedelta(minutes=_hourly_minute_utc(schedule, hour))
+            next_hour = _hour_start(candidate) + timedelta(hours=1)
+            candidate = next_hour + timedelta(minutes=_hourly_minute_utc(schedule, next_hour))
         return candidate
     zone, (hour, minute) = _zone(schedule), _hhmm(schedule)
     first = after.astimezone(zone).date() - timedelta(days=1)
@@ -120,8 +122,8 @@ def previous_run(schedule: Schedule, at: datetime) -> datetime:
     if schedule.frequency == Frequency.HOURLY:
         candidate = _hour_start(at) + timedelta(minutes=_hourly_minute_utc(schedule, at))
         if candidate > at:
-            hour = _hour_start(at) - timedelta(hours=1)
-            candidate = hour + timedelta(minutes=_hourly_minute_utc(schedule, hour))
+            last_hour = _hour_start(at) - timedelta(hours=1)
+            candidate = last_hour + timedelta(minutes=_hourly_minute_utc(schedule, last_hour))
         return candidate
     zone, (hour, minute) = _zone(schedule), _hhmm(schedule)
     last = at.astimezone(zone).date() + timedelta(days=1)
@@ -151,7 +153,7 @@ def describe(schedule: Schedule) -> str:
 # --- the periodic task ----------------------------------------------------------------
 
 
-def periodic_task_name(schedule_id) -> str:
+def periodic_task_name(schedule_id: ObjectId | str) -> str:
     return f"{PERIODIC_TASK_PREFIX}{schedule_id}"
 
 
@@ -177,7 +179,7 @@ def crontab_fields(schedule: Schedule, at: datetime | None = None) -> dict:
         "timezone": schedule.timezone,
     }
     if schedule.frequency == Frequency.WEEKLY:
-        fields["day_of_week"] = str((schedule.day_of_week + 1) % 7)  # cron counts from Sunday
+        fields["day_of_week"] = str(((schedule.day_of_week or 0) + 1) % 7)  # cron counts from Sunday
     elif schedule.frequency == Frequency.MONTHLY:
         fields["day_of_month"] = str(schedule.day_of_month)
     return fields
@@ -188,13 +190,13 @@ def _crontab(fields: dict) -> CrontabSchedule:
     return existing or CrontabSchedule.objects.create(**fields)
 
 
-def _drop_crontab_if_unused(crontab_id) -> None:
+def _drop_crontab_if_unused(crontab_id: ObjectId | None) -> None:
     # Crontab rows may be shared (the admin reuses them); deleting one cascades to its tasks.
     if crontab_id and not PeriodicTask.objects.filter(crontab_id=crontab_id).exists():
         CrontabSchedule.objects.filter(pk=crontab_id).delete()
 
 
-def _delete_periodic_task(schedule_id) -> None:
+def _delete_periodic_task(schedule_id: ObjectId | str) -> None:
     task = PeriodicTask.objects.filter(name=periodic_task_name(schedule_id)).first()
     if task is not None:
         crontab_id = task.crontab_id
@@ -236,7 +238,7 @@ def _sync_periodic_task(schedule: Schedule) -> None:
 
 def _mirror_config(schedule: Schedule) -> None:
     """Copy the schedule into the project's ``config.schedule`` (one $set, nothing else)."""
-    days = [(schedule.day_of_week + 1) % 7] if schedule.frequency == Frequency.WEEKLY else []
+    days = [((schedule.day_of_week or 0) + 1) % 7] if schedule.frequency == Frequency.WEEKLY else []
     collection("projects").update_one(
         {"_id": schedule.project_id},
         {
@@ -266,7 +268,7 @@ def sync(schedule: Schedule, now: datetime | None = None) -> Schedule:
 # --- editing ------------------------------------------------------------------------------
 
 
-def user_timezone(user) -> str:
+def user_timezone(user: User) -> str:
     return getattr(getattr(user, "settings", None), "timezone", "") or "UTC"
 
 
@@ -285,10 +287,9 @@ def save_schedule(project: Project, data: dict) -> Schedule:
     Raises ``ValidationError`` (by field) when the data is invalid, or when a schedule is
     enabled on a paused or archived project.
     """
-    schedule = get_schedule(project)
-    adding = schedule is None
-    if adding:
-        schedule = new_schedule(project)
+    existing = get_schedule(project)
+    adding = existing is None
+    schedule = new_schedule(project) if existing is None else existing
     for name in EDITABLE_FIELDS:
         if name in data:
             setattr(schedule, name, data[name])
@@ -340,7 +341,7 @@ def remove_schedule(project: Project) -> bool:
     return removed
 
 
-def on_user_erasing(sender, user, **kwargs) -> None:
+def on_user_erasing(sender: object, user: User, **kwargs: object) -> None:
     """Receiver of ``accounts.signals.user_erasing``: the user's schedules and their beat
     entries go (beat's tables are not among the collections the erasure empties)."""
     for project in Project.objects.filter(user=user):
@@ -355,7 +356,7 @@ def on_project_status_changed(project: Project) -> None:
             set_enabled(project, False)
 
 
-def schedules_of(user):
+def schedules_of(user: User) -> list[Schedule]:
     """The user's schedules with their projects, soonest next run first (disabled last)."""
     schedules = list(Schedule.objects.filter(user_id=user.pk).select_related("project"))
     far = datetime.max.replace(tzinfo=UTC)
@@ -368,7 +369,13 @@ def schedules_of(user):
 # fires the schedule with how to start one and records here how each scheduled job ended.
 
 
-def _history_entry(job_id, started_at, status, results_count=0, message="") -> dict:
+def _history_entry(
+    job_id: ObjectId | None,
+    started_at: datetime | None,
+    status: str,
+    results_count: int | None = 0,
+    message: str = "",
+) -> dict:
     return {
         "job_id": job_id,
         "started_at": started_at,
@@ -378,7 +385,7 @@ def _history_entry(job_id, started_at, status, results_count=0, message="") -> d
     }
 
 
-def _push_history(schedule_id, entry: dict, extra_filter: dict | None = None) -> bool:
+def _push_history(schedule_id: ObjectId, entry: dict, extra_filter: dict | None = None) -> bool:
     result = collection("schedules").update_one(
         {"_id": schedule_id, **(extra_filter or {})},
         {"$push": {"run_history": {"$each": [entry], "$slice": -HISTORY_LIMIT}}},
@@ -386,14 +393,21 @@ def _push_history(schedule_id, entry: dict, extra_filter: dict | None = None) ->
     return bool(result.modified_count)
 
 
-def schedule_id_of(project_id) -> ObjectId | None:
+def schedule_id_of(project_id: ObjectId) -> ObjectId | None:
     """The id of the project's schedule, None when it has none."""
     schedule = collection("schedules").find_one({"project_id": project_id}, {"_id": 1})
     return schedule["_id"] if schedule is not None else None
 
 
 def record_run(
-    schedule_id, job_id, started_at, status: str, *, results_count=0, message: str = "", once: bool = False
+    schedule_id: ObjectId,
+    job_id: ObjectId | None,
+    started_at: datetime | None,
+    status: str,
+    *,
+    results_count: int | None = 0,
+    message: str = "",
+    once: bool = False,
 ) -> bool:
     """Append a run to the schedule's history, which keeps the last :data:`HISTORY_LIMIT`.
 
@@ -407,7 +421,9 @@ def record_run(
 
 
 def fire(
-    schedule_id, start: Callable[[Schedule, Project, datetime], str], now: datetime | None = None
+    schedule_id: ObjectId | str,
+    start: Callable[[Schedule, Project, datetime], str],
+    now: datetime | None = None,
 ) -> str:
     """Fire a schedule: claim its slot, call ``start(schedule, project, now)`` (which starts a
     job, or records why not, and says what happened), then move ``next_run`` on. Returns what

@@ -16,17 +16,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import audit
+from accounts.models import User
 from accounts.usage import PlanLimitReached, consume, release
 from projects import presets, schedules, signals, uploads
 from projects.models import (
     Frequency,
     PlatformData,
+    Preset,
     PresetKey,
     Project,
     ProjectConfig,
@@ -95,7 +100,7 @@ def _raise_if_invalid(project: Project) -> None:
 
 
 def create_project(
-    user, *, name: str, description: str = "", start_from: str = presets.DEFAULT_PRESET
+    user: User, *, name: str, description: str = "", start_from: str = presets.DEFAULT_PRESET
 ) -> Project:
     """A new project of ``user`` configured from a preset key (system or ``preset:<id>``) or
     from scratch (``FROM_SCRATCH``: the default config). Takes one project of the plan.
@@ -182,7 +187,7 @@ def update_project(project: Project, *, name: str, description: str, config: Pro
     return project
 
 
-def save_config_as_preset(project: Project, *, name: str, description: str = ""):
+def save_config_as_preset(project: Project, *, name: str, description: str = "") -> Preset:
     """Save the project's config as a preset of its owner (allowed on archived projects too).
 
     Raises ``ValidationError`` when the owner already has a preset of that name.
@@ -190,7 +195,7 @@ def save_config_as_preset(project: Project, *, name: str, description: str = "")
     return presets.save_as_preset(project, name, description)
 
 
-def _set_status(project: Project, status: str, **extra) -> Project:
+def _set_status(project: Project, status: str, **extra: object) -> Project:
     project.status = status
     for name, value in extra.items():
         setattr(project, name, value)
@@ -215,7 +220,9 @@ def resume_project(project: Project) -> Project:
     return _set_status(project, ProjectStatus.ACTIVE)
 
 
-def archive_project(project: Project, *, request=None, user=None) -> Project:
+def archive_project(
+    project: Project, *, request: HttpRequest | None = None, user: User | None = None
+) -> Project:
     """Keep the project and its data read-only; a running job is cancelled.
 
     An archived project no longer counts against the plan's projects (the plan-limit
@@ -244,7 +251,9 @@ def archive_project(project: Project, *, request=None, user=None) -> Project:
     return project
 
 
-def delete_project(project: Project, *, request=None, user=None) -> dict[str, int]:
+def delete_project(
+    project: Project, *, request: HttpRequest | None = None, user: User | None = None
+) -> dict[str, int]:
     """Delete the project and everything that belongs to it; returns what was removed.
 
     A running job is cancelled first so workers stop after their current page. Results,
@@ -318,7 +327,7 @@ def _reserve_target_slots(project: Project, wanted: int) -> int:
     return 0
 
 
-def _release_target_slots(project_id, count: int) -> None:
+def _release_target_slots(project_id: ObjectId, count: int) -> None:
     if count > 0:
         collection("projects").update_one(
             {"_id": project_id, "stats.total_targets": {"$gte": count}},
@@ -434,7 +443,13 @@ def add_target(
 
 
 def add_url_target(
-    project: Project, url: str, *, kind: str | None = None, label: str = "", options=None, selectors=None
+    project: Project,
+    url: str,
+    *,
+    kind: str | None = None,
+    label: str = "",
+    options: dict | None = None,
+    selectors: dict[str, str] | None = None,
 ) -> Target:
     """Recognise a pasted URL and add it. ``kind`` is ``"feed"`` or ``"web"`` to take any
     http(s) URL as that generic type; a web page keeps its CSS ``selectors``.
@@ -455,7 +470,7 @@ def _sentence(message: str) -> str:
     return (message[:1].upper() + message[1:]).rstrip(".") + "."
 
 
-def add_upload_target(project: Project, uploaded, *, label: str = "") -> Target:
+def add_upload_target(project: Project, uploaded: UploadedFile, *, label: str = "") -> Target:
     """Add an uploaded CSV/JSON file of reviews as a file target; the same file twice in a
     project is a duplicate whatever its name. Raises ``ActionRefused`` saying why not."""
     ensure_writable(project)
@@ -466,7 +481,7 @@ def add_upload_target(project: Project, uploaded, *, label: str = "") -> Target:
     if len(data) > limit:
         raise ActionRefused(f"The file is larger than the import limit of {limit:,} bytes.", field="file")
     try:
-        recognition = recognize_upload(uploaded.name, data)
+        recognition = recognize_upload(uploaded.name or "", data)
     except UnrecognizedURL as exc:
         raise ActionRefused(_sentence(exc.message), field="file") from exc
     if Target.objects.filter(project=project, canonical_url=recognition.canonical_url).exists():
@@ -516,7 +531,8 @@ def bulk_add(project: Project, *, text: str = "", csv_bytes: bytes | None = None
             parses.append(parse_bulk_csv(csv_bytes, existing=existing))
     except BulkParseError as exc:
         raise ActionRefused(_sentence(str(exc))) from exc
-    valid, first_line = [], {}
+    valid = []
+    first_line: dict[str, int] = {}
     for parse in parses:
         outcome.invalid += [line._replace(reason=_sentence(line.reason)) for line in parse.invalid]
         outcome.duplicates += parse.duplicates

@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path, PurePath
 
+from bson import ObjectId
 from django.conf import settings
 
 from projects.recognition import Recognition
@@ -24,7 +25,7 @@ def upload_root() -> Path:
     return Path(media) if media else Path(settings.VAR_DIR) / "uploads"
 
 
-def store(user_id, recognition: Recognition, data: bytes) -> str:
+def store(user_id: ObjectId, recognition: Recognition, data: bytes) -> str:
     """Write the file under the user's folder of the upload root; returns its path relative
     to the root. Content-addressed: the same file is stored once per user."""
     suffix = PurePath(recognition.platform_data["filename"]).suffix.lower()
@@ -44,7 +45,7 @@ def store(user_id, recognition: Recognition, data: bytes) -> str:
     return relative
 
 
-def remove_if_unused(user_id, file_path: str) -> None:
+def remove_if_unused(user_id: ObjectId, file_path: str) -> None:
     """Delete the user's uploaded file unless a target still names it."""
     if not file_path or collection("targets").count_documents(
         {"platform_data.file_path": file_path}, limit=1

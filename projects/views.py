@@ -25,27 +25,13 @@ from projects.forms import (
     SavePresetForm,
     WebTargetForm,
 )
+from projects.llm_usage import uses_llm
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
-from projects.platforms import Platform
 from projects.schedules import get_schedule
+from projects.sentiment_bands import label_for
 
 PROJECTS_PER_PAGE = 24
 
-# Platform -> the short mark of the badge that stands for its icon (colours: app.css, by
-# class, as the Content-Security-Policy allows no style attributes).
-PLATFORM_ICONS = {
-    Platform.AMAZON: "a",
-    Platform.STEAM: "St",
-    Platform.YOUTUBE: "▶",
-    Platform.REDDIT: "r/",
-    Platform.GOOGLE: "G",
-    Platform.APPSTORE: "",
-    Platform.HACKERNEWS: "Y",
-    Platform.TRUSTPILOT: "★",
-    Platform.FEED: "≋",
-    Platform.WEB: "</>",
-    Platform.FILE: "⇪",
-}
 STATUS_CHIPS = {
     ProjectStatus.ACTIVE: "positive",
     ProjectStatus.PAUSED: "neutral",
@@ -58,17 +44,7 @@ def sentiment_chip(score) -> str:
     """The chip class of an average sentiment score in [-1, 1]."""
     if score is None:
         return ""
-    if score > 0.05:
-        return "positive"
-    if score < -0.05:
-        return "negative"
-    return "neutral"
-
-
-def platform_icon(platform: str) -> dict:
-    mark = PLATFORM_ICONS.get(platform, "?")
-    label = Platform(platform).label if platform in Platform.values else platform
-    return {"mark": mark or label[:1], "platform": platform, "label": label}
+    return label_for(score)
 
 
 def schedule_url(project: Project) -> str:
@@ -145,7 +121,6 @@ def project_create(request):
 @dataclass
 class TargetRow:
     target: Target
-    icon: dict
     status_chip: str
     sentiment_chip: str
 
@@ -157,7 +132,6 @@ def project_detail(request, project_id):
     rows = [
         TargetRow(
             target=t,
-            icon=platform_icon(t.platform),
             status_chip={TargetStatus.ACTIVE: "positive", TargetStatus.ERROR: "negative"}.get(
                 t.status, "neutral"
             ),
@@ -212,7 +186,9 @@ def project_edit(request, project_id):
             "project": project,
             "form": form,
             "schedule_url": schedule_url(project),
-            "engines": presets.engines_for(project.config.analysis, project.config.llm),
+            "engines": presets.engines_for(
+                project.config.analysis, project.config.llm if uses_llm(project) else None
+            ),
         },
     )
 

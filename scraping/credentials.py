@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from bson import ObjectId
+
 from accounts import vault
 from accounts.models import ApiKey
 from scraping.collectors.base import CollectorError, TargetSpec
@@ -14,7 +16,7 @@ from sentimatrix.crypto import DecryptionError
 logger = logging.getLogger(__name__)
 
 
-def for_user(user_id, project: dict, providers: Iterable[str]) -> dict[str, str]:
+def for_user(user_id: ObjectId, project: dict, providers: Iterable[str]) -> dict[str, str]:
     """Plaintext keys of ``providers`` only (least privilege: a key no collector of the run
     uses is neither decrypted nor marked used): the project's chosen commercial key first,
     else the user's newest key of each provider that has not been rejected."""
@@ -42,7 +44,7 @@ def for_user(user_id, project: dict, providers: Iterable[str]) -> dict[str, str]
     return keys
 
 
-def for_target(user_id, project: dict, spec: TargetSpec) -> dict[str, str]:
+def for_target(user_id: ObjectId, project: dict, spec: TargetSpec) -> dict[str, str]:
     """The keys the collector of ``spec`` uses, decrypted; see :func:`for_user`."""
     try:
         needed = get_collector(spec.platform).credentials_needed(spec)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
+
 from scraping.results_store import is_analysed
 from sentimatrix.mongo import collection
 
@@ -17,7 +19,7 @@ from sentimatrix.mongo import collection
 WAIT_AFTER_END = timedelta(minutes=30)
 
 
-def analysed_counts(job_id) -> tuple[int, int]:
+def analysed_counts(job_id: ObjectId) -> tuple[int, int]:
     """``(analysed, total)`` over the results this job collected first.
 
     The query names only the indexed ``scrape_job_id`` (the embedded server plans any other

@@ -10,13 +10,15 @@ worker went silent, up to ``SCRAPE_MAX_ATTEMPTS`` times.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.usage import PlanLimitReached, consume
 from projects.models import Project, ProjectStatus, Target, TargetStatus
 from projects.services import ActionRefused, ensure_writable
@@ -40,7 +42,7 @@ class JobRefused(Exception):
     """A job cannot start; the message says why (already running, paused, plan limit...)."""
 
 
-def active_job(project_id) -> ScrapeJob | None:
+def active_job(project_id: ObjectId) -> ScrapeJob | None:
     return ScrapeJob.objects.filter(project_id=project_id, status__in=ACTIVE).order_by("-created_at").first()
 
 
@@ -52,7 +54,7 @@ def collecting(target: Target) -> bool:
     )
 
 
-def _lock_project(project_id, job_id) -> bool:
+def _lock_project(project_id: ObjectId, job_id: ObjectId) -> bool:
     """Take the project's single running-job slot (one conditional update)."""
     result = collection("projects").update_one(
         {"_id": project_id, "$or": [{"running_job_id": None}, {"running_job_id": {"$exists": False}}]},
@@ -61,7 +63,7 @@ def _lock_project(project_id, job_id) -> bool:
     return result.modified_count == 1
 
 
-def _unlock_project(project_id, job_id) -> None:
+def _unlock_project(project_id: ObjectId, job_id: ObjectId) -> None:
     collection("projects").update_one(
         {"_id": project_id, "running_job_id": job_id}, {"$set": {"running_job_id": None}}
     )
@@ -71,7 +73,7 @@ def start_job(
     project: Project,
     *,
     trigger: str = JobTrigger.MANUAL,
-    triggered_by=None,
+    triggered_by: User | None = None,
     target_ids: list | None = None,
     options: JobOptions | None = None,
 ) -> ScrapeJob:
@@ -81,10 +83,10 @@ def start_job(
         raise JobRefused("This project is archived; it is kept read-only.")
     if project.status == ProjectStatus.PAUSED and trigger == JobTrigger.SCHEDULED:
         raise JobRefused("This project is paused.")
-    targets = Target.objects.filter(project=project, status__in=["active", "error"])
+    chosen = Target.objects.filter(project=project, status__in=["active", "error"])
     if target_ids is not None:
-        targets = targets.filter(pk__in=[ObjectId(str(t)) for t in target_ids])
-    targets = list(targets.order_by("created_at"))
+        chosen = chosen.filter(pk__in=[ObjectId(str(t)) for t in target_ids])
+    targets = list(chosen.order_by("created_at"))
     if not targets:
         raise JobRefused("There is no active target to collect. Add a target or resume a paused one.")
     job_id = ObjectId()
@@ -118,7 +120,11 @@ def start_job(
 
 
 def run_project(
-    project: Project, *, user=None, target: Target | None = None, trigger=JobTrigger.MANUAL
+    project: Project,
+    *,
+    user: User | None = None,
+    target: Target | None = None,
+    trigger: str = JobTrigger.MANUAL,
 ) -> ScrapeJob:
     """Start a job for the project's active targets, or for one target (the pages' "Run now"
     and "Scrape" buttons, the ``scrape`` command).
@@ -140,7 +146,7 @@ def run_project(
         raise ActionRefused(str(exc)) from exc
 
 
-def dispatch(job_id, target_ids) -> None:
+def dispatch(job_id: ObjectId, target_ids: Iterable[ObjectId]) -> None:
     """Send one ``scraping.run_target`` task per target (by name: the tasks module runs this one)."""
     for target_id in target_ids:
         current_app.send_task("scraping.run_target", args=[str(job_id), str(target_id)])
@@ -219,7 +225,7 @@ def finish_if_done(job_id: ObjectId) -> bool:
     return True
 
 
-def announce_finished(job_id) -> None:
+def announce_finished(job_id: ObjectId) -> None:
     """Send :data:`scraping.signals.job_finished` for a closed job (the schedule's history,
     webhooks, the failure email listen). Every receiver runs even when one fails; a failure is
     logged, never raised, since the job is closed already."""
@@ -262,7 +268,7 @@ def cancel_job(job: ScrapeJob) -> None:
     finish_if_done(job.pk)
 
 
-def cancel_running(sender, project: Project, **kwargs) -> None:
+def cancel_running(sender: object, project: Project, **kwargs: object) -> None:
     """Receiver of ``projects.signals.project_archived`` and ``project_deleting``: cancel the
     project's running job, so its workers stop after their current page."""
     running = active_job(project.pk)
@@ -299,14 +305,15 @@ def reap_stale_targets(stale_after: int | None = None, queued_after: int | None 
     return report
 
 
-def _touch_queued(job_id, target_id, now) -> None:
+def _touch_queued(job_id: ObjectId, target_id: ObjectId, now: datetime) -> None:
     collection("scrape_jobs").update_one(
         {"_id": job_id, "targets": {"$elemMatch": {"target_id": target_id, "status": JobStatus.QUEUED}}},
         {"$set": {"targets.$.heartbeat_at": now}},
     )
 
 
-def _recover(job: dict, entry: dict, now) -> str:
+def _recover(job: dict, entry: dict, now: datetime) -> str:
+
     target_id = entry["target_id"]
     match = {"_id": job["_id"], "targets": {"$elemMatch": {"target_id": target_id, "status": JobStatus.RUNNING,
                                                            "heartbeat_at": entry.get("heartbeat_at")}}}  # fmt: skip

@@ -129,3 +129,13 @@ class ScrapeJob(ValidatedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def overall_progress(self) -> int:
+        """Percent done, as every page and the API show it: the mean of the targets' progress
+        while the job runs, 100 once it is finished."""
+        if self.is_finished:
+            return 100
+        if self.targets:
+            return round(sum(t.progress for t in self.targets) / len(self.targets))
+        return self.progress

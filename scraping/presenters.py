@@ -86,12 +86,8 @@ def job_summary(
     """What a page shows of a job: overall progress and, if asked, each target's line and how
     far the analysis of its new results has got (``with_analysis`` defaults to ``with_targets``)."""
     active = not job.is_finished
-    if active and job.targets:
-        progress = round(sum(t.progress for t in job.targets) / len(job.targets))
-    else:
-        progress = 100 if not active else job.progress
     summary = JobSummary(
-        job=job, progress=progress, active=active, chip=STATUS_CHIPS.get(job.status, "neutral")
+        job=job, progress=job.overall_progress, active=active, chip=STATUS_CHIPS.get(job.status, "neutral")
     )
     if with_analysis is None:
         with_analysis = with_targets

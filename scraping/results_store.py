@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from bson import ObjectId
@@ -81,7 +82,7 @@ def is_analysed(doc: dict) -> bool:
     return bool((doc.get("analysis") or {}).get("engine"))
 
 
-def result_document(item: CollectedItem, ref: TargetRef, job_id: ObjectId | None, now) -> dict:
+def result_document(item: CollectedItem, ref: TargetRef, job_id: ObjectId | None, now: datetime) -> dict:
     """The ``results`` document of a freshly collected item (analysis still empty)."""
     text = item.text or ""
     return {

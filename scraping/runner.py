@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,7 +21,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from scraping import credentials
-from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
+from scraping.collectors.base import CollectedItem, CollectorError, FetchContext, TargetSpec
 from scraping.collectors.registry import get_collector
 from scraping.models import JobStatus
 from scraping.results_store import TargetRef, write_items
@@ -45,7 +46,7 @@ class RunOutcome:
     new_result_ids: list[ObjectId] = field(default_factory=list)
 
 
-def _entry_filter(job_id, target_id, **entry) -> dict:
+def _entry_filter(job_id: ObjectId, target_id: ObjectId, **entry: object) -> dict:
     return {"_id": job_id, "targets": {"$elemMatch": {"target_id": target_id, **entry}}}
 
 
@@ -74,11 +75,11 @@ def claim(job_id: ObjectId, target_id: ObjectId) -> dict | None:
     return collection("scrape_jobs").find_one({"_id": job_id}) if claimed.modified_count else None
 
 
-def _daily_requests_key(project_id) -> str:
+def _daily_requests_key(project_id: ObjectId) -> str:
     return f"{project_id}:{datetime.now(UTC):%Y-%m-%d}"
 
 
-def take_requests(project_id, count: int, daily_cap: int) -> bool:
+def take_requests(project_id: ObjectId, count: int, daily_cap: int) -> bool:
     """Count requests against the project's daily cap; False once no request is left today."""
     if count <= 0:
         return requests_left_today(project_id, daily_cap) > 0
@@ -95,7 +96,7 @@ def take_requests(project_id, count: int, daily_cap: int) -> bool:
     return doc["count"] < daily_cap
 
 
-def requests_left_today(project_id, daily_cap: int) -> int:
+def requests_left_today(project_id: ObjectId, daily_cap: int) -> int:
     doc = collection("request_counters").find_one({"_id": _daily_requests_key(project_id)})
     return max(0, daily_cap - (doc or {}).get("count", 0))
 
@@ -105,7 +106,9 @@ def _progress(collected: int, limit: int, reported: int | None) -> int:
     return max(1, min(99, round(100 * collected / max(goal, 1))))
 
 
-def _report_page(job_id, target_id, *, new: int, requests: int, progress: int) -> dict | None:
+def _report_page(
+    job_id: ObjectId, target_id: ObjectId, *, new: int, requests: int, progress: int
+) -> dict | None:
     """Heartbeat + counters after a page; answers the job (to see a cancellation)."""
     updated = collection("scrape_jobs").update_one(
         _entry_filter(job_id, target_id, status=JobStatus.RUNNING),
@@ -236,7 +239,8 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
     return outcome
 
 
-def _stored_by_earlier_jobs(items, target: dict, job: dict) -> bool:
+def _stored_by_earlier_jobs(items: Sequence[CollectedItem], target: dict, job: dict) -> bool:
+
     ids = [str(item.platform_id) for item in items]
     earlier = collection("results").count_documents(
         {
@@ -262,7 +266,7 @@ def stored_by_job(job_id: ObjectId, target_id: ObjectId) -> int:
 
 def _reported_count(job_id: ObjectId, target_id: ObjectId) -> int:
     job = collection("scrape_jobs").find_one({"_id": job_id}, {"targets": 1}) or {}
-    entry = next((t for t in job.get("targets", []) if t["target_id"] == target_id), {})
+    entry: dict = next((t for t in job.get("targets", []) if t["target_id"] == target_id), {})
     return int(entry.get("results_count") or 0)
 
 
@@ -299,7 +303,7 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
         collection("projects").update_one(
             {"_id": target["project_id"]}, {"$inc": {"stats.total_results": unreported}}
         )
-    target_update = {
+    target_update: dict[str, dict] = {
         "$set": {
             "stats.last_scraped_at": now,
             "error_message": outcome.error if failed else "",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bson import ObjectId
+
 from projects import schedules
 from projects.models import Project, RunStatus, Schedule
 from scraping import jobs
@@ -20,7 +22,7 @@ from scraping.models import JobTrigger
 logger = logging.getLogger(__name__)
 
 
-def run(schedule_id, now: datetime | None = None) -> str:
+def run(schedule_id: ObjectId | str, now: datetime | None = None) -> str:
     """Fire a schedule: start a scheduled job unless one is running. Returns what happened:
     ``started``, ``skipped`` (previous job still running), ``refused`` (no target, plan
     limit...), ``duplicate`` (this slot already ran), ``disabled`` or ``missing``."""
@@ -63,5 +65,5 @@ def record_job_finished(job: dict) -> bool:
     )
 
 
-def on_job_finished(sender, job: dict, **kwargs) -> None:
+def on_job_finished(sender: object, job: dict, **kwargs: object) -> None:
     record_job_finished(job)

@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings.dev")
 
 app = Celery("sentimatrix")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,9 +1,13 @@
 """The embedded MongoDB-wire server used when ``MONGODB_URI`` is not set.
 
-One SecantusDB server serves every process of a checkout (web, worker, beat,
-management commands). Its address is kept in ``<path>/server.json``; a process
-that finds a live server there reuses it, otherwise it starts one on a free
-port. A file lock makes concurrent starters agree on a single server.
+One SecantusDB server serves every process of a checkout. Its address is kept in
+``<path>/server.json``; a process that finds a live server there reuses it, otherwise it
+starts one on a free port. A file lock makes concurrent starters agree on a single server.
+
+Settings never start it: ``manage.py`` does, through :mod:`sentimatrix.startup`, and puts
+its address in the environment (:func:`export`), where the settings read it and where the
+processes ``runstack`` starts (web, workers, beat) inherit it. The test session starts one
+throw-away server per test process the same way (``tests/session_database.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 STATE_FILE = "server.json"
+# Set beside MONGODB_URI when that address is the embedded server's (reported by /health/).
+EMBEDDED_FLAG = "SENTIMATRIX_EMBEDDED_DB"
 LOCK_FILE = "server.lock"
 START_TIMEOUT = 60.0
 
@@ -192,6 +198,13 @@ def stop_at_exit(server: EmbeddedServer, remove_dir: bool = False) -> None:
             shutil.rmtree(server.path, ignore_errors=True)
 
     atexit.register(_stop)
+
+
+def export(server: EmbeddedServer) -> None:
+    """Point this process's environment at the server: the settings, once loaded, and every
+    process started from here on use it."""
+    os.environ["MONGODB_URI"] = server.uri
+    os.environ[EMBEDDED_FLAG] = "1"
 
 
 def with_database(uri: str, name: str) -> str:

@@ -4,7 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 from sentimatrix.checks import ensure_static_manifest
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings.dev")
 
 application = get_wsgi_application()
 

@@ -1,11 +1,40 @@
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.contenttypes.management import create_contenttypes
 from django.core.cache import cache
 from django.db.models.signals import post_migrate
 
+from sentimatrix.celery import app
 from tests.clock import SEED_NOW
+from tests.factories import make_project, make_user
 from tests.workers import WorkerProcess
+
+
+def shared_redis_stores() -> list[str]:
+    """The settings that put this run's broker or cache on Redis."""
+    stores = []
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        stores.append("CELERY_BROKER_URL")
+    if settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+        stores.append("CACHE_URL")
+    return stores
+
+
+def pytest_configure(config):
+    """Test processes keep apart by database (each has its own, named after its xdist worker),
+    but a Redis broker or cache is one store for all of them: one process's Celery worker would
+    take the other's tasks, and the cache cleared before each test would empty the other's. So
+    with Redis the suite runs in one process."""
+    if hasattr(config, "workerinput"):
+        return  # a worker of the session checked below
+    processes = config.getoption("numprocesses", None) or 0
+    stores = shared_redis_stores()
+    if isinstance(processes, int) and processes > 1 and stores:
+        raise pytest.UsageError(
+            f"{' and '.join(stores)} point at Redis, which every test process would share: "
+            "run the suite in one test process (TEST_PROCESSES=1, or pytest -n 1)."
+        )
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +99,46 @@ def _no_post_flush_rebuild():
     use roles, not permissions, and content types are created on first use, so skip it."""
     post_migrate.disconnect(dispatch_uid="django.contrib.auth.management.create_permissions")
     post_migrate.disconnect(create_contenttypes)
+
+
+# --- shared fixtures of the test modules --------------------------------------------------------
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """A fast password hasher, for tests that sign users in without measuring passwords (the
+    product's Argon2 takes a noticeable time per user)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db):
+    """A user with a verified address."""
+    return make_user()
+
+
+@pytest.fixture
+def owner(client, user):
+    """``user``, signed in on ``client``."""
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def project(owner):
+    """A project of ``owner`` (so ``client`` is signed in as its owner)."""
+    return make_project(owner, name="Launch")
+
+
+@pytest.fixture
+def eager():
+    """Run queued tasks inline (no worker): what they would do happens in the test."""
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def loopback(settings):
+    """Collectors may fetch from this machine (the tests' local servers)."""
+    settings.SCRAPING_ALLOW_LOOPBACK = True

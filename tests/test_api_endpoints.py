@@ -35,10 +35,9 @@ STEAM = "https://store.steampowered.com/app/{}/"
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings):
+def _settings(settings, fast_passwords):
     """Webhook URLs of the tests point at this machine; passwords are not what is tested."""
     settings.WEBHOOKS_ALLOW_HTTP = settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

@@ -20,14 +20,9 @@ from tests.api_helpers import api_client, error_of, make_token, post_json
 from tests.factories import make_user
 from tests.workers import ROOT, child_env
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 PROJECTS = "/api/v1/projects/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _same_window(margin: float = 8.0) -> None:
@@ -79,7 +74,7 @@ def test_rate_limits_hold_across_processes(settings):
     script = textwrap.dedent(
         f"""
         import django, os
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentimatrix.settings.dev")
         django.setup()
         from django.test import Client
         client = Client(HTTP_HOST="localhost", headers={{"Authorization": "Bearer {raw}"}})

@@ -19,8 +19,7 @@ def nested(depth: int, leaf: str = "1") -> str:
 
 
 @pytest.fixture
-def client(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def client(fast_passwords):
     return api_client(make_token(make_user()))
 
 

@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings, seed_clock):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def seeded(fast_passwords, seed_clock):
     owner = make_user(plan="enterprise")
     return seed(owner, 40)
 

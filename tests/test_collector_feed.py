@@ -34,11 +34,6 @@ def collect(url: str, **ctx_kwargs):
     return list(FeedCollector().pages(target(url), ctx)), ctx
 
 
-@pytest.fixture
-def loopback(settings):
-    settings.SCRAPING_ALLOW_LOOPBACK = True
-
-
 def test_registry_knows_the_collector():
     assert isinstance(get_collector("feed"), FeedCollector)
 

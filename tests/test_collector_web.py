@@ -45,11 +45,6 @@ def collect(spec: TargetSpec, **ctx_kwargs):
 
 
 @pytest.fixture
-def loopback(settings):
-    settings.SCRAPING_ALLOW_LOOPBACK = True
-
-
-@pytest.fixture
 def review_pages(httpserver):
     # Served without a charset: the page's own <meta charset> must be honoured.
     httpserver.expect_request("/products/brightwell/reviews", query_string="").respond_with_data(

@@ -17,28 +17,18 @@ from tests.datamodel_samples import result
 from tests.factories import make_project, make_user
 from tests.page_helpers import add_target, messages_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
 
 STEAM = "https://store.steampowered.com/app/{}/"
 POLLING = 'hx-trigger="every 2s"'
 RELOAD = '<noscript><meta http-equiv="refresh"'
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Signing users in is not what these tests measure: a fast hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner(client):
-    user = make_user()
-    client.force_login(user)
-    return user
-
-
 @pytest.fixture
 def project(owner):
+    """A project of ``owner`` collecting at most 100 results a target (the running job below
+    stops one target at that limit)."""
     return make_project(owner, name="Launch", max_reviews_per_target=100)
 
 

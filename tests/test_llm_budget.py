@@ -21,7 +21,7 @@ from projects.models import LLMConfig, Project
 from sentimatrix.http import HttpClient
 from sentimatrix.mongo import collection
 from sentimatrix.netguard import Policy
-from tests.factories import make_project, make_user
+from tests.factories import make_user
 from tests.fake_llm import FakeLLM
 from tests.playback import RecordingSleep
 from tests.test_llm_engine import items_of, sent_text, uci_texts
@@ -34,11 +34,6 @@ KEY = "sk-budget-0123456789abcdef"
 
 def stats(project) -> dict:
     return collection("projects").find_one({"_id": project.pk})["stats"]
-
-
-@pytest.fixture
-def project():
-    return make_project(make_user())
 
 
 @pytest.fixture

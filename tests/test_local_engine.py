@@ -418,7 +418,13 @@ def test_the_linear_time_vader_gives_the_stock_analyzers_answers():
     texts = [*PHRASES, *_sentence_texts()]
     long_review = " ".join(texts[:60])  # negations far into a long text
     stock = SentimentIntensityAnalyzer()
-    for text in [*texts, long_review, "not good, never so bad, without doubt great"]:
+    # VADER's idioms read up to three words before a sentiment word and two after it.
+    idioms = [
+        "The new boss is the bomb and the music really does cut the mustard, I loved it.",
+        "It was kind of good, sort of fun, a real kiss of death for the series, yeah right great.",
+        "bad ass graphics, the shit, hand to mouth budget but a great game",
+    ]
+    for text in [*texts, long_review, *idioms, "not good, never so bad, without doubt great"]:
         assert analyzer().polarity_scores(text) == stock.polarity_scores(text), text
     assert len(texts) > 1000
 

@@ -12,20 +12,10 @@ from notifications.emails import weekly_digest
 from notifications.models import Webhook
 from scraping import jobs
 from scraping.models import JobStats, JobStatus, JobTarget, JobTrigger, ScrapeJob
-from sentimatrix.celery import app
 from sentimatrix.mongo import collection
 from tests.factories import add_steam_target, make_project, make_user
 
 NOW = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)  # a Monday, when beat sends the digest
-
-
-@pytest.fixture
-def eager():
-    """Run queued tasks inline (no worker): what they would do happens in the test."""
-
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
 
 
 def close_job(project, status, *, error="", results=0, trigger=JobTrigger.MANUAL, created_at=None):

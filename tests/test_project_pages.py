@@ -17,13 +17,7 @@ from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
 from tests.page_helpers import add_results, add_target, form_post_data, messages_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Signing users in is not what these tests measure: a fast hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 
 STEAM = "https://store.steampowered.com/app/{}/"

@@ -16,7 +16,7 @@ from scraping import jobs, scheduled_runs
 from scraping.models import JobStatus, JobTrigger, ScrapeJob
 from sentimatrix import urls as root_urls
 from sentimatrix.mongo import collection
-from tests.factories import add_steam_target, make_project, make_user
+from tests.factories import add_steam_target, make_user
 
 # The schedule pages are served from projects.schedule_urls under "schedules/"; until the
 # root URLconf includes it, these tests mount it on top of the root routes themselves.
@@ -34,16 +34,6 @@ def _clock_away_from_dst(seed_clock):
     """Offsets and next runs are computed from "now": a fixed summer instant keeps a DST change
     from falling between the product's computation and the test's."""
     return seed_clock
-
-
-@pytest.fixture
-def user(db):
-    return make_user()
-
-
-@pytest.fixture
-def project(user):
-    return make_project(user)
 
 
 def periodic_task(schedule) -> PeriodicTask:

@@ -87,9 +87,8 @@ def _named_patterns(resolver=None, namespace="", arguments=frozenset()):
 
 
 @pytest.fixture
-def world(settings, seed_clock):
+def world(settings, fast_passwords, seed_clock):
     settings.WEBHOOKS_ALLOW_HTTP = settings.WEBHOOKS_ALLOW_LOOPBACK = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     owner = make_user("ana@example.com", role=Role.ADMIN)
     seeded = seed(owner, 6)
     job = ScrapeJob.objects.create(project=seeded.project, user=owner, status=JobStatus.COMPLETED)

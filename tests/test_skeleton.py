@@ -8,6 +8,7 @@ from django.conf import settings
 from accounts.models import User
 from sentimatrix.crypto import generate_key_spec
 from sentimatrix.mongo import collection
+from sentimatrix.settings import base as base_settings
 from sentimatrix.tasks import HEARTBEAT_COLLECTION, worker_ping
 from tests.workers import ROOT, child_env
 
@@ -24,7 +25,8 @@ def test_home_admin_and_health_answer(client):
 
 
 @pytest.mark.django_db
-def test_user_round_trip_with_embedded_documents():
+def test_user_round_trip_with_embedded_documents(settings):
+    settings.PASSWORD_HASHERS = base_settings.PASSWORD_HASHERS  # what every other environment stores
     user = User.objects.create_user("Ana@Example.com", "s3cret-pass-word", name="Ana")
     user.settings.timezone = "Europe/Berlin"
     user.usage.scrapes_this_month = 3
@@ -53,9 +55,15 @@ def test_task_runs_on_a_real_worker_through_the_mongo_broker(celery_worker_proce
     assert doc is not None and doc["seen_at"] is not None
 
 
+# The production settings, and the development ones with debug off, are equally strict.
+STRICT_SETTINGS = ("sentimatrix.settings.production", "sentimatrix.settings.dev")
+
+
 @pytest.mark.django_db
-def test_check_deploy_is_clean_with_production_env():
+@pytest.mark.parametrize("settings_module", STRICT_SETTINGS)
+def test_check_deploy_is_clean_with_production_env(settings_module):
     env = child_env(
+        DJANGO_SETTINGS_MODULE=settings_module,
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="x" * 20 + uuid.uuid4().hex + "Q9!zW$" * 5,
         DJANGO_ALLOWED_HOSTS="sentimatrix.example.com",
@@ -78,9 +86,15 @@ def test_check_deploy_is_clean_with_production_env():
         ({"SENTIMATRIX_ENCRYPTION_KEYS": "k1:c2hvcnQ"}, "must be 32 bytes"),
     ],
 )
-def test_production_settings_refuse_to_start_without_secrets(missing, message):
+@pytest.mark.parametrize("settings_module", STRICT_SETTINGS)
+def test_production_settings_refuse_to_start_without_secrets(settings_module, missing, message):
     keys = generate_key_spec()
-    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="y" * 60, SENTIMATRIX_ENCRYPTION_KEYS=keys)
+    env = child_env(
+        DJANGO_SETTINGS_MODULE=settings_module,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="y" * 60,
+        SENTIMATRIX_ENCRYPTION_KEYS=keys,
+    )
     env.update(missing)
     proc = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

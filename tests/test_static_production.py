@@ -1,4 +1,4 @@
-"""A production web process (DJANGO_DEBUG=0, gunicorn) and the static files it serves.
+"""A production web process (production settings, gunicorn) and the static files it serves.
 
 Static files are collected into SENTIMATRIX_VAR_DIR/staticfiles by `make run` (debug) and by
 `runstack` or the image build (production). A production process started on what a debug run
@@ -31,6 +31,8 @@ BASE_ASSETS = ("css/app.css", "js/app.js", "vendor/pico/pico.min.css", "vendor/h
 
 def environment(var_dir: Path, debug: bool) -> dict[str, str]:
     return child_env(
+        # Production processes run the production settings, as the image sets them.
+        DJANGO_SETTINGS_MODULE="sentimatrix.settings.dev" if debug else "sentimatrix.settings.production",
         DJANGO_DEBUG="1" if debug else "0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         SENTIMATRIX_ENCRYPTION_KEYS=generate_key_spec("p1"),

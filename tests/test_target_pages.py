@@ -19,28 +19,10 @@ from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
 from tests.page_helpers import add_results, add_target, messages_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 STEAM = "https://store.steampowered.com/app/{}/"
 REVIEWS_CSV = b"review,rating,date\nGreat sound,5,2026-01-02\nBattery died fast,2,2026-01-03\n"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Signing users in is not what these tests measure: a fast hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner(client):
-    user = make_user()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def project(owner):
-    return make_project(owner, name="Launch")
 
 
 def add(client, project, kind, **fields):

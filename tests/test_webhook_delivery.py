@@ -17,7 +17,6 @@ from notifications.models import DeliveryStatus, Webhook, WebhookDelivery, Webho
 from notifications.services import SecretMode
 from scraping import jobs
 from scraping.models import JobStats, JobStatus, JobTarget, ScrapeJob
-from sentimatrix.celery import app
 from tests.factories import add_steam_target, make_project, make_user
 from tests.test_jobs import wait_for
 from tests.workers import WorkerProcess
@@ -30,20 +29,6 @@ def local_receivers(settings):
     """Tests' receivers listen on loopback over http."""
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     settings.WEBHOOKS_ALLOW_HTTP = True
-
-
-@pytest.fixture
-def eager():
-    """Run queued tasks inline (no worker): what they would do happens in the test."""
-
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-
-
-@pytest.fixture
-def user(db):
-    return make_user()
 
 
 def hook(user, httpserver, path="/hook", **kwargs):

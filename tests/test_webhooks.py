@@ -17,7 +17,6 @@ from notifications import delivery, payloads, services, signing, vault
 from notifications.models import Webhook, WebhookDelivery, WebhookEvent
 from notifications.services import SecretMode
 from sentimatrix import crypto
-from sentimatrix.celery import app
 from sentimatrix.dbindexes import WEBHOOK_DELIVERIES_TTL
 from sentimatrix.mongo import collection
 from tests.factories import make_user
@@ -34,20 +33,6 @@ VECTOR = {
     "body": '{"test": 2432232314}',
     "signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
 }
-
-
-@pytest.fixture
-def eager():
-    """Run queued tasks inline (no worker): what they would do happens in the test."""
-
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
-
-
-@pytest.fixture
-def user(db):
-    return make_user()
 
 
 # --- signatures ---------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ def child_env(**extra: str) -> dict[str, str]:
     """Environment that points a child process at this test run's database."""
     env = os.environ.copy()
     env.update(
+        # The child is not a test session: development settings, as runstack's children run.
+        DJANGO_SETTINGS_MODULE="sentimatrix.settings.dev",
         MONGODB_URI=settings.MONGODB_URI,
         MONGODB_NAME=connection.settings_dict["NAME"],
         DJANGO_DEBUG="1",
@@ -45,7 +47,7 @@ def child_env(**extra: str) -> dict[str, str]:
         SENTIMATRIX_ENCRYPTION_KEYS=settings.ENCRYPTION_KEYS,
         PYTHONUNBUFFERED="1",
     )
-    env.pop("PYTEST_VERSION", None)  # the child is not a test session
+    env.pop("PYTEST_VERSION", None)
     env.update(extra)
     return env
 

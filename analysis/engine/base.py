@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from projects.sentiment_bands import label_for
+
 SENTIMENT_CLASSES = (3, 5)
 EMOTION_MODELS = ("ekman", "plutchik", "goemotions")
 
@@ -125,9 +127,6 @@ class ItemAnalysis(Mapping):
 # zero, disagree: 5 stars (+1) against any negative text, 4 of 5 stars (+0.5) against a text
 # scored -0.5 or lower, a middling 3 of 5 (0) never.
 DISAGREEMENT_MARGIN = 1.0
-# A text scored inside VADER's neutral band (|compound| < 0.05, the 3-class thresholds of
-# analysis.engine.sentiment) points in no direction, so it never disagrees with a rating.
-NEUTRAL_BAND = 0.05
 
 
 def normalise_rating(rating: float | None, scale: float = 5.0) -> float | None:
@@ -147,8 +146,10 @@ def ratings_disagree(text_score: float | None, rating_score: float | None) -> bo
     rating point in opposite directions and differ by at least :data:`DISAGREEMENT_MARGIN`."""
     if text_score is None or rating_score is None:
         return False
-    opposite = (text_score <= -NEUTRAL_BAND and rating_score > 0) or (
-        text_score >= NEUTRAL_BAND and rating_score < 0
+    # A text in the neutral band points in no direction, so it never disagrees with a rating.
+    direction = label_for(text_score)
+    opposite = (direction == "negative" and rating_score > 0) or (
+        direction == "positive" and rating_score < 0
     )
     return opposite and abs(text_score - rating_score) >= DISAGREEMENT_MARGIN
 

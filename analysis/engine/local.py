@@ -153,12 +153,6 @@ class LocalEngine(Engine):
             for i, item in enumerate(items)
         }  # fmt: skip
 
-    def analyze_item(
-        self, item: AnalysisItem, config: AnalysisConfig, now: datetime, notes: dict[str, str] | None = None
-    ) -> ItemAnalysis:
-        """Analyse one item (a batch of one)."""
-        return self.analyze([item], config)[item.id]
-
     def _item(
         self,
         item: AnalysisItem,

@@ -3,7 +3,7 @@
 Score
     VADER's ``compound`` score, already in -1..1, is ``analysis.sentiment.score``.
 
-Labels (thresholds on the compound score)
+Labels (thresholds on the compound score, kept in :mod:`projects.sentiment_bands`)
     3 classes, VADER's published thresholds:
         positive  compound >= 0.05
         negative  compound <= -0.05
@@ -40,13 +40,17 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-POSITIVE_THRESHOLD = 0.05
-NEGATIVE_THRESHOLD = -0.05
-VERY_POSITIVE_THRESHOLD = 0.6
-VERY_NEGATIVE_THRESHOLD = -0.6
+from projects.sentiment_bands import (
+    FIVE_CLASSES,
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
+    THREE_CLASSES,
+    VERY_NEGATIVE_THRESHOLD,
+    VERY_POSITIVE_THRESHOLD,
+    label_for,
+)
 
-FIVE_CLASSES = ("very_positive", "positive", "neutral", "negative", "very_negative")
-THREE_CLASSES = ("positive", "neutral", "negative")
+__all__ = ["FIVE_CLASSES", "NEGATIVE_THRESHOLD", "POSITIVE_THRESHOLD", "THREE_CLASSES", "label_for"]
 
 # Bins of the compound score per label: (low, high). The end bins are open-ended.
 _BINS = {
@@ -66,10 +70,10 @@ _BINS = {
 
 
 class _Analyzer(SentimentIntensityAnalyzer):
-    """VADER with the same answers, in linear time. Its negation check lower-cases the whole
-    text for every sentiment word it weighs (quadratic in the text's length: a third of the
-    analysis of a 100-word review); the check reads only the three words before that word, so
-    it is handed just those."""
+    """VADER with the same answers, in linear time. Its negation and idiom checks lower-case the
+    whole text for every sentiment word they weigh (quadratic in the text's length: a third of
+    the analysis of a 100-word review); each reads only a few words around that word, so it is
+    handed just those."""
 
     @staticmethod
     def _negation_check(valence, words_and_emoticons, start_i, i):
@@ -77,6 +81,13 @@ class _Analyzer(SentimentIntensityAnalyzer):
         first = max(0, i - 3)
         return SentimentIntensityAnalyzer._negation_check(
             valence, words_and_emoticons[first : i + 1], start_i, i - first
+        )
+
+    @staticmethod
+    def _special_idioms_check(valence, words_and_emoticons, i):
+        # Called only with i > 2 (on the third preceding word's turn); reads i - 3 .. i + 2.
+        return SentimentIntensityAnalyzer._special_idioms_check(
+            valence, words_and_emoticons[i - 3 : i + 3], 3
         )
 
 
@@ -94,20 +105,6 @@ def polarity(text: str) -> dict[str, float]:
 def compound(text: str) -> float:
     """VADER's compound score of ``text`` (-1..1)."""
     return polarity(text)["compound"]
-
-
-def label_for(score: float, classes: int = 3) -> str:
-    """The label of a compound score for 3 or 5 classes (thresholds in the module docstring)."""
-    if classes == 5:
-        if score >= VERY_POSITIVE_THRESHOLD:
-            return "very_positive"
-        if score <= VERY_NEGATIVE_THRESHOLD:
-            return "very_negative"
-    if score >= POSITIVE_THRESHOLD:
-        return "positive"
-    if score <= NEGATIVE_THRESHOLD:
-        return "negative"
-    return "neutral"
 
 
 def three_class(label: str) -> str:

@@ -14,16 +14,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from analysis.stats import bucket as to_bucket
-from projects.platforms import Platform
 from scraping.results_store import safe_web_url
 
 register = template.Library()
-
-PLATFORM_NAMES = dict(Platform.choices)
-PLATFORM_ABBREVIATIONS = {
-    "amazon": "Am", "steam": "St", "youtube": "YT", "reddit": "Re", "google": "G", "appstore": "AS",
-    "hackernews": "HN", "trustpilot": "TP", "feed": "RSS", "web": "W", "file": "F",
-}  # fmt: skip
 
 
 def highlight_html(text: str, terms) -> str:
@@ -53,22 +46,6 @@ def web_url(url) -> str:
     """``{% with original=result.content.url|web_url %}``: the address if it is http(s), else
     ``""``, for pages to link to the original only when clicking it opens a web page."""
     return safe_web_url(url)
-
-
-@register.simple_tag
-def platform_icon(platform: str):
-    """A small labelled badge for a platform (no image assets: text in a coloured circle)."""
-    name = PLATFORM_NAMES.get(platform, platform or "Unknown")
-    short = PLATFORM_ABBREVIATIONS.get(platform, (platform or "?")[:2])
-    return mark_safe(  # noqa: S308 - built from escaped values
-        f'<span class="platform-icon platform-{escape(platform or "unknown")}" title="{escape(name)}" '
-        f'role="img" aria-label="{escape(name)}">{escape(short)}</span>'
-    )
-
-
-@register.filter
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform or "")
 
 
 @register.filter

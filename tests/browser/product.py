@@ -2,8 +2,9 @@
 own embedded database, with every collector sent to a local playback server.
 
 The product runs as a user would start it (``make run`` does the same), not as a test session:
-the child environment drops pytest's variables, so the database lives under a throw-away
-``SENTIMATRIX_VAR_DIR`` instead of the test runner's server.
+the child environment drops pytest's variables and the test session's database and names the
+development settings, so ``manage.py`` starts the product's own database (and generates its
+keys) under a throw-away ``SENTIMATRIX_VAR_DIR``.
 """
 
 from __future__ import annotations
@@ -38,10 +39,17 @@ class Product:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-        for name in ("MONGODB_URI", "MONGODB_NAME", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        # The product runs wholly on its own embedded database: data, broker, results and cache
+        # (a Redis cache of the environment would still hold the unit tests' rate-limit hits).
+        own = (
+            "MONGODB_URI", "MONGODB_NAME", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL",
+            "SENTIMATRIX_EMBEDDED_DB",
+        )  # fmt: skip
+        for name in own:
             env.pop(name, None)
         env.update(
             playback_env(playback_server),
+            DJANGO_SETTINGS_MODULE="sentimatrix.settings.dev",
             SENTIMATRIX_VAR_DIR=str(var_dir),
             EMAIL_FILE_PATH=str(self.mail_dir),
             DJANGO_DEBUG="1",

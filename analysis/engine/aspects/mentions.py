@@ -41,6 +41,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from analysis.engine import sentiment
 from analysis.engine.aspects import guards, lexicon
@@ -143,9 +144,11 @@ def vader_scorer(texts: Sequence[str], language: str) -> list[float | None]:
     return [sentiment.compound(t) for t in texts]
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """One token: its lower-case form, offsets, and how it was written."""
+
+    # A named tuple, not a frozen dataclass: a batch makes tens of thousands of them, and a
+    # frozen dataclass's __init__ costs several times more.
 
     lower: str
     start: int
@@ -227,17 +230,32 @@ class TextMentions:
     case_evidence: list[tuple[str, bool]] = field(default_factory=list)
     # The scorer's score of each clause that mentions an aspect.
     clause_scores: dict[tuple[int, int], float | None] = field(default_factory=dict)
+    _scored_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+
+    def scored_text(self, span: tuple[int, int]) -> str:
+        """The text of ``span`` as the scorer reads it (kept: a batch asks up to three times)."""
+        text = self._scored_texts.get(span)
+        if text is None:
+            text = self.masked[span[0] : span[1]]
+            if self.language == "en":
+                # "The enemies are clever" praises the enemies: an aspect's own name is no verdict.
+                text = _LEXICON_NOUN_RE.sub("thing", text)
+            self._scored_texts[span] = text
+        return text
 
 
 # --- tokens -------------------------------------------------------------------------------------
 
 
 def _words(masked: str, start: int, end: int, language: str) -> list[Word]:
-    words = []
+    words: list[Word] = []
+    elides = language in ("fr", "it", "es", "pt")
     for match in lexicon.TOKEN_RE.finditer(masked, start, end):
-        cased = match.group().replace("\u2019", "'")
+        cased = match.group()
+        if "\u2019" in cased:
+            cased = cased.replace("\u2019", "'")
         w_start = match.start()
-        if language in ("fr", "it", "es", "pt"):
+        if elides:
             elided = _ELISION_RE.match(cased)
             if elided:
                 prefix = elided.group(1)
@@ -278,7 +296,13 @@ def _excluded(lower: str, language: str) -> bool:
 
 def _english_class(word: Word) -> str | None:
     """ "noun", "ambiguous" (noun or something else), "unknown" (not in the lexicon), or None."""
-    return _english_class_of(word.lower, _acronym(word))
+    return _english_class_as_written(word.cased)
+
+
+@lru_cache(maxsize=200_000)
+def _english_class_as_written(cased: str) -> str | None:
+    # One cache look-up a word: the class depends on the lower-case form and on the capitals.
+    return _english_class_of(cased.lower(), _acronym_form(cased))
 
 
 @lru_cache(maxsize=200_000)
@@ -639,10 +663,7 @@ def _score(found: TextMentions, scorer: SentenceScorer) -> None:
         todo = sorted(spans - scores.keys())
         if not todo:
             return
-        texts = [found.masked[s:e] for s, e in todo]
-        if found.language == "en":
-            # "The enemies are clever" praises the enemies: an aspect's own name is no verdict.
-            texts = [_LEXICON_NOUN_RE.sub("thing", t) for t in texts]
+        texts = [found.scored_text(span) for span in todo]
         scores.update(zip(todo, scorer(texts, found.language), strict=True))
 
     score_all({m.clause for m in found.mentions})

@@ -21,11 +21,18 @@ answer, so a run stopped half-way has counted exactly what it spent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+from pymongo.collection import Collection
 
 from analysis.engine.base import ItemAnalysis
 from sentimatrix.mongo import collection
+
+if TYPE_CHECKING:
+    from projects.models import Project
 
 DEFAULT_MONTHLY_TOKENS = 2_000_000
 
@@ -63,20 +70,26 @@ class TokenBudget:
 
     ``clock`` returns the current aware datetime (injectable so tests can cross a month)."""
 
-    def __init__(self, project_id, monthly_limit: int = DEFAULT_MONTHLY_TOKENS, *, clock=None):
+    def __init__(
+        self,
+        project_id: ObjectId,
+        monthly_limit: int = DEFAULT_MONTHLY_TOKENS,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.project_id = project_id
         self.monthly_limit = int(monthly_limit)
         self.clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
-    def for_project(cls, project) -> TokenBudget:
+    def for_project(cls, project: Project) -> TokenBudget:
         """The budget of a ``projects.models.Project`` (limit from ``config.limits``)."""
         limits = getattr(getattr(project, "config", None), "limits", None)
         limit = getattr(limits, "llm_monthly_token_budget", None)
         return cls(project.pk, DEFAULT_MONTHLY_TOKENS if limit is None else limit)
 
     @property
-    def _projects(self):
+    def _projects(self) -> Collection:
         return collection("projects")
 
     def _roll_month(self) -> str:

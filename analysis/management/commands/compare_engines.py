@@ -6,9 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analysis.engine.base import AnalysisConfig
 from analysis.engine.compare import compare, report_lines
-from analysis.engine.factory import engine_for_project, uses_llm
+from analysis.engine.factory import engine_for_project
 from analysis.engine.local import LocalEngine
 from analysis.pipeline import RESULT_FIELDS, analysis_items
+from projects.llm_usage import uses_llm
 from projects.models import Project
 from sentimatrix.mongo import collection
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from sentimatrix.embedded_db import EMBEDDED_FLAG
 from sentimatrix.supervision import Child, Supervisor, probe_queue
 
 
@@ -87,11 +88,12 @@ class Command(BaseCommand):
 
     def child_env(self):
         env = os.environ.copy()
-        # Children reuse this process's database instead of looking for one.
+        # Children use this process's database (the embedded server manage.py started when
+        # MONGODB_URI was unset) and keys: their settings read nothing else.
         env["MONGODB_URI"] = settings.MONGODB_URI
         env["MONGODB_NAME"] = settings.MONGODB_NAME
         if settings.USING_EMBEDDED_DB:
-            env["SENTIMATRIX_EMBEDDED_DB"] = "1"  # for /health/: the URI above points at it
+            env[EMBEDDED_FLAG] = "1"  # for /health/: the URI above points at it
         env.setdefault("DJANGO_DEBUG", "1" if settings.DEBUG else "0")
         env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
         env["SENTIMATRIX_ENCRYPTION_KEYS"] = settings.ENCRYPTION_KEYS

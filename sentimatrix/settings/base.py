@@ -1,68 +1,49 @@
-"""Django settings. Every value that differs between machines comes from the
-environment; the README has the table of variables."""
+"""Settings every environment shares (development, tests, production import them).
 
-import os
-import secrets
-import sys
-from pathlib import Path
+Every value that differs between machines comes from the environment; the README has the
+table of variables. Loading these settings has no effect beyond reading the environment (and,
+in development, the generated keys): no server is started, no file or folder is written, no
+exit hook is registered. ``manage.py`` provides what is missing before they load
+(:mod:`sentimatrix.startup`).
+"""
 
+from typing import Any
+
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from sentimatrix import embedded_db
-from sentimatrix.crypto import generate_key_spec, parse_keys
+from sentimatrix import paths
+from sentimatrix.crypto import parse_keys
+from sentimatrix.embedded_db import EMBEDDED_FLAG, with_database
 from sentimatrix.env import env_bool, env_int, env_list, env_str
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("SENTIMATRIX_VAR_DIR", str(BASE_DIR / "var")))
-SHARED_DATA_DIR = Path(env_str("SENTIMATRIX_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
-
-# pytest sets PYTEST_VERSION for the whole session: tests then get a throw-away
-# embedded database and never touch var/db.
-TESTING = "PYTEST_VERSION" in os.environ or "test" in sys.argv[1:2]
+BASE_DIR = paths.BASE_DIR
+VAR_DIR = paths.var_dir()
+SHARED_DATA_DIR = paths.shared_data_dir()
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 
-def _secret_key() -> str:
-    key = env_str("DJANGO_SECRET_KEY")
-    if key:
-        return key
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # Development only: a key generated once and kept under var/.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
-
-
-def _encryption_keys() -> str:
-    spec = env_str("SENTIMATRIX_ENCRYPTION_KEYS")
-    if not spec:
-        if not (DEBUG or TESTING):
-            raise ImproperlyConfigured("SENTIMATRIX_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off.")
-        # Development only: a master key generated once and kept under var/.
-        path = VAR_DIR / "encryption_keys"
-        if not path.exists():
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(generate_key_spec("dev1"))
-            path.chmod(0o600)
-        spec = path.read_text().strip()
-    parse_keys(spec)  # refuse to start with a malformed key
+def valid_key_spec(spec: str) -> str:
+    """``spec`` once it parses as SENTIMATRIX_ENCRYPTION_KEYS: a malformed key stops the start."""
+    if spec:
+        parse_keys(spec)
     return spec
 
 
-ENCRYPTION_KEYS = _encryption_keys()
+def require_secrets(secret_key: str, encryption_keys: str) -> None:
+    """Refuse to start without the keys that must never be generated outside development."""
+    for name, value in (("DJANGO_SECRET_KEY", secret_key), ("SENTIMATRIX_ENCRYPTION_KEYS", encryption_keys)):
+        if not value:
+            raise ImproperlyConfigured(f"{name} must be set when DJANGO_DEBUG is off.")
+
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+ENCRYPTION_KEYS = valid_key_spec(env_str("SENTIMATRIX_ENCRYPTION_KEYS"))
 # backup_db encrypts whole archives (AES-256-GCM) under the first of these ``id:base64key``
 # entries; restore_db opens archives of any of them. A key of its own, kept apart from the
 # archives, so one stolen file or one key alone opens nothing (sentimatrix/backup.py).
 BACKUP_ENCRYPTION_KEYS = env_str("BACKUP_ENCRYPTION_KEYS")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -129,20 +110,11 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 MONGODB_NAME = env_str("MONGODB_NAME", "sentimatrix_studio")
-MONGODB_URI = env_str("MONGODB_URI")
-EMBEDDED_DB = None
-if not MONGODB_URI:
-    if TESTING:
-        import tempfile
-
-        _db_path = Path(tempfile.mkdtemp(prefix="sentimatrix-testdb-"))
-    else:
-        _db_path = Path(env_str("EMBEDDED_DB_PATH", str(VAR_DIR / "db")))
-    EMBEDDED_DB = embedded_db.ensure_running(_db_path)
-    embedded_db.stop_at_exit(EMBEDDED_DB, remove_dir=TESTING)
-    MONGODB_URI = EMBEDDED_DB.uri
-
-USING_EMBEDDED_DB = EMBEDDED_DB is not None or env_bool("SENTIMATRIX_EMBEDDED_DB", False)
+# Unset, manage.py (and the test session) start the embedded server and put its address here
+# before the settings load. A process started otherwise without it (a REPL, a type checker)
+# gets a local MongoDB's address and fails at its first query if none listens there.
+MONGODB_URI = env_str("MONGODB_URI") or "mongodb://127.0.0.1:27017/?directConnection=true"
+USING_EMBEDDED_DB = env_bool(EMBEDDED_FLAG, False)
 
 DATABASES = {
     "default": {
@@ -186,9 +158,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Created by collectstatic (runstack and the image run it), not by loading the settings.
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Front-end libraries come from npm at set-up (`make` runs `npm ci`); never committed.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
@@ -200,15 +171,12 @@ STATICFILES_DIRS = [
 # One storage in development and production: collectstatic always writes hashed, compressed
 # files and their manifest, so a production process can start on what `make run` collected.
 # With DEBUG on, pages link the unhashed names, served from the finders (no collecting needed
-# while editing); tests link unhashed names and collect nothing. A production process refuses
-# to start on files without a complete manifest (sentimatrix/checks.py, run by wsgi.py).
+# while editing); the test settings link unhashed names and collect nothing. A production
+# process refuses to start on files without a complete manifest (sentimatrix/checks.py, run by
+# wsgi.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 LOGIN_URL = "account_login"
@@ -266,12 +234,26 @@ CACHES = {
     )
 }
 
+
 # --- Security -------------------------------------------------------------------
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
-SESSION_COOKIE_SECURE = not DEBUG and not TESTING
-CSRF_COOKIE_SECURE = not DEBUG and not TESTING
+def web_security(relaxed: bool) -> dict[str, Any]:
+    """The settings development (debug on) and the test suite relax and production keeps strict;
+    the variables read here override either default."""
+    return {
+        "ALLOWED_HOSTS": env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if relaxed else ""),
+        "SECURE_SSL_REDIRECT": env_bool("DJANGO_SECURE_SSL_REDIRECT", not relaxed),
+        "SESSION_COOKIE_SECURE": not relaxed,
+        "CSRF_COOKIE_SECURE": not relaxed,
+        "SECURE_HSTS_SECONDS": env_int("DJANGO_HSTS_SECONDS", 0 if relaxed else 31536000),
+        # Static files found in the apps' folders as they are edited, without collecting.
+        "WHITENOISE_USE_FINDERS": relaxed,
+    }
+
+
+# ALLOWED_HOSTS, SECURE_SSL_REDIRECT, SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE,
+# SECURE_HSTS_SECONDS and WHITENOISE_USE_FINDERS; the test settings apply them relaxed.
+globals().update(web_security(relaxed=DEBUG))
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG or TESTING else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -300,15 +282,17 @@ CONTENT_SECURITY_POLICY = {
 # sent with Cache-Control: private, no-store.
 PRIVATE_PATH_PREFIXES = ["/api/"]
 
+
 # --- Celery ----------------------------------------------------------------------
-# Tests send tasks to the test database, where their worker processes listen.
-# pytest-xdist gives each test process its own test database, suffixed with the worker id.
-_XDIST = env_str("PYTEST_XDIST_WORKER")
-_BROKER_DB = (
-    (DATABASES["default"]["TEST"]["NAME"] + (f"_{_XDIST}" if _XDIST else "")) if TESTING else MONGODB_NAME
-)
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or embedded_db.with_database(MONGODB_URI, _BROKER_DB)
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or embedded_db.with_database(MONGODB_URI, _BROKER_DB)
+def celery_store_url(variable: str, database: str) -> str:
+    """The broker's or the result backend's address: ``variable`` when set, otherwise the
+    ``database`` of the MongoDB server the application uses."""
+    return env_str(variable) or with_database(MONGODB_URI, database)
+
+
+# The test settings send tasks to the test database instead, where their workers listen.
+CELERY_BROKER_URL = celery_store_url("CELERY_BROKER_URL", MONGODB_NAME)
+CELERY_RESULT_BACKEND = celery_store_url("CELERY_RESULT_BACKEND", MONGODB_NAME)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -440,8 +424,6 @@ WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 5)
 WEBHOOKS_RESPONSE_EXCERPT_BYTES = env_int("WEBHOOKS_RESPONSE_EXCERPT_BYTES", 2048)
 WEBHOOKS_USER_AGENT = env_str("WEBHOOKS_USER_AGENT", "SentimatrixStudio-Webhooks/0.1")
 # The weekly digest email goes out on Mondays at 08:00 UTC.
-from celery.schedules import crontab  # noqa: E402 - kept with the section that needs it
-
 CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
