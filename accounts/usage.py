@@ -16,6 +16,7 @@ from bson import ObjectId
 from accounts.models import User
 from accounts.plans import get_plan
 from sentimatrix.mongo import collection
+from sentimatrix.refusals import Refused
 
 # counter field in users.usage -> (Plan attribute holding its limit, what the user reads)
 COUNTERS = {
@@ -26,7 +27,7 @@ COUNTERS = {
 MONTHLY = ("scrapes_this_month", "api_calls_this_month")
 
 
-class PlanLimitReached(Exception):
+class PlanLimitReached(Refused):
     """A plan limit would be exceeded; the message says which and what to do."""
 
 

@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import audit, data, key_check, vault
 from accounts.forms import ApiKeyForm, DeleteAccountForm, ProfileForm, preset_choices
 from accounts.models import ApiKey, AuditLog
 from accounts.usage import usage_bars
+from sentimatrix.ownership import owned_or_404
 
 
 @login_required
@@ -48,7 +49,7 @@ def api_keys(request):
 
 
 def _own_key(request, key_id) -> ApiKey:
-    return get_object_or_404(ApiKey, pk=key_id, user=request.user)
+    return owned_or_404(ApiKey, request.user, key_id)
 
 
 @login_required

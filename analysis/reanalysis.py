@@ -20,11 +20,12 @@ from analysis.engine.llm import pricing
 from projects.llm_usage import uses_llm
 from projects.models import Project, Target
 from sentimatrix.mongo import collection
+from sentimatrix.refusals import Refused
 
 RUNS = "analysis_runs"
 
 
-class ReanalysisRefused(Exception):
+class ReanalysisRefused(Refused):
     """A re-analysis cannot start (one is running, nothing to analyse)."""
 
 

@@ -27,8 +27,8 @@ from analysis.models import Result, SentimentLabel
 from projects import pages
 from projects.models import Target
 from projects.platforms import Platform
-from projects.services import ActionRefused
 from scraping.models import ScrapeJob
+from sentimatrix.refusals import Refused
 
 PINNED_IN_REPORT = 20
 
@@ -254,8 +254,8 @@ def export_view(request, project_id, format):
         consume(request.user, "api_calls_this_month")
     except PlanLimitReached as exc:
         audit.record("data.export", request=request, success=False, scope="results", format=fmt,
-                     project=str(project.pk), filter=filters, reason=str(exc))  # fmt: skip
-        messages.error(request, str(exc))
+                     project=str(project.pk), filter=filters, reason=exc.message)  # fmt: skip
+        messages.error(request, exc.message)
         return redirect(f"{reverse('analysis:explorer', args=[project.pk])}?{filters}")
     audit.record(
         "data.export", request=request, scope="results", format=fmt, project=str(project.pk), filter=filters
@@ -285,8 +285,8 @@ def aspects_export_view(request, project_id, format):
         consume(request.user, "api_calls_this_month")
     except PlanLimitReached as exc:
         audit.record("data.export", request=request, success=False, scope="aspects", format=fmt,
-                     project=str(project.pk), target=target_id or "", reason=str(exc))  # fmt: skip
-        messages.error(request, str(exc))
+                     project=str(project.pk), target=target_id or "", reason=exc.message)  # fmt: skip
+        messages.error(request, exc.message)
         return redirect(back)
     audit.record("data.export", request=request, scope="aspects", format=fmt, project=str(project.pk),
                  target=target_id or "")  # fmt: skip
@@ -346,8 +346,8 @@ def project_reanalyse(request, project_id):
             return redirect("analysis:reanalyse", project_id=project.pk)
         try:
             reanalysis.start(project, target)
-        except reanalysis.ReanalysisRefused as exc:
-            messages.error(request, str(exc))
+        except Refused as exc:
+            messages.error(request, exc.message)
             return redirect("projects:detail", project_id=project.pk)
         messages.success(request, "Re-analysis started with the project's current settings.")
         return redirect("analysis:reanalyse", project_id=project.pk)
@@ -380,7 +380,7 @@ def target_remove(request, project_id, target_id):
     if request.method == "POST":
         try:
             removed = removal.remove_target(target)
-        except ActionRefused as exc:
+        except Refused as exc:
             return pages.refused(request, exc, project)
         messages.success(request, f"Removed “{target.label}” and its {removed} result(s).")
         return redirect("projects:detail", project_id=project.pk)

@@ -22,6 +22,7 @@ from accounts import audit
 from accounts.models import User
 from api.models import ApiToken, Scope
 from sentimatrix.mongo import collection
+from sentimatrix.refusals import Refused
 
 PREFIX_LENGTH = 8
 TOKEN_BYTES = 32
@@ -33,7 +34,7 @@ MAX_LIFETIME_DAYS = 366
 _LENGTHS = range(40, 100)
 
 
-class TokenRefused(Exception):
+class TokenRefused(Refused):
     """A token cannot be created (too many, bad scopes); the message says why."""
 
 

@@ -21,7 +21,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from accounts import audit
 from accounts.usage import PlanLimitReached, consume
 from analysis import explorer, insights_cache, removal
 from analysis.dashboard import daily_documents
@@ -35,9 +34,12 @@ from notifications.models import Webhook, WebhookDelivery
 from projects import presets, services
 from projects.forms import CONFIG_FIELDS, ProjectConfigForm, ProjectCreateForm
 from projects.models import Project, ProjectStatus, Target
+from projects.pages import own_project, own_target
 from projects.platforms import Platform
 from scraping import jobs
 from scraping.models import JobOptions, JobStatus, JobTrigger, ScrapeJob
+from sentimatrix.ownership import owned_or_404
+from sentimatrix.refusals import Refused
 from sentimatrix.validators import validation_errors
 
 # --- the base of every endpoint ---------------------------------------------------------------
@@ -72,7 +74,7 @@ class ApiView(GenericAPIView):
             try:
                 consume(request.user, "api_calls_this_month")
             except PlanLimitReached as exc:
-                raise QuotaExceeded(_seconds_to_next_month(datetime.now(UTC)), str(exc)) from exc
+                raise QuotaExceeded(_seconds_to_next_month(datetime.now(UTC)), exc.message) from exc
 
     def check_throttles(self, request):
         failed = [t for t in self.get_throttles() if not t.allow_request(request, self)]
@@ -86,24 +88,11 @@ class ApiView(GenericAPIView):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
 
-def _refused(exc: services.ActionRefused):
+def _refused(exc: Refused):
     """A service's refusal: about one input field (400) or the object's state (409)."""
     if exc.field:
         return ValidationError({exc.field: [exc.message]})
     return Conflict(exc.message)
-
-
-def own_project(request, project_id) -> Project:
-    project = get_object_or_404(Project, pk=project_id, user_id=request.user.pk)
-    project.user = request.user
-    return project
-
-
-def own_target(request, project_id, target_id) -> tuple[Project, Target]:
-    project = own_project(request, project_id)
-    target = get_object_or_404(Target, pk=target_id, project_id=project.pk)
-    target.project = project
-    return project, target
 
 
 def _choice_param(request, name: str, choices) -> str | None:
@@ -160,7 +149,7 @@ class ProjectListView(ApiView):
                 description=form.cleaned_data["description"],
                 start_from=form.cleaned_data["start_from"],
             )
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise _refused(exc) from exc
         except DjangoValidationError as exc:
             raise ValidationError({"preset": exc.messages}) from exc
@@ -227,7 +216,7 @@ class ProjectDetailView(ApiView):
                 description=form.cleaned_data["description"],
                 config=form.config(),
             )
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise _refused(exc) from exc
         return _project_response(Project.objects.get(pk=project.pk))
 
@@ -240,7 +229,7 @@ class ProjectArchiveView(ApiView):
         project = own_project(request, project_id)
         try:
             services.archive_project(project, request=request, user=request.user)
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise _refused(exc) from exc
         return _project_response(Project.objects.get(pk=project.pk))
 
@@ -273,7 +262,7 @@ class TargetListView(ApiView):
                 options=data.get("options"),
                 selectors=data.get("selectors") if data.get("kind") == "web" else None,
             )
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise _refused(exc) from exc
         return Response(s.TargetSerializer(target).data, status=status.HTTP_201_CREATED)
 
@@ -292,13 +281,13 @@ class TargetBulkView(ApiView):
         csv_text = data.get("csv", "")
         try:
             services.ensure_writable(project)
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise _refused(exc) from exc
         try:
             outcome = services.bulk_add(
                 project, text=text, csv_bytes=csv_text.encode("utf-8") if csv_text.strip() else None
             )
-        except services.ActionRefused as exc:  # the input as a whole cannot be read
+        except Refused as exc:  # the input as a whole cannot be read
             raise ValidationError({"non_field_errors": [exc.message]}) from exc
         return Response(s.BulkOutcomeSerializer(outcome).data)
 
@@ -317,7 +306,7 @@ class TargetDetailView(ApiView):
         _, target = own_target(request, project_id, target_id)
         try:
             removed = removal.remove_target(target)
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise _refused(exc) from exc
         return Response({"id": str(target.pk), "removed_results": removed})
 
@@ -369,13 +358,13 @@ class ProjectJobsView(ApiView):
                 target_ids=target_ids,
                 options=options,
             )
-        except jobs.JobRefused as exc:
-            raise Conflict(str(exc)) from exc
+        except Refused as exc:
+            raise _refused(exc) from exc
         return Response(s.JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
 def own_job(request, job_id) -> ScrapeJob:
-    return get_object_or_404(ScrapeJob, pk=job_id, user_id=request.user.pk)
+    return owned_or_404(ScrapeJob, request.user, job_id)
 
 
 class JobDetailView(ApiView):
@@ -547,7 +536,7 @@ class ProjectInsightsView(ApiView):
 
 
 def own_webhook(request, webhook_id) -> Webhook:
-    return get_object_or_404(Webhook, pk=webhook_id, user_id=request.user.pk)
+    return owned_or_404(Webhook, request.user, webhook_id)
 
 
 def _webhook_refused(exc: DjangoValidationError):
@@ -558,13 +547,6 @@ def _webhook_refused(exc: DjangoValidationError):
 
 
 def _saved(request, saved, created: bool):
-    audit.record(
-        "webhook.create" if created else "webhook.update",
-        request=request,
-        webhook=str(saved.webhook.pk),
-        url=saved.webhook.url,
-        events=saved.webhook.events,
-    )
     saved.webhook.secret = saved.new_secret
     return Response(
         s.WebhookSavedSerializer(saved.webhook).data,
@@ -596,6 +578,7 @@ class WebhookListView(ApiView):
                 enabled=data["enabled"],
                 secret_mode=data.get("secret_mode", webhook_services.SecretMode.GENERATE),
                 custom_secret=data.get("custom_secret", ""),
+                request=request,
             )
         except DjangoValidationError as exc:
             raise _webhook_refused(exc) from exc
@@ -625,6 +608,7 @@ class WebhookDetailView(ApiView):
                 enabled=data.get("enabled", webhook.enabled),
                 secret_mode=data.get("secret_mode", webhook_services.SecretMode.KEEP),
                 custom_secret=data.get("custom_secret", ""),
+                request=request,
             )
         except DjangoValidationError as exc:
             raise _webhook_refused(exc) from exc
@@ -634,8 +618,7 @@ class WebhookDetailView(ApiView):
     def delete(self, request, webhook_id):
         """Delete the webhook and its delivery log."""
         webhook = own_webhook(request, webhook_id)
-        audit.record("webhook.delete", request=request, webhook=str(webhook.pk), url=webhook.url)
-        webhook_services.delete_webhook(webhook)
+        webhook_services.delete_webhook(webhook, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,13 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import tokens
 from api.forms import TokenForm
 from api.models import ApiToken
+from sentimatrix.ownership import owned_or_404
+from sentimatrix.refusals import Refused
 
 
 def _page(request, form, new_token=None, new_value=None, status=200):
@@ -41,8 +43,8 @@ def token_list(request):
                 expires_in_days=form.expires_in_days(),
                 request=request,
             )
-        except tokens.TokenRefused as exc:
-            form.add_error(None, str(exc))
+        except Refused as exc:
+            form.add_error(None, exc.message)
         else:
             # Rendered in this response only: the token is stored as a hash and never shown again.
             response = _page(request, TokenForm(), new_token=token, new_value=value)
@@ -54,7 +56,7 @@ def token_list(request):
 @login_required
 @require_POST
 def token_revoke(request, token_id):
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token = owned_or_404(ApiToken, request.user, token_id)
     token.user = request.user
     if tokens.revoke_token(token, request=request):
         messages.success(request, f"Token “{token.name}” revoked: it no longer works.")

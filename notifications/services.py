@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from accounts import audit
 from accounts.models import User
 from notifications import delivery, payloads, signing, vault
 from notifications.models import Webhook, WebhookDelivery, WebhookEvent
@@ -76,11 +79,18 @@ def _clean_events(events: Iterable[str]) -> list[str]:
     return events
 
 
+def _audit(event: str, webhook: Webhook, request: HttpRequest | None, **extra: Any) -> None:
+    # The services record what they change, so a page and the API never log it differently.
+    user = None if request is not None else webhook.user
+    audit.record(event, request=request, user=user, webhook=str(webhook.pk), url=webhook.url, **extra)
+
+
 def create_webhook(
     user: User, *, url: str, events: Iterable[str], label: str = "", enabled: bool = True, secret_mode: str = SecretMode.GENERATE,
-    custom_secret: str = "",
+    custom_secret: str = "", request: HttpRequest | None = None,
 ) -> Saved:  # fmt: skip
-    """Save a new webhook for ``user``; ``Saved.new_secret`` is the secret to show once."""
+    """Save a new webhook for ``user``; ``Saved.new_secret`` is the secret to show once.
+    Audit-logged (with the request's address when a request is given)."""
     webhook = Webhook(user=user, url=validate_url(url), events=_clean_events(events), label=label.strip())
     webhook.enabled = enabled
     webhook.pk = ObjectId()  # the secret's associated data names the webhook
@@ -89,6 +99,7 @@ def create_webhook(
     )
     webhook.full_clean(exclude=["user"])
     webhook.save(force_insert=True)
+    _audit("webhook.create", webhook, request, events=webhook.events)
     return Saved(webhook, secret)
 
 
@@ -98,9 +109,9 @@ EDIT_FIELDS = ["url", "events", "label", "enabled", "disabled_reason", *vault.SE
 
 def update_webhook(
     webhook: Webhook, *, url: str, events: Iterable[str], label: str = "", enabled: bool = True, secret_mode: str = SecretMode.KEEP,
-    custom_secret: str = "",
+    custom_secret: str = "", request: HttpRequest | None = None,
 ) -> Saved:  # fmt: skip
-    """Change a webhook; enabling a disabled one clears its failure streak."""
+    """Change a webhook; enabling a disabled one clears its failure streak. Audit-logged."""
     reenabled = enabled and not webhook.enabled
     webhook.url = validate_url(url)
     webhook.events = _clean_events(events)
@@ -114,11 +125,13 @@ def update_webhook(
         webhook.consecutive_failures = 0
         fields.append("consecutive_failures")
     webhook.save(update_fields=fields)
+    _audit("webhook.update", webhook, request, events=webhook.events)
     return Saved(webhook, secret)
 
 
-def delete_webhook(webhook: Webhook) -> None:
-    """Delete the webhook and its delivery log."""
+def delete_webhook(webhook: Webhook, *, request: HttpRequest | None = None) -> None:
+    """Delete the webhook and its delivery log. Audit-logged."""
+    _audit("webhook.delete", webhook, request)
     collection("webhook_deliveries").delete_many({"webhook_id": webhook.pk})
     webhook.delete()
 

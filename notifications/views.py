@@ -6,14 +6,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit
 from notifications import services, vault
 from notifications.forms import WebhookForm
 from notifications.models import Webhook, WebhookDelivery
+from sentimatrix.ownership import owned_or_404
 
 
 def _own(request, webhook_id) -> Webhook:
-    return get_object_or_404(Webhook, pk=webhook_id, user=request.user)
+    return owned_or_404(Webhook, request.user, webhook_id)
 
 
 @login_required
@@ -33,8 +33,8 @@ def _save(request, form, webhook=None):
     """Run the service for a valid form; errors it raises go back onto the form."""
     try:
         if webhook is None:
-            return services.create_webhook(request.user, **form.service_kwargs())
-        return services.update_webhook(webhook, **form.service_kwargs())
+            return services.create_webhook(request.user, **form.service_kwargs(), request=request)
+        return services.update_webhook(webhook, **form.service_kwargs(), request=request)
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -42,13 +42,6 @@ def _save(request, form, webhook=None):
 
 
 def _saved_page(request, saved, created: bool):
-    audit.record(
-        "webhook.create" if created else "webhook.update",
-        request=request,
-        webhook=str(saved.webhook.pk),
-        url=saved.webhook.url,
-        events=saved.webhook.events,
-    )
     verb = "added" if created else "saved"
     if saved.new_secret:
         # Shown in this response only: the secret is stored encrypted and never displayed again.
@@ -88,8 +81,7 @@ def webhook_edit(request, webhook_id):
 @require_POST
 def webhook_delete(request, webhook_id):
     webhook = _own(request, webhook_id)
-    audit.record("webhook.delete", request=request, webhook=str(webhook.pk), url=webhook.url)
-    services.delete_webhook(webhook)
+    services.delete_webhook(webhook, request=request)
     messages.success(request, f"Webhook “{webhook}” deleted with its delivery log.")
     return redirect("webhooks:list")
 

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 
 from projects.models import Project, ProjectStatus, Target
-from projects.services import ARCHIVED_MESSAGE, ActionRefused
+from projects.services import ARCHIVED_MESSAGE
+from sentimatrix.ownership import owned_or_404
+from sentimatrix.refusals import Refused
 
 
 def own_project(request, project_id) -> Project:
     """The signed-in user's project, else 404."""
-    project = get_object_or_404(Project, pk=project_id, user=request.user)
+    project = owned_or_404(Project, request.user, project_id)
     project.user = request.user  # the owner is already loaded
     return project
 
@@ -26,7 +28,7 @@ def own_target(request, project_id, target_id) -> tuple[Project, Target]:
     return project, target
 
 
-def refused(request, exc: ActionRefused, project: Project):
+def refused(request, exc: Refused, project: Project):
     """Back to the project page, saying why the action was refused."""
     messages.error(request, exc.message)
     return redirect("projects:detail", project_id=project.pk)

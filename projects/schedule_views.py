@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects import schedules
-from projects.models import Frequency, Project
+from projects.models import Frequency
+from projects.pages import own_project
 from sentimatrix.validators import validate_hhmm
 
 HISTORY_SHOWN = 20
@@ -61,10 +62,6 @@ class ScheduleForm(forms.Form):
         return data
 
 
-def _own_project(request, project_id) -> Project:
-    return get_object_or_404(Project, pk=project_id, user=request.user)
-
-
 @login_required
 def schedule_list(request):
     rows = [
@@ -77,7 +74,7 @@ def schedule_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def schedule_edit(request, project_id):
-    project = _own_project(request, project_id)
+    project = own_project(request, project_id)
     schedule = schedules.get_schedule(project)
     current = schedule or schedules.new_schedule(project)
     initial = {name: getattr(current, name) for name in schedules.EDITABLE_FIELDS}
@@ -112,7 +109,7 @@ def schedule_edit(request, project_id):
 @login_required
 @require_POST
 def schedule_toggle(request, project_id):
-    project = _own_project(request, project_id)
+    project = own_project(request, project_id)
     enabled = request.POST.get("enabled") == "1"
     try:
         schedule = schedules.set_enabled(project, enabled)
@@ -131,7 +128,7 @@ def schedule_toggle(request, project_id):
 @login_required
 @require_POST
 def schedule_remove(request, project_id):
-    project = _own_project(request, project_id)
+    project = own_project(request, project_id)
     if schedules.remove_schedule(project):
         messages.success(request, f"Schedule of “{project}” removed.")
     return redirect("schedules:list")

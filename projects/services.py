@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import User
-from accounts.usage import PlanLimitReached, consume, release
+from accounts.usage import consume, release
 from projects import presets, schedules, signals, uploads
 from projects.models import (
     Frequency,
@@ -53,6 +53,7 @@ from projects.recognition import (
     recognize_upload,
 )
 from sentimatrix.mongo import collection
+from sentimatrix.refusals import Refused
 from sentimatrix.validators import validation_errors
 
 logger = logging.getLogger(__name__)
@@ -70,13 +71,8 @@ _PLATFORM_DATA_FIELDS = frozenset(f.name for f in PlatformData._meta.concrete_fi
 _OPTION_FIELDS = frozenset(f.name for f in TargetOptions._meta.concrete_fields)
 
 
-class ActionRefused(Exception):
-    """The action is not possible now; ``message`` says why and ``field`` which input it is about."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ActionRefused(Refused):
+    """A project, target or schedule action that is not possible now."""
 
 
 def ensure_writable(project: Project) -> None:
@@ -107,10 +103,7 @@ def create_project(
 
     Raises ``ActionRefused`` at the plan limit and ``ValidationError`` for an unknown preset.
     """
-    try:
-        consume(user, "projects_count")
-    except PlanLimitReached as exc:
-        raise ActionRefused(str(exc)) from exc
+    consume(user, "projects_count")
     try:
         project = Project(user=user, name=name.strip(), description=description.strip())
         if start_from == FROM_SCRATCH:

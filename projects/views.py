@@ -29,6 +29,7 @@ from projects.llm_usage import uses_llm
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
 from projects.schedules import get_schedule
 from projects.sentiment_bands import label_for
+from sentimatrix.refusals import Refused
 
 PROJECTS_PER_PAGE = 24
 
@@ -104,7 +105,7 @@ def project_create(request):
                 description=form.cleaned_data["description"],
                 start_from=form.cleaned_data["start_from"],
             )
-        except services.ActionRefused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
             form.add_error("start_from", exc.messages)
@@ -174,7 +175,7 @@ def project_edit(request, project_id):
             )
         except ValidationError as exc:
             form.add_model_errors(exc.message_dict)
-        except services.ActionRefused as exc:
+        except Refused as exc:
             return pages.refused(request, exc, project)
         else:
             messages.success(request, "Project settings saved.")
@@ -226,7 +227,7 @@ def project_pause(request, project_id):
     project = pages.own_project(request, project_id)
     try:
         services.pause_project(project)
-    except services.ActionRefused as exc:
+    except Refused as exc:
         return pages.refused(request, exc, project)
     messages.success(request, "Project paused: scheduled runs are skipped until you resume it.")
     return redirect("projects:detail", project_id=project.pk)
@@ -238,7 +239,7 @@ def project_resume(request, project_id):
     project = pages.own_project(request, project_id)
     try:
         services.resume_project(project)
-    except services.ActionRefused as exc:
+    except Refused as exc:
         return pages.refused(request, exc, project)
     message = "Project resumed."
     if Schedule.objects.filter(project=project, enabled=False).exists():
@@ -297,7 +298,7 @@ def add_target(request, project_id):
         if bound.is_valid():
             try:
                 target = _add(project, bound)
-            except services.ActionRefused as exc:
+            except Refused as exc:
                 bound.add_error(exc.field if exc.field in bound.fields else None, exc.message)
             else:
                 messages.success(request, f"Added “{target.label}”.")
@@ -340,7 +341,7 @@ def bulk_add(request, project_id):
             outcome = services.bulk_add(
                 project, text=form.cleaned_data["urls"], csv_bytes=upload.read() if upload else None
             )
-        except services.ActionRefused as exc:
+        except Refused as exc:
             form.add_error(None, exc.message)
         else:
             if outcome.added:
@@ -360,7 +361,7 @@ def target_pause(request, project_id, target_id):
     pause = target.status != TargetStatus.PAUSED
     try:
         services.set_target_paused(target, pause)
-    except services.ActionRefused as exc:
+    except Refused as exc:
         return pages.refused(request, exc, project)
     messages.success(request, f"{'Paused' if pause else 'Resumed'} “{target.label}”.")
     return redirect("projects:detail", project_id=project.pk)

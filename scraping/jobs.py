@@ -33,12 +33,13 @@ from scraping.models import (
     ScrapeJob,
 )
 from sentimatrix.mongo import collection
+from sentimatrix.refusals import Refused
 
 logger = logging.getLogger(__name__)
 ACTIVE = [JobStatus.QUEUED, JobStatus.RUNNING]
 
 
-class JobRefused(Exception):
+class JobRefused(Refused):
     """A job cannot start; the message says why (already running, paused, plan limit...)."""
 
 
@@ -78,7 +79,8 @@ def start_job(
     options: JobOptions | None = None,
 ) -> ScrapeJob:
     """Create a queued job for the project's active targets (or the given ones) and send
-    one task per target. Raises JobRefused with a message for the user."""
+    one task per target. Raises JobRefused with a message for the user (PlanLimitReached at the
+    plan's monthly scrapes)."""
     if project.status == ProjectStatus.ARCHIVED:
         raise JobRefused("This project is archived; it is kept read-only.")
     if project.status == ProjectStatus.PAUSED and trigger == JobTrigger.SCHEDULED:
@@ -100,9 +102,9 @@ def start_job(
             raise JobRefused("A job is already running for this project.")
     try:
         consume(project.user, "scrapes_this_month")
-    except PlanLimitReached as exc:
+    except PlanLimitReached:
         _unlock_project(project.pk, job_id)
-        raise JobRefused(str(exc)) from exc
+        raise
     now = timezone.now()
     job = ScrapeJob(
         pk=job_id,
@@ -129,21 +131,15 @@ def run_project(
     """Start a job for the project's active targets, or for one target (the pages' "Run now"
     and "Scrape" buttons, the ``scrape`` command).
 
-    Raises ``ActionRefused`` with the reason (archived, a job already running, no active
-    target, plan limit).
+    Raises a :class:`~sentimatrix.refusals.Refused` with the reason (archived, a paused target,
+    a job already running, no active target, plan limit).
     """
     ensure_writable(project)
     if target is not None and target.status == TargetStatus.PAUSED:
         raise ActionRefused("This target is paused; resume it to collect it.")
-    try:
-        return start_job(
-            project,
-            trigger=trigger,
-            triggered_by=user,
-            target_ids=[target.pk] if target is not None else None,
-        )
-    except JobRefused as exc:
-        raise ActionRefused(str(exc)) from exc
+    return start_job(
+        project, trigger=trigger, triggered_by=user, target_ids=[target.pk] if target is not None else None
+    )
 
 
 def dispatch(job_id: ObjectId, target_ids: Iterable[ObjectId]) -> None:

@@ -18,6 +18,7 @@ from projects import schedules
 from projects.models import Project, RunStatus, Schedule
 from scraping import jobs
 from scraping.models import JobTrigger
+from sentimatrix.refusals import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +35,10 @@ def _start(schedule: Schedule, project: Project, now: datetime) -> str:
     if running is None:
         try:
             jobs.start_job(project, trigger=JobTrigger.SCHEDULED)
-        except jobs.JobRefused as exc:
+        except Refused as exc:
             running = jobs.active_job(project.pk)  # lost a race with another start
             if running is None:
-                schedules.record_run(schedule.pk, None, now, RunStatus.FAILED, message=str(exc))
+                schedules.record_run(schedule.pk, None, now, RunStatus.FAILED, message=exc.message)
                 logger.info("schedule %s: run refused: %s", schedule.pk, exc)
                 return "refused"
         else:

@@ -11,27 +11,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from projects import pages
 from projects.models import Project
-from projects.services import ActionRefused
 from scraping import jobs
 from scraping.models import ScrapeJob
 from scraping.presenters import job_summary
+from sentimatrix.ownership import owned_or_404
+from sentimatrix.refusals import Refused
 
 JOBS_PER_PAGE = 25
 POLL_SECONDS = 2
 
 
 def _own_job(request, job_id) -> ScrapeJob:
-    return get_object_or_404(ScrapeJob, pk=job_id, user=request.user)
+    return owned_or_404(ScrapeJob, request.user, job_id)
 
 
 @login_required
 def job_list(request, project_id):
-    project = get_object_or_404(Project, pk=project_id, user=request.user)
+    project = pages.own_project(request, project_id)
     page = Paginator(
         ScrapeJob.objects.filter(project=project).order_by("-created_at"), JOBS_PER_PAGE
     ).get_page(request.GET.get("page"))
@@ -97,7 +98,7 @@ def project_run(request, project_id):
     project = pages.own_project(request, project_id)
     try:
         job = jobs.run_project(project, user=request.user)
-    except ActionRefused as exc:
+    except Refused as exc:
         return pages.refused(request, exc, project)
     messages.success(request, f"Collecting {len(job.targets)} target(s) now.")
     return redirect("jobs:detail", job_id=job.pk)
@@ -110,7 +111,7 @@ def target_run(request, project_id, target_id):
     project, target = pages.own_target(request, project_id, target_id)
     try:
         job = jobs.run_project(project, user=request.user, target=target)
-    except ActionRefused as exc:
+    except Refused as exc:
         return pages.refused(request, exc, project)
     messages.success(request, f"Collecting “{target.label}” now.")
     return redirect("jobs:detail", job_id=job.pk)

@@ -8,11 +8,11 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import services
 from projects.models import Project, Target
 from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
 from scraping.presenters import job_summary
+from sentimatrix.refusals import Refused
 
 BAR_WIDTH = 30
 
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             target.project = project
         try:
             job = jobs.run_project(project, target=target)
-        except services.ActionRefused as exc:
+        except Refused as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"Job {job.pk} started for “{project.name}”: {len(job.targets)} target(s).")
         if not opts["wait"]:
