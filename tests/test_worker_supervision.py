@@ -139,7 +139,8 @@ def test_a_prefork_worker_frozen_by_killed_pool_processes_is_found_and_restarted
         CELERY_WORKER_POOL="prefork", WORKER_PROBE_INTERVAL_SECONDS="1", WORKER_STALL_SECONDS="8",
     )  # fmt: skip
     try:
-        wait_for(lambda: stack.workers() and len(children_of(stack.workers()[0])) >= 2, timeout=60)
+        # One read of the worker list: it may change between two (a worker starting or restarting).
+        wait_for(lambda: (found := stack.workers()) and len(children_of(found[0])) >= 2, timeout=60)
         assert tasks_run_within(60)
         (worker,) = stack.workers()
         pool = [pid for pid in children_of(worker) if " worker " in cmdline(pid)]
