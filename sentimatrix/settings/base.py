@@ -473,13 +473,13 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "PlatformEnum": "projects.platforms.Platform",
-        "CollectedPlatformEnum": "api.serializers.COLLECTED_PLATFORMS",
+        "CollectedPlatformEnum": "api.serializers.projects.COLLECTED_PLATFORMS",
         "ProjectStatusEnum": "projects.models.ProjectStatus",
         "TargetStatusEnum": "projects.models.TargetStatus",
         "JobStatusEnum": "scraping.models.JobStatus",
         "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
         "LastDeliveryStatusEnum": "notifications.models.LastDeliveryStatus",
         "WebhookEventEnum": "notifications.models.WebhookEvent",
-        "SubscribableEventEnum": "api.serializers.SUBSCRIBABLE_EVENTS",
+        "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
     },
 }
