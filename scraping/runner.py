@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bson import ObjectId
-from django.conf import settings
 from django.utils import timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -334,7 +333,3 @@ def fail_unclaimable(job_id: ObjectId, target_id: ObjectId, message: str) -> Non
             "$inc": {"stats.targets_completed": 1, "stats.errors_count": 1},
         },
     )
-
-
-def heartbeat_stale_seconds() -> int:
-    return settings.SCRAPE_HEARTBEAT_STALE_SECONDS

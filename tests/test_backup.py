@@ -26,6 +26,8 @@ from django.urls import reverse
 from accounts.models import User
 from projects.platforms import Platform
 from sentimatrix import backup
+from sentimatrix.backup import archive_format, encryption
+from sentimatrix.backup.archive_format import DocumentSplitter
 from sentimatrix.crypto import generate_key_spec, parse_keys
 from sentimatrix.mongo import get_db
 
@@ -243,7 +245,7 @@ def test_backup_drop_restore_gives_identical_collections(seeded, tmp_path):
                     continue
                 data = tar.extractfile(recorded[name].member).read()
                 # Natural order in the archive, _id order in the snapshot: same documents, same bytes.
-                assert sorted(backup._DocumentSplitter(name).feed(data)) == sorted(entry["documents"])
+                assert sorted(DocumentSplitter(name).feed(data)) == sorted(entry["documents"])
                 assert recorded[name].documents == len(entry["documents"])
                 assert recorded[name].sha256 == hashlib.sha256(data).hexdigest()
 
@@ -318,7 +320,7 @@ def test_damaged_or_tampered_archives_are_refused_and_data_is_untouched(seeded, 
     def drop_last_document(name, data):
         if name != "results.bson":
             return data
-        docs = backup._DocumentSplitter(name).feed(data)
+        docs = DocumentSplitter(name).feed(data)
         return b"".join(docs[:-1])
 
     def omit_users(name, data):
@@ -474,7 +476,7 @@ def test_backup_holds_no_session_or_confirmation_key_that_signs_in(db, client, t
 def test_restore_leaves_out_sessions_held_by_an_older_archive(db, client, tmp_path, monkeypatch):
     admin, session_key = signed_in_admin(client)
     with monkeypatch.context() as earlier_version:
-        earlier_version.setattr(backup, "SKIPPED_COLLECTIONS", frozenset())
+        earlier_version.setattr(archive_format, "SKIPPED_COLLECTIONS", frozenset())
         archive = take_backup(tmp_path)
     assert "django_session.bson" in archive_contents(archive)[0]
     client.logout()
@@ -502,7 +504,7 @@ def encrypted_layout(data: bytes) -> tuple[int, int]:
 @pytest.fixture
 def encrypting(settings, monkeypatch):
     """A backup key in the settings, and blocks small enough that an archive spans many."""
-    monkeypatch.setattr(backup, "ENCRYPTION_CHUNK_BYTES", 16 * 1024)
+    monkeypatch.setattr(encryption, "ENCRYPTION_CHUNK_BYTES", 16 * 1024)
     settings.BACKUP_ENCRYPTION_KEYS = generate_key_spec("b1")
     return settings
 

@@ -40,8 +40,3 @@ def collector_class(platform: str) -> type[Collector]:
 def get_collector(platform: str) -> Collector:
     """A new collector for ``platform`` (collectors hold no state between targets)."""
     return collector_class(platform)()
-
-
-def supported_platforms() -> list[str]:
-    """Platform keys that have a collector."""
-    return list(COLLECTORS)

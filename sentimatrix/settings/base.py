@@ -42,7 +42,7 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 ENCRYPTION_KEYS = valid_key_spec(env_str("SENTIMATRIX_ENCRYPTION_KEYS"))
 # backup_db encrypts whole archives (AES-256-GCM) under the first of these ``id:base64key``
 # entries; restore_db opens archives of any of them. A key of its own, kept apart from the
-# archives, so one stolen file or one key alone opens nothing (sentimatrix/backup.py).
+# archives, so one stolen file or one key alone opens nothing (sentimatrix/backup/encryption.py).
 BACKUP_ENCRYPTION_KEYS = env_str("BACKUP_ENCRYPTION_KEYS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -473,13 +473,13 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "PlatformEnum": "projects.platforms.Platform",
-        "CollectedPlatformEnum": "api.serializers.COLLECTED_PLATFORMS",
+        "CollectedPlatformEnum": "api.serializers.projects.COLLECTED_PLATFORMS",
         "ProjectStatusEnum": "projects.models.ProjectStatus",
         "TargetStatusEnum": "projects.models.TargetStatus",
         "JobStatusEnum": "scraping.models.JobStatus",
         "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
         "LastDeliveryStatusEnum": "notifications.models.LastDeliveryStatus",
         "WebhookEventEnum": "notifications.models.WebhookEvent",
-        "SubscribableEventEnum": "api.serializers.SUBSCRIBABLE_EVENTS",
+        "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
     },
 }

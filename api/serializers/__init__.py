@@ -1,0 +1,52 @@
+"""The API's JSON documents: the ORM objects under the specification's field names.
+
+Ids are strings (``_id`` is ``id``; references keep their names: ``project_id``,
+``target_id``...), datetimes ISO 8601 in UTC, and embedded documents keep their nested
+names (``config.limits.max_reviews_per_target``, ``analysis.sentiment.label``).
+
+Input serializers check types and ranges only; the rules (plan limits, archived projects,
+duplicate targets, key ownership) stay in the services the views call. One module per resource;
+this package names the documents the views answer with and read.
+"""
+
+from api.serializers.insights import InsightsSerializer
+from api.serializers.jobs import JobSerializer, JobStartSerializer
+from api.serializers.projects import ProjectCreateSerializer, ProjectSerializer, ProjectUpdateSerializer
+from api.serializers.results import ResultSerializer
+from api.serializers.stats import ProjectStatsResponseSerializer, StatsQuerySerializer
+from api.serializers.targets import (
+    BulkOutcomeSerializer,
+    TargetBulkSerializer,
+    TargetCreateSerializer,
+    TargetRemovedSerializer,
+    TargetSerializer,
+)
+from api.serializers.webhooks import (
+    DeliverySerializer,
+    WebhookInputSerializer,
+    WebhookPatchSerializer,
+    WebhookSavedSerializer,
+    WebhookSerializer,
+)
+
+__all__ = [
+    "BulkOutcomeSerializer",
+    "DeliverySerializer",
+    "InsightsSerializer",
+    "JobSerializer",
+    "JobStartSerializer",
+    "ProjectCreateSerializer",
+    "ProjectSerializer",
+    "ProjectStatsResponseSerializer",
+    "ProjectUpdateSerializer",
+    "ResultSerializer",
+    "StatsQuerySerializer",
+    "TargetBulkSerializer",
+    "TargetCreateSerializer",
+    "TargetRemovedSerializer",
+    "TargetSerializer",
+    "WebhookInputSerializer",
+    "WebhookPatchSerializer",
+    "WebhookSavedSerializer",
+    "WebhookSerializer",
+]

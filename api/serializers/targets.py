@@ -1,0 +1,138 @@
+"""Targets of a project, one at a time or pasted in bulk, and what a bulk add answers."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.serializers.fields import id_field, nullable_time_field, time_field
+from api.serializers.projects import SentimentDistributionSerializer
+from projects.models import PlatformData, TargetStatus
+from projects.platforms import DetectedType, Platform
+
+_PLATFORM_DATA_FIELDS = [f.name for f in PlatformData._meta.concrete_fields]
+
+
+class TargetOptionsSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    language = serializers.CharField()
+    sort_by = serializers.CharField()
+    filter = serializers.JSONField(
+        help_text="Platform-specific: a word (Steam's review filter) or an object."
+    )
+
+
+class TargetStatsSerializer(serializers.Serializer):
+    results_count = serializers.IntegerField()
+    last_scraped_at = nullable_time_field()
+    last_result_date = nullable_time_field()
+    available_total = serializers.IntegerField(allow_null=True)
+    sentiment_count = serializers.IntegerField()
+    avg_sentiment = serializers.FloatField(allow_null=True)
+    sentiment_distribution = SentimentDistributionSerializer()
+
+
+class TargetSerializer(serializers.Serializer):
+    id = id_field(source="pk")
+    project_id = id_field()
+    user_id = id_field()
+    url = serializers.CharField()
+    canonical_url = serializers.CharField()
+    label = serializers.CharField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    detected_type = serializers.ChoiceField(choices=DetectedType.choices, allow_blank=True)
+    platform_data = serializers.SerializerMethodField(
+        help_text="The identifiers recognised in the URL (asin, app_id, video_id, post_id, place_id...)."
+    )
+    options = TargetOptionsSerializer()
+    metadata = serializers.DictField()
+    stats = TargetStatsSerializer()
+    status = serializers.ChoiceField(choices=TargetStatus.choices)
+    error_message = serializers.CharField()
+    caveat = serializers.CharField()
+    created_at = time_field()
+    updated_at = time_field()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_platform_data(self, target) -> dict:
+        data = target.platform_data
+        out = {}
+        for name in _PLATFORM_DATA_FIELDS:
+            value = getattr(data, name, None)
+            if value not in (None, "", {}, False):
+                out[name] = value
+        return out
+
+
+class TargetOptionsInputSerializer(serializers.Serializer):
+    country = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    sort_by = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+
+class SelectorsSerializer(serializers.Serializer):
+    item = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    author = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    rating = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    date = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    next = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class TargetCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2048, help_text="Any supported product, game, video, post... URL.")
+    kind = serializers.ChoiceField(
+        choices=[("feed", "RSS/Atom feed"), ("web", "Web page")],
+        required=False,
+        help_text="Take any http(s) URL as a feed or a web page instead of recognising it.",
+    )
+    label = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    options = TargetOptionsInputSerializer(required=False)
+    selectors = SelectorsSerializer(required=False, help_text="CSS selectors of a web-page target.")
+
+
+class TargetBulkSerializer(serializers.Serializer):
+    urls = serializers.ListField(
+        child=serializers.CharField(max_length=2048, allow_blank=True),
+        required=False,
+        max_length=500,
+        help_text='URLs, each optionally followed by ", label".',
+    )
+    text = serializers.CharField(
+        required=False, allow_blank=True, help_text="Pasted text: one URL per line, optionally ', label'."
+    )
+    csv = serializers.CharField(
+        required=False, allow_blank=True, help_text="CSV text with url,label columns."
+    )
+
+    def validate(self, attrs):
+        if not (attrs.get("urls") or attrs.get("text", "").strip() or attrs.get("csv", "").strip()):
+            raise serializers.ValidationError("Give urls, text or csv.")
+        return attrs
+
+
+class InvalidLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField(source="line_no")
+    input = serializers.CharField(source="raw")
+    reason = serializers.CharField()
+
+
+class DuplicateLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField(source="line_no")
+    input = serializers.CharField(source="raw")
+    first_line = serializers.IntegerField(
+        source="first_line_no", help_text="The earlier line with the same target (0: already in the project)."
+    )
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    added = TargetSerializer(many=True)
+    invalid = InvalidLineSerializer(many=True)
+    duplicates = DuplicateLineSerializer(many=True)
+
+
+class TargetRemovedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    removed_results = serializers.IntegerField()
