@@ -7,6 +7,7 @@ import pytest
 from werkzeug import Response
 
 from accounts import vault
+from accounts.usage import PlanLimitReached
 from analysis.models import Result
 from projects.models import PlatformData, Target
 from scraping import jobs
@@ -101,7 +102,8 @@ def test_plan_limit_refuses_a_job_with_a_clear_message():
     user.save()
     project = make_project(user)
     add_steam_target(project, 5003)
-    with pytest.raises(jobs.JobRefused, match="Starter plan allows"):
+    # The plan's own refusal, not re-wrapped: pages and the API catch every Refused once.
+    with pytest.raises(PlanLimitReached, match="Starter plan allows"):
         jobs.start_job(project, triggered_by=user)
     # The refused job released the project's slot: once the quota allows, a job starts.
     user.usage.scrapes_this_month = 0
