@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from celery import current_app
@@ -92,8 +92,6 @@ def sweep_unanalysed(
     pending: dict[ObjectId, list] = {}
     for doc in collection("results").find(query, {"project_id": 1, "created_at": 1, "analysis_queued_at": 1}):
         last = doc.get("analysis_queued_at") or doc.get("created_at")
-        if last is not None and timezone.is_naive(last):
-            last = last.replace(tzinfo=UTC)
         if last is None or last <= cutoff:
             pending.setdefault(doc["project_id"], []).append(doc["_id"])
     for project_id, ids in pending.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from celery import current_app
@@ -255,8 +255,6 @@ def reap_stale_targets(stale_after: int | None = None, queued_after: int | None 
     for job in collection("scrape_jobs").find({"status": {"$in": job_state.ACTIVE_STATUSES}}):
         for entry in job["targets"]:
             status, beat = entry["status"], entry.get("heartbeat_at")
-            if beat is not None and timezone.is_naive(beat):
-                beat = beat.replace(tzinfo=UTC)
             if status == JobStatus.RUNNING and (beat is None or beat < now - timedelta(seconds=stale_after)):
                 report[_recover(job, entry, now)] += 1
             elif status == JobStatus.QUEUED and (

@@ -133,7 +133,7 @@ def test_claiming_counts_the_attempt_and_marks_the_job_running(project):
     assert job_state.claim_target(job_id, first, NOW).apply()
     claimed = entry(job_id, first)
     assert claimed["attempts"] == 1
-    assert claimed["started_at"] == claimed["heartbeat_at"] == NOW.replace(tzinfo=None)
+    assert claimed["started_at"] == claimed["heartbeat_at"] == NOW
     assert document(job_id)["status"] == RUNNING
     # running → running: the second claim finds the job running already.
     assert job_state.claim_target(job_id, second, NOW).apply()
@@ -166,7 +166,7 @@ def test_an_ended_target_counts_for_the_job(project):
     assert entry(job_id, partial)["results_count"] == 4
     for target in (failed, partial, cancelled):
         assert entry(job_id, target)["progress"] == 100
-        assert entry(job_id, target)["finished_at"] == NOW.replace(tzinfo=None)
+        assert entry(job_id, target)["finished_at"] == NOW
 
 
 def test_the_reaper_leaves_a_target_whose_worker_wrote_a_heartbeat_since(project):
