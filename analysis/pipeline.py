@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from analysis import insights_cache, stats
-from analysis.engine.base import AnalysisConfig, AnalysisItem, Engine
+from analysis.engine.base import AnalysisItem, AnalysisOptions, Engine
 from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
@@ -127,7 +127,7 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
     project = collection("projects").find_one({"_id": project_id})
     if project is None:
         return 0
-    config = AnalysisConfig.from_dict((project.get("config") or {}).get("analysis"))
+    config = AnalysisOptions.from_dict((project.get("config") or {}).get("analysis"))
     docs = list(
         collection("results").find({"_id": {"$in": result_ids}, "project_id": project_id}, RESULT_FIELDS)
     )

@@ -14,7 +14,8 @@ from pymongo.errors import DuplicateKeyError, WriteError
 from accounts.models import ApiKey, AuditLog, Provider, Role, User
 from analysis.models import Content, Result, Topic
 from notifications.models import Webhook
-from projects.models import Platform, Preset, Project, Schedule, SentimentClasses, Target
+from projects.analysis_options import SentimentClasses
+from projects.models import Platform, Preset, Project, Schedule, Target
 from scraping.models import ScrapeJob
 from sentimatrix.mongo import collection, get_db
 from sentimatrix.validators import validation_errors
