@@ -74,12 +74,6 @@ WORKBOOK_OPTIONS = {
 }
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _joined(values) -> str:
     return LIST_SEPARATOR.join(str(v) for v in values or [] if v is not None and str(v) != "")
 
@@ -107,8 +101,8 @@ def flatten(doc: dict, target_labels: dict[str, str]) -> dict:
         "title": content.get("title") or "",
         "text": content.get("text") or "",
         "rating": content.get("rating"),
-        "posted_at": _aware(content.get("date")),
-        "collected_at": _aware(doc.get("created_at")),
+        "posted_at": content.get("date"),
+        "collected_at": doc.get("created_at"),
         "language": doc.get("language") or "",
         "word_count": doc.get("word_count"),
         "sentiment_label": sentiment.get("label") or "",
@@ -347,7 +341,7 @@ def aspect_rows(found: dict) -> list[dict]:
                 "result_ids": _joined(entry.get("result_ids")),
                 "target_id": str(found.get("target_id") or ""),
                 "sample_size": found.get("sample_size"),
-                "computed_at": _aware(found.get("computed_at")),
+                "computed_at": found.get("computed_at"),
             }
         )
     return rows

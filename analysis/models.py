@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField, EmbeddedModelField
 
-from projects.models import EmotionModel
+from projects.analysis_options import EmotionModel
 from projects.platforms import Platform
 from sentimatrix.validators import (
     SCORE_RANGE,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from celery import current_app
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from analysis import insights_cache, stats
-from analysis.engine.base import AnalysisConfig, AnalysisItem, Engine
+from analysis.engine.base import AnalysisItem, AnalysisOptions, Engine
 from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
@@ -92,8 +92,6 @@ def sweep_unanalysed(
     pending: dict[ObjectId, list] = {}
     for doc in collection("results").find(query, {"project_id": 1, "created_at": 1, "analysis_queued_at": 1}):
         last = doc.get("analysis_queued_at") or doc.get("created_at")
-        if last is not None and timezone.is_naive(last):
-            last = last.replace(tzinfo=UTC)
         if last is None or last <= cutoff:
             pending.setdefault(doc["project_id"], []).append(doc["_id"])
     for project_id, ids in pending.items():
@@ -129,7 +127,7 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
     project = collection("projects").find_one({"_id": project_id})
     if project is None:
         return 0
-    config = AnalysisConfig.from_dict((project.get("config") or {}).get("analysis"))
+    config = AnalysisOptions.from_dict((project.get("config") or {}).get("analysis"))
     docs = list(
         collection("results").find({"_id": {"$in": result_ids}, "project_id": project_id}, RESULT_FIELDS)
     )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from pymongo import ReturnDocument
 
-from analysis.engine.base import AnalysisConfig
+from analysis.engine.base import AnalysisOptions
 from analysis.engine.llm import pricing
 from projects.llm_usage import uses_llm
 from projects.models import Project, Target
@@ -47,13 +47,6 @@ def _scope(project: Project, target: Target | None = None) -> dict:
     return query
 
 
-def analysis_config(project: Project) -> AnalysisConfig:
-    settings_doc = project.config.analysis
-    return AnalysisConfig.from_dict(
-        {f.attname: getattr(settings_doc, f.attname) for f in settings_doc._meta.fields}
-    )
-
-
 def estimate(project: Project, target: Target | None = None) -> Estimate:
     """How many results a re-analysis touches and, with an LLM, what it should cost."""
     query = _scope(project, target)
@@ -68,7 +61,7 @@ def estimate(project: Project, target: Target | None = None) -> Estimate:
         llm.model,
         count,
         avg,
-        config=analysis_config(project),
+        config=AnalysisOptions.of(project.config.analysis),
         max_tokens=llm.max_tokens,
         provider=llm.provider,
     )

@@ -21,7 +21,7 @@ from django.conf import settings
 from accounts.models import Role, User
 from accounts.services import mark_email_verified
 from analysis import stats
-from analysis.engine.base import AnalysisConfig, AnalysisItem
+from analysis.engine.base import AnalysisItem, AnalysisOptions
 from analysis.engine.local import LocalEngine
 from projects.models import PlatformData, Project, Target
 from projects.presets import apply_preset
@@ -99,7 +99,7 @@ def seed(
     check_safe(force)
     rng = rng or random.Random(20261123)  # noqa: S311 - demo data, reproducible on purpose
     sentences = load_sentences()
-    engine, config = LocalEngine(), AnalysisConfig(sentiment=True, emotions=True, extract_insights=True)
+    engine, config = LocalEngine(), AnalysisOptions(sentiment=True, emotions=True, extract_insights=True)
     report = SeedReport()
     now = datetime.now(UTC)
     emails = [email for email, _ in TEST_ACCOUNTS][:users] + [

@@ -33,12 +33,6 @@ def bucket(label: str | None) -> str | None:
     return FIVE_TO_THREE.get(label, label)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class Contribution:
     project_id: object
@@ -61,7 +55,7 @@ def contribution(doc: dict) -> Contribution | None:
     if doc.get("excluded") or not (sentiment or analysis.get("unsupported_language")):
         return None
     content = doc.get("content") or {}
-    when = _aware(content.get("date")) or _aware(doc.get("created_at")) or datetime.now(UTC)
+    when = content.get("date") or doc.get("created_at") or datetime.now(UTC)
     if not sentiment:
         return Contribution(
             project_id=doc["project_id"], target_id=doc["target_id"], platform=doc.get("platform", ""),

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine  # noqa: E402 (path set above)
+from analysis.engine import AnalysisItem, AnalysisOptions, LocalEngine  # noqa: E402 (path set above)
 from analysis.training.data import BINARY_SETS, RATED_SETS, gold_label  # noqa: E402 - one home each
 
 SHARED_DATA_DIR = Path(os.environ.get("SENTIMATRIX_SHARED_DATA") or ROOT.parent / "shared" / "data")
@@ -74,7 +74,7 @@ def all_texts() -> list[str]:
 
 def analyse(rows: list[RatedText]) -> list[tuple[str, float]]:
     """The local engine's (3-class label, score) for each row, in batches like a worker's."""
-    engine, config = LocalEngine(), AnalysisConfig(sentiment=True, sentiment_classes=3)
+    engine, config = LocalEngine(), AnalysisOptions(sentiment=True, sentiment_classes=3)
     out = []
     for i in range(0, len(rows), BATCH):
         batch = [AnalysisItem(id=r.id, text=r.text) for r in rows[i : i + BATCH]]

@@ -30,16 +30,16 @@ sys.path.insert(0, str(ROOT))
 
 from analysis_accuracy import BINARY_SETS, all_texts, binary_set  # noqa: E402 (same folder)
 
-from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine, trained  # noqa: E402 (path set above)
+from analysis.engine import AnalysisItem, AnalysisOptions, LocalEngine, trained  # noqa: E402 (path set above)
 from analysis.engine.sentiment import analyzer, polarity  # noqa: E402
 
 BATCH = 100
 REVIEW_SENTENCES = 8
 
 CONFIGS = {
-    "sentiment 3-class + language": AnalysisConfig(sentiment=True, sentiment_classes=3),
-    "+ emotions (ekman)": AnalysisConfig(sentiment=True, sentiment_classes=3, emotions=True),
-    "all on (5-class, emotions, summary, insights)": AnalysisConfig(
+    "sentiment 3-class + language": AnalysisOptions(sentiment=True, sentiment_classes=3),
+    "+ emotions (ekman)": AnalysisOptions(sentiment=True, sentiment_classes=3, emotions=True),
+    "all on (5-class, emotions, summary, insights)": AnalysisOptions(
         sentiment=True,
         sentiment_classes=5,
         emotions=True,
@@ -73,7 +73,7 @@ def best_of(repeat: int, run: Callable[[], None]) -> tuple[float, float]:
     return best_cpu, best_wall
 
 
-def engine_run(texts: list[str], config: AnalysisConfig) -> Callable[[], None]:
+def engine_run(texts: list[str], config: AnalysisOptions) -> Callable[[], None]:
     engine = LocalEngine()
     items = [AnalysisItem(id=str(i), text=t) for i, t in enumerate(texts)]
 

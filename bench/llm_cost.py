@@ -35,15 +35,15 @@ sys.path.insert(0, str(ROOT))
 from analysis_accuracy import binary_set  # noqa: E402 (same folder)
 from pytest_httpserver import HTTPServer  # noqa: E402
 
-from analysis.engine import AnalysisConfig, AnalysisItem  # noqa: E402 (path set above)
+from analysis.engine import AnalysisItem, AnalysisOptions  # noqa: E402 (path set above)
 from analysis.engine.llm.engine import LLMEngine  # noqa: E402
 from analysis.engine.llm.pricing import estimate_cost, price_for  # noqa: E402
 from sentimatrix.http import HttpClient  # noqa: E402
 from tests.fake_llm import FakeLLM  # noqa: E402
 
 CONFIGS = {
-    "sentiment (3 classes)": AnalysisConfig(sentiment=True),
-    "all parts (5 classes, Ekman, summary, insights)": AnalysisConfig(
+    "sentiment (3 classes)": AnalysisOptions(sentiment=True),
+    "all parts (5 classes, Ekman, summary, insights)": AnalysisOptions(
         sentiment=True, sentiment_classes=5, emotions=True, summarize=True, extract_insights=True
     ),
 }
@@ -59,7 +59,7 @@ def texts(count: int) -> list[str]:
     return amazon[:half] + yelp[: count - half]
 
 
-def run(fake: FakeLLM, items: list[AnalysisItem], config: AnalysisConfig, max_tokens: int, batched: bool):
+def run(fake: FakeLLM, items: list[AnalysisItem], config: AnalysisOptions, max_tokens: int, batched: bool):
     """(prompt tokens, completion tokens, requests) the fake reported for one way of sending."""
     fake.calls.clear()
     http = HttpClient(

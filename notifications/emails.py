@@ -200,8 +200,7 @@ def digest(user: User, now: datetime | None = None) -> dict | None:
         {"project_id": {"$in": ids}, "day": {"$gte": before}},
         {"project_id": 1, "day": 1, "count": 1, "sum": 1},
     ):
-        when = day["day"] if timezone.is_aware(day["day"]) else day["day"].replace(tzinfo=UTC)
-        bucket = week if when >= first_day else previous
+        bucket = week if day["day"] >= first_day else previous
         bucket[day["project_id"]]["count"] += int(day.get("count") or 0)
         bucket[day["project_id"]]["sum"] += float(day.get("sum") or 0.0)
     rows = []

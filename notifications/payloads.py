@@ -54,8 +54,6 @@ def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z`` (None stays None)."""
     if value is None:
         return None
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 

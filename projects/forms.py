@@ -17,14 +17,13 @@ from django.conf import settings
 
 from accounts.models import LLM_PROVIDERS, SCRAPER_PROVIDERS, ApiKey
 from projects import presets
+from projects.analysis_options import EmotionModel, SentimentClasses
 from projects.models import (
     LLM_PROVIDER_CHOICES,
     SCRAPER_PROVIDER_CHOICES,
-    EmotionModel,
     LLMScope,
     Project,
     ProjectConfig,
-    SentimentClasses,
 )
 from projects.platforms import Platform
 from projects.services import FROM_SCRATCH

@@ -18,6 +18,7 @@ from django_mongodb_backend.fields import (
 )
 
 from accounts.models import LLM_PROVIDERS, SCRAPER_PROVIDERS, Provider
+from projects.analysis_options import DEFAULTS, EmotionModel, SentimentClasses
 from projects.platforms import DetectedType, Platform
 from sentimatrix.validators import (
     AT_LEAST_ONE,
@@ -59,17 +60,6 @@ class Frequency(models.TextChoices):
     DAILY = "daily", "Daily"
     WEEKLY = "weekly", "Weekly"
     MONTHLY = "monthly", "Monthly"
-
-
-class EmotionModel(models.TextChoices):
-    EKMAN = "ekman", "Ekman (6 basic emotions)"
-    GOEMOTIONS = "goemotions", "GoEmotions (27 emotions)"
-    PLUTCHIK = "plutchik", "Plutchik (8 primary emotions)"
-
-
-class SentimentClasses(models.IntegerChoices):
-    THREE = 3, "3 classes (positive, neutral, negative)"
-    FIVE = 5, "5 classes (very positive to very negative)"
 
 
 class TargetStatus(models.TextChoices):
@@ -124,14 +114,21 @@ class LLMConfig(ValidatedEmbeddedModel):
 
 
 class AnalysisConfig(ValidatedEmbeddedModel):
-    sentiment = models.BooleanField(default=True)
+    """``config.analysis`` as stored: the settings of
+    :class:`projects.analysis_options.AnalysisOptions`, with their defaults and choices
+    (``AnalysisOptions.of`` reads one back). Django needs the fields declared, so their names
+    are spelt here too; a test holds them to the options' own."""
+
+    sentiment = models.BooleanField(default=DEFAULTS.sentiment)
     sentiment_classes = models.PositiveSmallIntegerField(
-        choices=SentimentClasses.choices, default=SentimentClasses.THREE
+        choices=SentimentClasses.choices, default=DEFAULTS.sentiment_classes
     )
-    emotions = models.BooleanField(default=False)
-    emotion_model = models.CharField(max_length=16, choices=EmotionModel.choices, default=EmotionModel.EKMAN)
-    summarize = models.BooleanField(default=False)
-    extract_insights = models.BooleanField(default=False)
+    emotions = models.BooleanField(default=DEFAULTS.emotions)
+    emotion_model = models.CharField(
+        max_length=16, choices=EmotionModel.choices, default=DEFAULTS.emotion_model
+    )
+    summarize = models.BooleanField(default=DEFAULTS.summarize)
+    extract_insights = models.BooleanField(default=DEFAULTS.extract_insights)
 
 
 class ScheduleConfig(ValidatedEmbeddedModel):

@@ -20,9 +20,9 @@ from bson.errors import InvalidId
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from projects.analysis_options import EmotionModel, SentimentClasses
 from projects.models import (
     AnalysisConfig,
-    EmotionModel,
     Frequency,
     LimitsConfig,
     LLMConfig,
@@ -33,7 +33,6 @@ from projects.models import (
     ProjectConfig,
     ScheduleConfig,
     ScrapersConfig,
-    SentimentClasses,
 )
 from projects.platforms import Platform
 

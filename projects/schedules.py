@@ -38,6 +38,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from accounts.models import User
 from projects.models import Frequency, Project, ProjectStatus, Schedule
 from sentimatrix.mongo import collection
+from sentimatrix.timeutil import as_utc
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,6 @@ def _hhmm(schedule: Schedule) -> tuple[int, int]:
 
 def _zone(schedule: Schedule) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(schedule.timezone or "UTC")
-
-
-def _utc(value: datetime) -> datetime:
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _local_run(day: date, hour: int, minute: int, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -97,7 +92,7 @@ def _hour_start(value: datetime) -> datetime:
 
 def next_run(schedule: Schedule, after: datetime | None = None) -> datetime:
     """The first run strictly after ``after`` (default: now), as an aware UTC datetime."""
-    after = _utc(after or timezone.now())
+    after = as_utc(after or timezone.now())
     if schedule.frequency == Frequency.HOURLY:
         candidate = _hour_start(after) + timedelta(minutes=_hourly_minute_utc(schedule, after))
         while candidate <= after:
@@ -118,7 +113,7 @@ def next_run(schedule: Schedule, after: datetime | None = None) -> datetime:
 
 def previous_run(schedule: Schedule, at: datetime) -> datetime:
     """The last run at or before ``at`` (UTC); the slot a firing at ``at`` belongs to."""
-    at = _utc(at)
+    at = as_utc(at)
     if schedule.frequency == Frequency.HOURLY:
         candidate = _hour_start(at) + timedelta(minutes=_hourly_minute_utc(schedule, at))
         if candidate > at:
@@ -161,7 +156,7 @@ def crontab_fields(schedule: Schedule, at: datetime | None = None) -> dict:
     """The ``CrontabSchedule`` fields that fire ``schedule`` (see the module notes)."""
     hour, minute = _hhmm(schedule)
     if schedule.frequency == Frequency.HOURLY:
-        utc_minute = _hourly_minute_utc(schedule, _utc(at or timezone.now()))
+        utc_minute = _hourly_minute_utc(schedule, as_utc(at or timezone.now()))
         return {
             "minute": str(utc_minute),
             "hour": "*",
@@ -428,7 +423,7 @@ def fire(
     """Fire a schedule: claim its slot, call ``start(schedule, project, now)`` (which starts a
     job, or records why not, and says what happened), then move ``next_run`` on. Returns what
     ``start`` said, or ``duplicate`` (this slot already ran), ``disabled`` or ``missing``."""
-    now = _utc(now or timezone.now())
+    now = as_utc(now or timezone.now())
     schedule = Schedule.objects.filter(pk=ObjectId(str(schedule_id))).select_related("project").first()
     if schedule is None:
         # Erased with its owner's data while the periodic task lived on.

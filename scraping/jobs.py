@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from celery import current_app
@@ -22,9 +22,8 @@ from accounts.models import User
 from accounts.usage import PlanLimitReached, consume
 from projects.models import Project, ProjectStatus, Target, TargetStatus
 from projects.services import ActionRefused, ensure_writable
-from scraping import runner, signals
+from scraping import job_state, runner, signals
 from scraping.models import (
-    FINISHED_STATUSES,
     JobOptions,
     JobStats,
     JobStatus,
@@ -36,7 +35,6 @@ from sentimatrix.mongo import collection
 from sentimatrix.refusals import Refused
 
 logger = logging.getLogger(__name__)
-ACTIVE = [JobStatus.QUEUED, JobStatus.RUNNING]
 
 
 class JobRefused(Refused):
@@ -44,14 +42,19 @@ class JobRefused(Refused):
 
 
 def active_job(project_id: ObjectId) -> ScrapeJob | None:
-    return ScrapeJob.objects.filter(project_id=project_id, status__in=ACTIVE).order_by("-created_at").first()
+    return (
+        ScrapeJob.objects.filter(project_id=project_id, status__in=job_state.ACTIVE_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def collecting(target: Target) -> bool:
     """Whether a running job is collecting the target right now (queued or running)."""
     running = active_job(target.project_id)
     return running is not None and any(
-        entry.target_id == target.pk and entry.status in ACTIVE for entry in running.targets
+        entry.target_id == target.pk and entry.status in job_state.ACTIVE_STATUSES
+        for entry in running.targets
     )
 
 
@@ -153,9 +156,7 @@ def run_target(job_id: ObjectId, target_id: ObjectId) -> str:
     job = runner.claim(job_id, target_id)
     if job is None:
         return "skipped"
-    collection("scrape_jobs").update_one(
-        {"_id": job_id, "started_at": None}, {"$set": {"started_at": timezone.now()}}
-    )
+    job_state.mark_started(job_id, timezone.now()).apply()
     target = collection("targets").find_one({"_id": target_id})
     project = collection("projects").find_one({"_id": job["project_id"]})
     if target is None or project is None:
@@ -178,39 +179,20 @@ def analyse_stored(job_id: ObjectId, target_id: ObjectId) -> None:
 def finish_if_done(job_id: ObjectId) -> bool:
     """Close the job once every target has ended; True for the call that closed it."""
     job = collection("scrape_jobs").find_one({"_id": job_id})
-    if job is None or job["status"] in FINISHED_STATUSES:
+    status = job_state.closing_status(job) if job is not None else None
+    if job is None or status is None:
         return False
-    statuses = [t["status"] for t in job["targets"]]
-    if any(s not in FINISHED_STATUSES for s in statuses):
-        return False
-    if job.get("cancel_requested"):
-        status = JobStatus.CANCELLED
-    elif statuses and all(s == JobStatus.FAILED for s in statuses):
-        status = JobStatus.FAILED
-    else:
-        status = JobStatus.COMPLETED
     failed = [t for t in job["targets"] if t["status"] == JobStatus.FAILED]
     message = ""
     if failed:
-        message = f"{len(failed)} of {len(statuses)} targets failed: " + "; ".join(
+        message = f"{len(failed)} of {len(job['targets'])} targets failed: " + "; ".join(
             t.get("error", "")[:200] for t in failed[:3]
         )
     now = timezone.now()
     # Each target's count was set from what is stored when it ended; the job's is their sum.
     stored = sum(int(t.get("results_count") or 0) for t in job["targets"])
-    closed = collection("scrape_jobs").update_one(
-        {"_id": job_id, "status": {"$in": ACTIVE}},
-        {
-            "$set": {
-                "status": status,
-                "progress": 100,
-                "completed_at": now,
-                "error_message": message,
-                "stats.results_total": stored,
-            }
-        },
-    )
-    if not closed.modified_count:
+    closed = job_state.close_job(job_id, status, now, error_message=message, results_total=stored)
+    if not closed.apply():
         return False
     _unlock_project(job["project_id"], job_id)
     collection("projects").update_one(
@@ -241,25 +223,8 @@ def announce_finished(job_id: ObjectId) -> None:
 def cancel_job(job: ScrapeJob) -> None:
     """Ask running targets to stop after their current page; queued ones stop now."""
     now = timezone.now()
-    collection("scrape_jobs").update_one(
-        {"_id": job.pk, "status": {"$in": ACTIVE}}, {"$set": {"cancel_requested": True}}
-    )
-    # Positional updates change one array element at a time: repeat until none is left.
-    while (
-        collection("scrape_jobs")
-        .update_one(
-            {"_id": job.pk, "targets": {"$elemMatch": {"status": JobStatus.QUEUED}}},
-            {
-                "$set": {
-                    "targets.$.status": JobStatus.CANCELLED,
-                    "targets.$.finished_at": now,
-                    "targets.$.progress": 100,
-                },
-                "$inc": {"stats.targets_completed": 1},
-            },
-        )
-        .modified_count
-    ):
+    job_state.request_cancel(job.pk).apply()
+    while job_state.cancel_next_queued(job.pk, now).apply():
         pass
     finish_if_done(job.pk)
 
@@ -283,17 +248,15 @@ def reap_stale_targets(stale_after: int | None = None, queued_after: int | None 
     queued_after = queued_after if queued_after is not None else settings.SCRAPE_QUEUED_STALE_SECONDS
     now = timezone.now()
     report = {"requeued": 0, "failed": 0, "closed": 0}
-    for job in collection("scrape_jobs").find({"status": {"$in": ACTIVE}}):
+    for job in collection("scrape_jobs").find({"status": {"$in": job_state.ACTIVE_STATUSES}}):
         for entry in job["targets"]:
             status, beat = entry["status"], entry.get("heartbeat_at")
-            if beat is not None and timezone.is_naive(beat):
-                beat = beat.replace(tzinfo=UTC)
             if status == JobStatus.RUNNING and (beat is None or beat < now - timedelta(seconds=stale_after)):
                 report[_recover(job, entry, now)] += 1
             elif status == JobStatus.QUEUED and (
                 beat is None or beat < now - timedelta(seconds=queued_after)
             ):
-                _touch_queued(job["_id"], entry["target_id"], now)
+                job_state.touch_queued(job["_id"], entry["target_id"], now).apply()
                 dispatch(job["_id"], [entry["target_id"]])
                 report["requeued"] += 1
         if finish_if_done(job["_id"]):
@@ -301,49 +264,23 @@ def reap_stale_targets(stale_after: int | None = None, queued_after: int | None 
     return report
 
 
-def _touch_queued(job_id: ObjectId, target_id: ObjectId, now: datetime) -> None:
-    collection("scrape_jobs").update_one(
-        {"_id": job_id, "targets": {"$elemMatch": {"target_id": target_id, "status": JobStatus.QUEUED}}},
-        {"$set": {"targets.$.heartbeat_at": now}},
-    )
-
-
 def _recover(job: dict, entry: dict, now: datetime) -> str:
-
     target_id = entry["target_id"]
-    match = {"_id": job["_id"], "targets": {"$elemMatch": {"target_id": target_id, "status": JobStatus.RUNNING,
-                                                           "heartbeat_at": entry.get("heartbeat_at")}}}  # fmt: skip
-    if entry.get("attempts", 0) >= settings.SCRAPE_MAX_ATTEMPTS or job.get("cancel_requested"):
-        message = (
-            "cancelled"
-            if job.get("cancel_requested")
-            else f"the worker stopped responding {entry.get('attempts', 0)} times; giving up"
+    cancelled = bool(job.get("cancel_requested"))
+    if entry.get("attempts", 0) >= settings.SCRAPE_MAX_ATTEMPTS or cancelled:
+        attempts = entry.get("attempts", 0)
+        ended = job_state.give_up(
+            job["_id"],
+            entry,
+            JobStatus.CANCELLED if cancelled else JobStatus.FAILED,
+            now,
+            error="" if cancelled else f"the worker stopped responding {attempts} times; giving up",
+            results_count=runner.stored_by_job(job["_id"], target_id),
         )
-        ended = collection("scrape_jobs").update_one(
-            match,
-            {
-                "$set": {
-                    "targets.$.status": JobStatus.CANCELLED
-                    if job.get("cancel_requested")
-                    else JobStatus.FAILED,
-                    "targets.$.error": "" if job.get("cancel_requested") else message,
-                    "targets.$.finished_at": now,
-                    "targets.$.progress": 100,
-                    "targets.$.results_count": runner.stored_by_job(job["_id"], target_id),
-                },
-                "$inc": {
-                    "stats.targets_completed": 1,
-                    "stats.errors_count": 0 if job.get("cancel_requested") else 1,
-                },
-            },
-        )
-        if ended.modified_count:
+        if ended.apply():
             analyse_stored(job["_id"], target_id)  # what the dead attempts stored still counts
         return "failed"
-    updated = collection("scrape_jobs").update_one(
-        match, {"$set": {"targets.$.status": JobStatus.QUEUED, "targets.$.heartbeat_at": now}}
-    )
-    if updated.modified_count:
+    if job_state.requeue(job["_id"], entry, now).apply():
         logger.warning("re-queueing target %s of job %s: heartbeat went stale", target_id, job["_id"])
         dispatch(job["_id"], [target_id])
     return "requeued"

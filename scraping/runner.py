@@ -1,9 +1,9 @@
 """Run one target of a scrape job: claim it, page through its collector, store, report.
 
 The job document is the source of truth. A target entry moves
-queued → running → completed/failed/cancelled through conditional updates, so
-a task delivered twice, or re-queued by the reaper while the first copy still
-runs, does the work once. A running target writes a heartbeat after every page.
+queued → running → completed/failed/cancelled through the conditional updates of
+:mod:`scraping.job_state`, so a task delivered twice, or re-queued by the reaper while
+the first copy still runs, does the work once. A running target writes a heartbeat after every page.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from scraping import credentials
+from scraping import credentials, job_state
 from scraping.collectors.base import CollectedItem, CollectorError, FetchContext, TargetSpec
 from scraping.collectors.registry import get_collector
 from scraping.models import JobStatus
@@ -45,33 +45,13 @@ class RunOutcome:
     new_result_ids: list[ObjectId] = field(default_factory=list)
 
 
-def _entry_filter(job_id: ObjectId, target_id: ObjectId, **entry: object) -> dict:
-    return {"_id": job_id, "targets": {"$elemMatch": {"target_id": target_id, **entry}}}
-
-
 def claim(job_id: ObjectId, target_id: ObjectId) -> dict | None:
     """Move the target entry from queued to running; None when someone else has it."""
-    now = timezone.now()
     # update_one then a read, not find_one_and_update: the embedded server rejects the
     # positional operator inside findAndModify (MongoDB accepts both).
-    claimed = collection("scrape_jobs").update_one(
-        {
-            **_entry_filter(job_id, target_id, status=JobStatus.QUEUED),
-            "status": {"$in": [JobStatus.QUEUED, JobStatus.RUNNING]},
-            "cancel_requested": {"$ne": True},
-        },
-        {
-            "$set": {
-                "status": JobStatus.RUNNING,
-                "targets.$.status": JobStatus.RUNNING,
-                "targets.$.started_at": now,
-                "targets.$.heartbeat_at": now,
-                "targets.$.error": "",
-            },
-            "$inc": {"targets.$.attempts": 1},
-        },
-    )
-    return collection("scrape_jobs").find_one({"_id": job_id}) if claimed.modified_count else None
+    if not job_state.claim_target(job_id, target_id, timezone.now()).apply():
+        return None
+    return collection("scrape_jobs").find_one({"_id": job_id})
 
 
 def _daily_requests_key(project_id: ObjectId) -> str:
@@ -109,19 +89,10 @@ def _report_page(
     job_id: ObjectId, target_id: ObjectId, *, new: int, requests: int, progress: int
 ) -> dict | None:
     """Heartbeat + counters after a page; answers the job (to see a cancellation)."""
-    updated = collection("scrape_jobs").update_one(
-        _entry_filter(job_id, target_id, status=JobStatus.RUNNING),
-        {
-            "$set": {"targets.$.heartbeat_at": timezone.now(), "targets.$.progress": progress},
-            "$inc": {
-                "targets.$.results_count": new,
-                "targets.$.requests_made": requests,
-                "stats.results_total": new,
-                "stats.requests_made": requests,
-            },
-        },
+    reported = job_state.report_page(
+        job_id, target_id, timezone.now(), progress=progress, new=new, requests=requests
     )
-    if not updated.modified_count:
+    if not reported.apply():
         return None
     return collection("scrape_jobs").find_one({"_id": job_id}, {"cancel_requested": 1, "status": 1})
 
@@ -280,23 +251,17 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
     stored = stored_by_job(job_id, target["_id"])
     # Rows stored by a dead attempt after its last report were never counted for the project.
     unreported = stored - _reported_count(job_id, target["_id"])
-    updated = collection("scrape_jobs").update_one(
-        _entry_filter(job_id, target["_id"], status=JobStatus.RUNNING),
-        {
-            "$set": {
-                "targets.$.status": outcome.status,
-                "targets.$.progress": 100,
-                "targets.$.finished_at": now,
-                "targets.$.error": outcome.error,
-                "targets.$.partial": outcome.partial,
-                "targets.$.available_total": outcome.reported_total,
-                "targets.$.results_count": stored,
-                **({"partial": True} if outcome.partial else {}),
-            },
-            "$inc": {"stats.targets_completed": 1, "stats.errors_count": 1 if failed else 0},
-        },
+    ended = job_state.end_target(
+        job_id,
+        target["_id"],
+        outcome.status,
+        now,
+        error=outcome.error,
+        results_count=stored,
+        partial=outcome.partial,
+        available_total=outcome.reported_total,
     )
-    if not updated.modified_count:
+    if not ended.apply():
         return False
     if unreported > 0:
         collection("projects").update_one(
@@ -321,15 +286,6 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
 
 def fail_unclaimable(job_id: ObjectId, target_id: ObjectId, message: str) -> None:
     """Mark a target failed without running it (its target or project is gone)."""
-    collection("scrape_jobs").update_one(
-        _entry_filter(job_id, target_id, status={"$in": [JobStatus.QUEUED, JobStatus.RUNNING]}),
-        {
-            "$set": {
-                "targets.$.status": JobStatus.FAILED,
-                "targets.$.error": message,
-                "targets.$.finished_at": timezone.now(),
-                "targets.$.progress": 100,
-            },
-            "$inc": {"stats.targets_completed": 1, "stats.errors_count": 1},
-        },
-    )
+    job_state.end_target(
+        job_id, target_id, JobStatus.FAILED, timezone.now(), since=job_state.ACTIVE_STATUSES, error=message
+    ).apply()

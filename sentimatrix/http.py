@@ -29,6 +29,7 @@ import requests
 from django.conf import settings
 
 from sentimatrix import netguard
+from sentimatrix.timeutil import as_utc
 
 #: Longest ``Retry-After`` the client waits out; a longer one fails the request.
 MAX_RETRY_AFTER = 120.0
@@ -126,9 +127,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (as_utc(when) - (now or datetime.now(UTC))).total_seconds())
 
 
 def excerpt(text: str | bytes, limit: int = 120) -> str:

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -170,8 +170,6 @@ def inside_a_task(name: str, task_time_limit: float) -> bool:
     oldest = timezone.now() - timedelta(seconds=task_time_limit)
     for busy in worker_state.busy_tasks(name):
         started = busy["started_at"]
-        if timezone.is_naive(started):
-            started = started.replace(tzinfo=UTC)
         if pid_alive(busy["pid"]) and started >= oldest:
             return True
     return False

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from analysis.engine.base import AnalysisConfig, AnalysisItem
+from analysis.engine.base import AnalysisItem, AnalysisOptions
 from analysis.engine.compare import compare, kappa
 from analysis.engine.local import LocalEngine
 from sentimatrix.mongo import collection
@@ -39,7 +39,7 @@ def test_kappa_is_one_for_full_agreement_and_zero_for_chance():
 
 def test_an_engine_compared_with_itself_agrees_fully():
     items = [AnalysisItem(id=str(i), text=t) for i, t in enumerate(TEXTS)]
-    result = compare(("a", LocalEngine()), ("b", LocalEngine()), items, AnalysisConfig())
+    result = compare(("a", LocalEngine()), ("b", LocalEngine()), items, AnalysisOptions())
     assert result.items == len(TEXTS) and result.both + result.abstained["a"] == len(TEXTS)
     assert result.abstained["a"] == result.abstained["b"]
     assert result.agree == result.both and result.kappa == pytest.approx(1.0) and result.score_mae == 0

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts import key_check, vault
 from accounts.models import ApiKey
-from analysis.engine import AnalysisConfig
+from analysis.engine import AnalysisOptions
 from analysis.engine.factory import engine_for_project
 from projects.models import LLMConfig, Project
 from sentimatrix import crypto
@@ -250,7 +250,7 @@ def _project_on(key) -> Project:
 def _analyse(project):
     engine = engine_for_project(project)
     engine.cache = None
-    return engine.analyze(items_of(uci_texts(3)), AnalysisConfig())
+    return engine.analyze(items_of(uci_texts(3)), AnalysisOptions())
 
 
 def test_analysis_uses_the_same_policy_for_a_keys_base_url(ana, httpserver, settings):

@@ -11,7 +11,7 @@ from bson import ObjectId
 
 from accounts import vault
 from accounts.models import ApiKey
-from analysis.engine import AnalysisConfig, LocalEngine
+from analysis.engine import AnalysisOptions, LocalEngine
 from analysis.engine.factory import engine_for_project
 from analysis.engine.llm import BudgetExceeded, LLMEngine, TokenBudget
 from analysis.engine.llm.budget import DEFAULT_MONTHLY_TOKENS, month_of, next_month_start
@@ -136,7 +136,7 @@ def test_limit_comes_from_the_projects_limits(project):
 # --- the engine at the budget ----------------------------------------------------------------
 def test_budget_stop_keeps_what_was_analysed_and_leaves_the_rest(fake, project, empty_llm_cache):
     items = items_of(uci_texts(30))
-    config = AnalysisConfig()
+    config = AnalysisOptions()
     # Room for a few of the small requests this max_tokens makes, not for all of them.
     budget = TokenBudget(project.pk, 1500)
     engine = engine_with(fake, budget, max_tokens=300, cache=LLMCache())
@@ -168,7 +168,7 @@ def test_budget_stop_keeps_what_was_analysed_and_leaves_the_rest(fake, project, 
 def test_a_used_up_budget_sends_nothing(fake, project):
     TokenBudget(project.pk, 100).record(100, 0, 0.0)
     with pytest.raises(BudgetExceeded) as raised:
-        engine_with(fake, TokenBudget(project.pk, 100)).analyze(items_of(uci_texts(3)), AnalysisConfig())
+        engine_with(fake, TokenBudget(project.pk, 100)).analyze(items_of(uci_texts(3)), AnalysisOptions())
     assert fake.calls == []
     assert raised.value.results == {}
 
@@ -205,7 +205,7 @@ def test_llm_engine_from_the_vault_key(project, fake, settings):
     assert not engine.http.guard
     assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
     engine.cache = None
-    results = engine.analyze(items_of(uci_texts(3)), AnalysisConfig())
+    results = engine.analyze(items_of(uci_texts(3)), AnalysisOptions())
     assert {r.engine for r in results.values()} == {"llm"}
     assert fake.calls[0].headers["Authorization"] == f"Bearer {KEY}"
     assert stats(project)["llm_tokens_this_month"] == sum(fake.total_usage)

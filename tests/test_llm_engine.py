@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from pytest_httpserver import HTTPServer
 
-from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine
+from analysis.engine import AnalysisItem, AnalysisOptions, LocalEngine
 from analysis.engine.base import normalise_rating
 from analysis.engine.llm import prompt, schema
 from analysis.engine.llm.cache import COLLECTION, TTL, TTL_INDEX, LLMCache, cache_key
@@ -39,7 +39,7 @@ from tests.playback import RecordingSleep
 KEY = "sk-test-0123456789abcdef"
 PROTOCOLS = ["openai", "anthropic"]
 MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-20241022"}
-ALL_PARTS = AnalysisConfig(
+ALL_PARTS = AnalysisOptions(
     sentiment=True, sentiment_classes=5, emotions=True, summarize=True, extract_insights=True
 )
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -137,7 +137,7 @@ def assert_models_answer(result, item: AnalysisItem, fake: FakeLLM, system: str)
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_batched_request_shape(fake, protocol):
     items = items_of(uci_texts(12))
-    config = AnalysisConfig(sentiment=True, emotions=True)
+    config = AnalysisOptions(sentiment=True, emotions=True)
     engine = build(fake, protocol, temperature=0.3, max_tokens=3000)
     results = engine.analyze(items, config)
 
@@ -167,7 +167,7 @@ def test_batched_request_shape(fake, protocol):
 
 
 def test_openai_reasoning_models_get_max_completion_tokens_and_no_temperature(fake):
-    build(fake, model="o4-mini", max_tokens=900).analyze(items_of(uci_texts(2)), AnalysisConfig())
+    build(fake, model="o4-mini", max_tokens=900).analyze(items_of(uci_texts(2)), AnalysisOptions())
     body = fake.calls[0].body
     assert body["max_completion_tokens"] == 900
     assert "max_tokens" not in body
@@ -175,13 +175,13 @@ def test_openai_reasoning_models_get_max_completion_tokens_and_no_temperature(fa
 
 
 def test_anthropic_temperature_is_clamped_to_its_range(fake):
-    build(fake, "anthropic", temperature=1.6).analyze(items_of(uci_texts(1)), AnalysisConfig())
+    build(fake, "anthropic", temperature=1.6).analyze(items_of(uci_texts(1)), AnalysisOptions())
     assert fake.calls[0].body["temperature"] == 1.0
 
 
 def test_batches_follow_max_tokens_and_the_prompt_budget(fake):
     items = items_of(uci_texts(30))
-    config = AnalysisConfig(sentiment=True)
+    config = AnalysisOptions(sentiment=True)
     build(fake, max_tokens=300).analyze(items, config)
     capacity = prompt.batch_capacity(config, 300)
     assert capacity < 30
@@ -199,7 +199,7 @@ def test_batches_follow_max_tokens_and_the_prompt_budget(fake):
 
 def test_long_texts_are_truncated_at_a_word_boundary(fake):
     text = "The battery is great. " * 400
-    build(fake).analyze([AnalysisItem(id="a", text=text)], AnalysisConfig())
+    build(fake).analyze([AnalysisItem(id="a", text=text)], AnalysisOptions())
     sent = fake.calls[0].items[0]["text"]
     assert len(sent) <= prompt.MAX_TEXT_CHARS
     assert sent.endswith(prompt.TRUNCATION_MARK)
@@ -232,7 +232,7 @@ def test_valid_answer_becomes_each_results_analysis(fake, protocol):
 
 def test_goemotions_prompt_lists_the_datasets_labels(fake):
     labels = (Path(settings.SHARED_DATA_DIR) / "sentiment" / "goemotions_emotions.txt").read_text().split()
-    config = AnalysisConfig(sentiment=False, emotions=True, emotion_model="goemotions")
+    config = AnalysisOptions(sentiment=False, emotions=True, emotion_model="goemotions")
     items = items_of(uci_texts(6))
     results = build(fake).analyze(items, config)
     assert read_system(fake.calls[0].system).emotion_labels == labels
@@ -245,7 +245,7 @@ def test_goemotions_prompt_lists_the_datasets_labels(fake):
 def test_fenced_answer_is_read(fake):
     fake.then("fenced")
     items = items_of(uci_texts(4))
-    results = build(fake, "anthropic").analyze(items, AnalysisConfig())
+    results = build(fake, "anthropic").analyze(items, AnalysisOptions())
     assert len(fake.calls) == 1
     assert {r.engine for r in results.values()} == {"llm"}
 
@@ -253,14 +253,14 @@ def test_fenced_answer_is_read(fake):
 def test_duplicate_texts_in_one_batch_are_sent_once(fake):
     texts = uci_texts(3)
     items = items_of([*texts, texts[0], "  " + texts[1].replace(" ", "   ") + "\n"])
-    results = build(fake).analyze(items, AnalysisConfig())
+    results = build(fake).analyze(items, AnalysisOptions())
     assert len(fake.calls[0].items) == 3
     assert results["r3"].analysis["sentiment"] == results["r0"].analysis["sentiment"]
     assert results["r4"].analysis["sentiment"] == results["r1"].analysis["sentiment"]
 
 
 def test_no_part_switched_on_sends_nothing(fake):
-    config = AnalysisConfig(sentiment=False)
+    config = AnalysisOptions(sentiment=False)
     results = build(fake).analyze(items_of(uci_texts(3)), config)
     assert fake.calls == []
     assert all(all(part is None for part in r.analysis.values()) for r in results.values())
@@ -271,7 +271,7 @@ def test_malformed_json_is_retried_in_smaller_requests(fake):
     fake.then("malformed")
     items = items_of(uci_texts(10))
     engine = build(fake)
-    results = engine.analyze(items, AnalysisConfig())
+    results = engine.analyze(items, AnalysisOptions())
     first, *retries = fake.calls
     assert first.mode == "malformed" and len(first.items) == 10
     assert len(retries) == 2 and all(len(c.items) <= 5 for c in retries)
@@ -286,8 +286,8 @@ def test_malformed_twice_falls_back_to_the_local_engine(fake, protocol):
     fake.default = "malformed"
     items = items_of(uci_texts(6))
     engine = build(fake, protocol)
-    results = engine.analyze(items, AnalysisConfig(sentiment=True, emotions=True))
-    local = LocalEngine().analyze(items, AnalysisConfig(sentiment=True, emotions=True))
+    results = engine.analyze(items, AnalysisOptions(sentiment=True, emotions=True))
+    local = LocalEngine().analyze(items, AnalysisOptions(sentiment=True, emotions=True))
     assert len(fake.calls) == 3  # the batch, then its two halves once; no more
     for item in items:
         result = results[item.id]
@@ -301,7 +301,7 @@ def test_malformed_twice_falls_back_to_the_local_engine(fake, protocol):
 def test_missing_ids_are_retried_alone(fake):
     fake.then("drop_half")
     items = items_of(uci_texts(9))
-    results = build(fake).analyze(items, AnalysisConfig())
+    results = build(fake).analyze(items, AnalysisOptions())
     first, *retries = fake.calls
     dropped = [sent_text(item) for i, item in enumerate(items) if i % 2]  # positions 2, 4, ... left out
     assert sorted(t["text"] for c in retries for t in c.items) == sorted(dropped)
@@ -313,7 +313,7 @@ def test_ids_missing_after_the_retry_fall_back_with_a_note(fake):
     fake.default = "drop_half"
     items = items_of(uci_texts(8))
     engine = build(fake)
-    results = engine.analyze(items, AnalysisConfig())
+    results = engine.analyze(items, AnalysisOptions())
     answered = {c.items[i]["text"] for c in fake.calls for i in range(0, len(c.items), 2)}
     for item in items:
         result = results[item.id]
@@ -328,7 +328,7 @@ def test_ids_missing_after_the_retry_fall_back_with_a_note(fake):
 def test_invalid_entry_is_dropped_and_retried(fake):
     fake.then("invalid_first")
     items = items_of(uci_texts(5))
-    results = build(fake).analyze(items, AnalysisConfig())
+    results = build(fake).analyze(items, AnalysisOptions())
     assert len(fake.calls) == 2
     assert [t["text"] for t in fake.calls[1].items] == [sent_text(items[0])]
     assert_models_answer(results[items[0].id], items[0], fake, fake.calls[0].system)
@@ -337,7 +337,7 @@ def test_invalid_entry_is_dropped_and_retried(fake):
 def test_truncated_answer_keeps_its_complete_entries(fake):
     fake.then("truncated")
     items = items_of(uci_texts(8))
-    results = build(fake).analyze(items, AnalysisConfig())
+    results = build(fake).analyze(items, AnalysisOptions())
     assert [t["text"] for t in fake.calls[1].items] == [sent_text(i) for i in items[4:]]
     assert {r.engine for r in results.values()} == {"llm"}
 
@@ -349,7 +349,7 @@ def test_429_then_success_waits_retry_after(fake, protocol):
     fake.then("rate_limit")
     items = items_of(uci_texts(5))
     engine = build(fake, protocol)
-    results = engine.analyze(items, AnalysisConfig())
+    results = engine.analyze(items, AnalysisOptions())
     assert [c.mode for c in fake.calls] == ["rate_limit", "ok"]
     assert engine.http.sleep.waits == [7.0]
     assert {r.engine for r in results.values()} == {"llm"}
@@ -361,7 +361,7 @@ def test_timeout_then_the_retry_answers(slow_fake):
     slow_fake.then("slow")
     items = items_of(uci_texts(4))
     engine = build(slow_fake, timeout=0.2, max_retries=0)
-    results = engine.analyze(items, AnalysisConfig())
+    results = engine.analyze(items, AnalysisOptions())
     assert [c.mode for c in slow_fake.calls] == ["slow", "ok", "ok"]  # then the halves
     assert "timed out" in engine.usage.errors[0]
     assert {r.engine for r in results.values()} == {"llm"}
@@ -370,7 +370,7 @@ def test_timeout_then_the_retry_answers(slow_fake):
 def test_persistent_timeouts_stop_calling_and_fall_back(slow_fake):
     items = items_of(uci_texts(12))
     engine = build(slow_fake, timeout=0.1, max_retries=0, max_tokens=300)
-    results = engine.analyze(items, AnalysisConfig())
+    results = engine.analyze(items, AnalysisOptions())
     assert len(slow_fake.calls) == 3  # MAX_CONSECUTIVE_FAILURES, then no more requests
     assert {r.engine for r in results.values()} == {"local_fallback"}
     assert all("timed out" in r.notes["engine"] for r in results.values())
@@ -381,7 +381,7 @@ def test_persistent_timeouts_stop_calling_and_fall_back(slow_fake):
 def test_rejected_key_stops_at_once_and_loses_nothing(fake, protocol):
     items = items_of(uci_texts(7))
     engine = build(fake, protocol, api_key="sk-wrong")
-    results = engine.analyze(items, AnalysisConfig())
+    results = engine.analyze(items, AnalysisOptions())
     assert len(fake.calls) == 1
     assert set(results) == {i.id for i in items}
     assert {r.engine for r in results.values()} == {"local_fallback"}
@@ -395,17 +395,17 @@ def test_rejected_key_stops_at_once_and_loses_nothing(fake, protocol):
 def test_cache_hit_on_a_duplicate_text_sends_no_second_request(fake, llm_cache):
     texts = uci_texts(3)
     engine = build(fake, cache=llm_cache)
-    first = engine.analyze(items_of(texts), AnalysisConfig())
+    first = engine.analyze(items_of(texts), AnalysisOptions())
     assert len(fake.calls) == 1 and engine.usage.cache_hits == 0
 
     again = [AnalysisItem(id="other", text="  " + texts[1].replace(" ", "  ") + "\n")]  # same words
-    second = engine.analyze(again, AnalysisConfig())
+    second = engine.analyze(again, AnalysisOptions())
     assert len(fake.calls) == 1  # no second request
     assert engine.usage.cache_hits == 1 and engine.usage.requests == 0
     assert second["other"].engine == "llm"
     assert second["other"].analysis["sentiment"] == first["r1"].analysis["sentiment"]
     stored = collection(COLLECTION).find_one(
-        {"_id": cache_key(texts[1], "openai", MODELS["openai"], 0.2, AnalysisConfig())}
+        {"_id": cache_key(texts[1], "openai", MODELS["openai"], 0.2, AnalysisOptions())}
     )
     assert stored["parts"]["sentiment"]["label"] == first["r1"].analysis["sentiment"]["label"]
     index = {i["name"]: i for i in collection(COLLECTION).list_indexes()}[TTL_INDEX]
@@ -414,19 +414,19 @@ def test_cache_hit_on_a_duplicate_text_sends_no_second_request(fake, llm_cache):
 
 def test_cache_is_keyed_by_model_and_settings(fake, llm_cache):
     items = items_of(uci_texts(2))
-    build(fake, cache=llm_cache).analyze(items, AnalysisConfig())
-    build(fake, cache=llm_cache, temperature=0.9).analyze(items, AnalysisConfig())
-    build(fake, cache=llm_cache, model="gpt-4.1-mini").analyze(items, AnalysisConfig())
-    build(fake, cache=llm_cache).analyze(items, AnalysisConfig(sentiment_classes=5))
+    build(fake, cache=llm_cache).analyze(items, AnalysisOptions())
+    build(fake, cache=llm_cache, temperature=0.9).analyze(items, AnalysisOptions())
+    build(fake, cache=llm_cache, model="gpt-4.1-mini").analyze(items, AnalysisOptions())
+    build(fake, cache=llm_cache).analyze(items, AnalysisOptions(sentiment_classes=5))
     assert len(fake.calls) == 4
-    build(fake, cache=llm_cache, temperature=0.9).analyze(items, AnalysisConfig())
+    build(fake, cache=llm_cache, temperature=0.9).analyze(items, AnalysisOptions())
     assert len(fake.calls) == 4
 
 
 def test_fallbacks_are_not_cached(fake, llm_cache):
     fake.default = "malformed"
     items = items_of(uci_texts(2))
-    build(fake, cache=llm_cache).analyze(items, AnalysisConfig())
+    build(fake, cache=llm_cache).analyze(items, AnalysisOptions())
     assert collection(COLLECTION).count_documents({}) == 0
 
 
@@ -435,7 +435,7 @@ def test_fallbacks_are_not_cached(fake, llm_cache):
 def test_tokens_and_cost_are_the_providers_usage_priced_by_the_table(fake, protocol):
     items = items_of(uci_texts(25))
     engine = build(fake, protocol, max_tokens=400)
-    engine.analyze(items, AnalysisConfig())
+    engine.analyze(items, AnalysisOptions())
     prompt_tokens, completion_tokens = fake.total_usage
     usage = engine.usage
     assert usage.requests == len(fake.calls) > 1
@@ -455,7 +455,7 @@ def test_tokens_and_cost_are_the_providers_usage_priced_by_the_table(fake, proto
 def test_missing_usage_is_estimated_from_sizes(fake):
     fake.then("no_usage")
     engine = build(fake)
-    engine.analyze(items_of(uci_texts(3)), AnalysisConfig())
+    engine.analyze(items_of(uci_texts(3)), AnalysisOptions())
     call = fake.calls[0]
     assert engine.usage.estimated
     assert engine.usage.prompt_tokens == math.ceil(len(call.system + call.user) / 4)
@@ -481,7 +481,7 @@ def test_price_table_lookup():
 def test_estimate_matches_a_run_on_the_fake(fake):
     texts = uci_texts(120)
     avg = sum(len(t) for t in texts) / len(texts)
-    for config, max_tokens in ((AnalysisConfig(), 1000), (ALL_PARTS, 4000)):
+    for config, max_tokens in ((AnalysisOptions(), 1000), (ALL_PARTS, 4000)):
         fake.calls.clear()
         engine = build(fake, max_tokens=max_tokens)
         engine.analyze(items_of(texts), config)
@@ -500,7 +500,7 @@ def test_estimate_matches_a_run_on_the_fake(fake):
 
 # --- schema --------------------------------------------------------------------------------
 def test_schema_rules():
-    config = AnalysisConfig(sentiment=True, emotions=True)
+    config = AnalysisOptions(sentiment=True, emotions=True)
     good = {
         "id": 1,
         "sentiment": {"label": "Very Positive", "score": 0.9, "confidence": 0.8},

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis.engine import AnalysisConfig, AnalysisItem, ItemAnalysis, LocalEngine, trained
+from analysis.engine import AnalysisItem, AnalysisOptions, ItemAnalysis, LocalEngine, trained
 from analysis.engine.base import normalise_rating, ratings_disagree
 from analysis.engine.emotions import EKMAN, PLUTCHIK
 from analysis.engine.sentiment import analyzer, label_for
@@ -83,7 +83,7 @@ def spec_label(compound: float, classes: int) -> str:
 
 
 def analyse(text, classes=3, title="", rating=None, scale=5.0, **switches):
-    config = AnalysisConfig(sentiment_classes=classes, **switches)
+    config = AnalysisOptions(sentiment_classes=classes, **switches)
     item = AnalysisItem(id="r1", text=text, title=title, rating=rating, rating_scale=scale)
     return LocalEngine().analyze([item], config)["r1"]
 
@@ -198,7 +198,7 @@ def test_goemotions_gives_its_27_emotions_and_neutral_locally():
     labels = set(trained.model_info()["models"]["emotions-en"]["labels"])
     assert len(labels) == 28 and {d["emotion"] for d in block["detected"]} <= labels
     assert "emotions" not in result.notes
-    assert LocalEngine().unsupported(AnalysisConfig(emotions=True, emotion_model="goemotions")) == {}
+    assert LocalEngine().unsupported(AnalysisOptions(emotions=True, emotion_model="goemotions")) == {}
     grateful = analyse("Thank you so much, this fixed everything!", emotions=True, emotion_model="goemotions")
     assert grateful.analysis["emotions"]["primary"] == "gratitude"
 
@@ -363,24 +363,24 @@ def test_insights_and_summary_come_from_the_text():
 
 
 def test_config_from_dict():
-    assert AnalysisConfig.from_dict(None) == AnalysisConfig()
-    config = AnalysisConfig.from_dict(
+    assert AnalysisOptions.from_dict(None) == AnalysisOptions()
+    config = AnalysisOptions.from_dict(
         {"sentiment": True, "sentiment_classes": 5, "emotions": 1, "emotion_model": "Plutchik", "extra": 1}
     )
     assert (config.sentiment_classes, config.emotions, config.emotion_model) == (5, True, "plutchik")
-    assert AnalysisConfig.from_dict({"sentiment_classes": None}).sentiment_classes == 3
-    assert AnalysisConfig.from_dict(config.to_dict()) == config
+    assert AnalysisOptions.from_dict({"sentiment_classes": None}).sentiment_classes == 3
+    assert AnalysisOptions.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError):
-        AnalysisConfig.from_dict({"sentiment_classes": 4})
+        AnalysisOptions.from_dict({"sentiment_classes": 4})
     with pytest.raises(ValueError):
-        AnalysisConfig.from_dict({"emotion_model": "wheel"})
+        AnalysisOptions.from_dict({"emotion_model": "wheel"})
 
 
 def test_batch_is_keyed_by_item_id():
     items = [AnalysisItem(id=f"id-{i}", text=text) for i, text in enumerate(PHRASES[:5])]
-    results = LocalEngine().analyze(items, AnalysisConfig())
+    results = LocalEngine().analyze(items, AnalysisOptions())
     assert list(results) == [item.id for item in items]
-    assert LocalEngine().analyze([], AnalysisConfig()) == {}
+    assert LocalEngine().analyze([], AnalysisOptions()) == {}
 
 
 def test_real_review_sentences_read_with_quoting_off():
@@ -390,7 +390,7 @@ def test_real_review_sentences_read_with_quoting_off():
     assert len(rows) == 1000
     sample = rows[::5]
     items = [AnalysisItem(id=str(i), text=text) for i, (text, _) in enumerate(sample)]
-    results = LocalEngine().analyze(items, AnalysisConfig(**ALL_ON))
+    results = LocalEngine().analyze(items, AnalysisOptions(**ALL_ON))
     agree = sum(
         results[str(i)].analysis["sentiment"]["label"] == ("positive" if label == "1" else "negative")
         for i, (_, label) in enumerate(sample)

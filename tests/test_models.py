@@ -14,7 +14,8 @@ from pymongo.errors import DuplicateKeyError, WriteError
 from accounts.models import ApiKey, AuditLog, Provider, Role, User
 from analysis.models import Content, Result, Topic
 from notifications.models import Webhook
-from projects.models import Platform, Preset, Project, Schedule, SentimentClasses, Target
+from projects.analysis_options import SentimentClasses
+from projects.models import Platform, Preset, Project, Schedule, Target
 from scraping.models import ScrapeJob
 from sentimatrix.mongo import collection, get_db
 from sentimatrix.validators import validation_errors
@@ -101,7 +102,7 @@ def test_scrape_job_round_trip(data):
     entry = doc["targets"][0]
     assert entry["target_id"] == data.target.pk
     assert set(entry) >= {"heartbeat_at", "attempts", "available_total", "partial", "requests_made"}
-    assert doc["options"]["date_to"] == samples.WHEN.replace(tzinfo=None)
+    assert doc["options"]["date_to"] == samples.WHEN  # raw reads answer aware UTC datetimes
     assert doc["stats"]["targets_total"] == 1
     assert doc["llm_usage"] == {"prompt_tokens": 1200, "completion_tokens": 300, "cost_usd": 0.0042}
     assert (doc["cancel_requested"], doc["partial"]) == (False, False)

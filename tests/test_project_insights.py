@@ -7,11 +7,11 @@ from collections import Counter
 import pytest
 from django.conf import settings
 
-from analysis.engine import AnalysisConfig, AnalysisItem, LocalEngine
+from analysis.engine import AnalysisItem, AnalysisOptions, LocalEngine
 from analysis.engine.aspects import verdict
 from analysis.engine.project_insights import compare_insights, summarize_results, topic_key
 
-INSIGHTS_ON = AnalysisConfig(sentiment=True, extract_insights=True, summarize=True, emotions=True)
+INSIGHTS_ON = AnalysisOptions(sentiment=True, extract_insights=True, summarize=True, emotions=True)
 
 REVIEWS = [
     "Great battery life. The screen is sharp, but the speaker is terrible.",

@@ -1,5 +1,6 @@
-"""The analysis engine interface: what goes in (items and the project's ``config.analysis``),
-what comes out (the parts written into each result), and the abstract :class:`Engine`.
+"""The analysis engine interface: what goes in (items, and the project's ``config.analysis`` as
+:class:`~projects.analysis_options.AnalysisOptions`), what comes out (the parts written into
+each result), and the abstract :class:`Engine`.
 
 Pure Python: nothing here touches the database, the network or Django settings.
 """
@@ -11,10 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from projects.analysis_options import AnalysisOptions
 from projects.sentiment_bands import label_for
-
-SENTIMENT_CLASSES = (3, 5)
-EMOTION_MODELS = ("ekman", "plutchik", "goemotions")
 
 
 @dataclass(frozen=True)
@@ -34,48 +33,6 @@ class AnalysisItem:
         title = (self.title or "").strip()
         text = self.text or ""
         return f"{title}\n{text}" if title else text
-
-
-@dataclass
-class AnalysisConfig:
-    """A project's ``config.analysis`` (defaults as the specification gives them)."""
-
-    sentiment: bool = True
-    sentiment_classes: int = 3
-    emotions: bool = False
-    emotion_model: str = "ekman"
-    summarize: bool = False
-    extract_insights: bool = False
-
-    def __post_init__(self) -> None:
-        if self.sentiment_classes not in SENTIMENT_CLASSES:
-            raise ValueError(f"sentiment_classes must be 3 or 5, not {self.sentiment_classes!r}")
-        self.emotion_model = (self.emotion_model or "ekman").lower()
-        if self.emotion_model not in EMOTION_MODELS:
-            raise ValueError(f"emotion_model must be one of {EMOTION_MODELS}, not {self.emotion_model!r}")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> AnalysisConfig:
-        """Build from a stored ``config.analysis`` document; missing or null keys take their
-        defaults and unknown keys are ignored."""
-        data = data or {}
-        values = {}
-        for f in fields(cls):
-            value = data.get(f.name)
-            if value is None:
-                continue
-            if f.name == "sentiment_classes":
-                value = int(value)
-            elif f.name == "emotion_model":
-                value = str(value)
-            else:
-                value = bool(value)
-            values[f.name] = value
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``config.analysis`` document of this configuration."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
@@ -161,11 +118,11 @@ class Engine(ABC):
     name: str = ""
 
     @abstractmethod
-    def analyze(self, items: list[AnalysisItem], config: AnalysisConfig) -> dict[str, ItemAnalysis]:
+    def analyze(self, items: list[AnalysisItem], config: AnalysisOptions) -> dict[str, ItemAnalysis]:
         """Analyse ``items``; the answer is keyed by item id (an id given twice is analysed
         once, the last item with that id wins)."""
 
-    def unsupported(self, config: AnalysisConfig) -> dict[str, str]:
+    def unsupported(self, config: AnalysisOptions) -> dict[str, str]:
         """Parts of ``config`` this engine cannot do, keyed by the analysis part, with the
         reason. Empty by default."""
         return {}

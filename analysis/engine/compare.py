@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.engine.base import AnalysisConfig, AnalysisItem, Engine
+from analysis.engine.base import AnalysisItem, AnalysisOptions, Engine
 from analysis.stats import bucket
 
 LABELS = ("negative", "neutral", "positive")
@@ -53,7 +53,7 @@ class Agreement:
         return self.emotions_agree / self.emotions_both if self.emotions_both else None
 
 
-def _side(name: str, engine: Engine, items: list[AnalysisItem], config: AnalysisConfig) -> Side:
+def _side(name: str, engine: Engine, items: list[AnalysisItem], config: AnalysisOptions) -> Side:
     side = Side(name)
     for item_id, result in engine.analyze(items, config).items():
         block = result.analysis.get("sentiment")
@@ -84,7 +84,7 @@ def compare(
     first: tuple[str, Engine],
     second: tuple[str, Engine],
     items: list[AnalysisItem],
-    config: AnalysisConfig,
+    config: AnalysisOptions,
     *,
     examples: int = 10,
 ) -> Agreement:

@@ -5,7 +5,7 @@ engine would not guess."""
 
 from __future__ import annotations
 
-from analysis.engine.base import AnalysisConfig, AnalysisItem, Engine, ItemAnalysis
+from analysis.engine.base import AnalysisItem, AnalysisOptions, Engine, ItemAnalysis
 from analysis.engine.llm.budget import BudgetExceeded
 from analysis.engine.llm.engine import LLMEngine
 from analysis.engine.local import LocalEngine
@@ -24,10 +24,10 @@ class HybridEngine(Engine):
     def usage(self):
         return self.llm.usage
 
-    def unsupported(self, config: AnalysisConfig) -> dict[str, str]:
+    def unsupported(self, config: AnalysisOptions) -> dict[str, str]:
         return self.local.unsupported(config)
 
-    def analyze(self, items: list[AnalysisItem], config: AnalysisConfig) -> dict[str, ItemAnalysis]:
+    def analyze(self, items: list[AnalysisItem], config: AnalysisOptions) -> dict[str, ItemAnalysis]:
         """Analyse ``items`` locally, then send the ones left unanalysed for their language to
         the LLM. A spent budget keeps the local answers (those items stay marked unsupported)."""
         results = self.local.analyze(items, config)

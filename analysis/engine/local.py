@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from analysis.engine import emotions, sentiment, trained
 from analysis.engine.aspects import TextMentions, find_mentions, score_batch, text_aspects
 from analysis.engine.base import (
-    AnalysisConfig,
     AnalysisItem,
+    AnalysisOptions,
     Engine,
     ItemAnalysis,
     normalise_rating,
@@ -117,7 +117,7 @@ class LocalEngine(Engine):
 
     name = "local"
 
-    def unsupported(self, config: AnalysisConfig) -> dict[str, str]:
+    def unsupported(self, config: AnalysisOptions) -> dict[str, str]:
         """Parts of ``config`` this installation cannot produce at all."""
         if (
             config.emotions
@@ -127,7 +127,7 @@ class LocalEngine(Engine):
             return {"emotions": EMOTIONS_NOT_TRAINED}
         return {}
 
-    def analyze(self, items: list[AnalysisItem], config: AnalysisConfig) -> dict[str, ItemAnalysis]:
+    def analyze(self, items: list[AnalysisItem], config: AnalysisOptions) -> dict[str, ItemAnalysis]:
         """Analyse ``items`` under ``config``; keyed by item id."""
         now = datetime.now(UTC)
         notes = self.unsupported(config)
@@ -156,7 +156,7 @@ class LocalEngine(Engine):
     def _item(
         self,
         item: AnalysisItem,
-        config: AnalysisConfig,
+        config: AnalysisOptions,
         *,
         now: datetime,
         notes: dict[str, str],

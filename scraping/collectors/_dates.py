@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 from scraping.collectors.base import FetchContext
+from sentimatrix.timeutil import as_utc
 
 # Month names and abbreviations in English, German, French, Spanish, Italian and
 # Dutch, accent-free (the input is folded the same way before the lookup).
@@ -38,13 +39,6 @@ _DAY_MONTH_YEAR = re.compile(
 )
 _MONTH_DAY_YEAR = re.compile(r"\b([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})(?![\d.])")
-
-
-def to_utc(value: datetime) -> datetime:
-    """The same instant in UTC; a naive datetime is taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def from_timestamp(value: float) -> datetime:
@@ -106,7 +100,7 @@ def parse_date(value: object) -> datetime | None:
     a Unix timestamp (number or digits), ISO 8601, RFC 2822, a numeric date or
     prose with a month name. Returns an aware UTC datetime, or ``None``."""
     if isinstance(value, datetime):
-        return to_utc(value)
+        return as_utc(value)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -120,14 +114,14 @@ def parse_date(value: object) -> datetime | None:
 
 def _parse_iso(text: str) -> datetime | None:
     try:
-        return to_utc(datetime.fromisoformat(text))
+        return as_utc(datetime.fromisoformat(text))
     except ValueError:
         return None
 
 
 def _parse_rfc2822(text: str) -> datetime | None:
     try:
-        return to_utc(parsedate_to_datetime(text))
+        return as_utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -143,12 +137,12 @@ def in_window(moment: datetime | None, ctx: FetchContext) -> bool:
     """Whether an item's date falls in the job's date range (undated items do)."""
     if moment is None:
         return True
-    if ctx.date_from and moment < to_utc(ctx.date_from):
+    if ctx.date_from and moment < as_utc(ctx.date_from):
         return False
-    return not (ctx.date_to and moment > to_utc(ctx.date_to))
+    return not (ctx.date_to and moment > as_utc(ctx.date_to))
 
 
 def older_than_window(moment: datetime | None, ctx: FetchContext) -> bool:
     """Whether a date lies before the job's range: on a newest-first listing,
     nothing after it can be in range, so pagination can stop."""
-    return bool(moment and ctx.date_from and moment < to_utc(ctx.date_from))
+    return bool(moment and ctx.date_from and moment < as_utc(ctx.date_from))

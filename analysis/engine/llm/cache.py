@@ -22,7 +22,7 @@ from typing import Any
 
 from pymongo import UpdateOne
 
-from analysis.engine.base import AnalysisConfig
+from analysis.engine.base import AnalysisOptions
 from analysis.engine.llm.prompt import PROMPT_VERSION, normalise_text
 from sentimatrix.mongo import collection
 
@@ -31,7 +31,7 @@ TTL = timedelta(days=90)
 TTL_INDEX = "llm_cache_created_at_ttl"
 
 
-def cache_key(text: str, provider: str, model: str, temperature: float, config: AnalysisConfig) -> str:
+def cache_key(text: str, provider: str, model: str, temperature: float, config: AnalysisOptions) -> str:
     """The cache key of one text under one model and configuration (see the module docstring)."""
     material = json.dumps(
         [

@@ -36,8 +36,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analysis.engine.base import (
-    AnalysisConfig,
     AnalysisItem,
+    AnalysisOptions,
     Engine,
     ItemAnalysis,
     normalise_rating,
@@ -113,7 +113,7 @@ class _Pending:
 class _Run:
     """The state of one ``analyze()`` call."""
 
-    config: AnalysisConfig
+    config: AnalysisOptions
     items: dict[str, AnalysisItem]
     now: datetime
     results: dict[str, ItemAnalysis] = field(default_factory=dict)
@@ -171,7 +171,7 @@ class LLMEngine(Engine):
         self._failures = 0
 
     # --- the public call ------------------------------------------------------------------
-    def analyze(self, items: list[AnalysisItem], config: AnalysisConfig) -> dict[str, ItemAnalysis]:
+    def analyze(self, items: list[AnalysisItem], config: AnalysisOptions) -> dict[str, ItemAnalysis]:
         """Analyse ``items`` (see the module docstring); keyed by item id."""
         self.usage = Usage()
         self._failures = 0
@@ -207,7 +207,7 @@ class LLMEngine(Engine):
         return run.results
 
     # --- requests -------------------------------------------------------------------------
-    def _batches(self, queue: list[_Pending], config: AnalysisConfig, capacity: int | None = None):
+    def _batches(self, queue: list[_Pending], config: AnalysisOptions, capacity: int | None = None):
         plan = prompt.plan_batches([p.text for p in queue], config, self.max_tokens, capacity=capacity)
         for indexes in plan:
             yield [queue[i] for i in indexes]

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from analysis.engine.base import AnalysisConfig
+from analysis.engine.base import AnalysisOptions
 from analysis.engine.llm.prompt import (
     estimate_tokens,
     item_line,
@@ -148,7 +148,7 @@ def estimate_cost(
     n_results: int,
     avg_chars: float,
     *,
-    config: AnalysisConfig | None = None,
+    config: AnalysisOptions | None = None,
     max_tokens: int = 1000,
     provider: str = "",
     base_url: str = "",
@@ -158,7 +158,7 @@ def estimate_cost(
     prompt tokens by the 4-characters-per-token approximation, and the expected answer tokens
     (:func:`.prompt.output_tokens_per_item`). For the confirmation asked before a large run
     (:data:`CONFIRM_ABOVE_RESULTS`)."""
-    config = config or AnalysisConfig()
+    config = config or AnalysisOptions()
     n_results = max(0, int(n_results))
     if n_results == 0:
         return CostEstimate(0, 0, 0, 0, 0.0)

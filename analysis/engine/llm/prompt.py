@@ -35,7 +35,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from analysis.engine.base import AnalysisConfig
+from analysis.engine.base import AnalysisOptions
 from analysis.engine.emotions import EKMAN, PLUTCHIK
 from analysis.engine.sentiment import FIVE_CLASSES, THREE_CLASSES
 
@@ -100,7 +100,7 @@ def truncate(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     return cut.rstrip() + TRUNCATION_MARK
 
 
-def requested_parts(config: AnalysisConfig) -> tuple[str, ...]:
+def requested_parts(config: AnalysisOptions) -> tuple[str, ...]:
     """The analysis parts ``config`` switches on, in schema order."""
     switches = {
         "sentiment": config.sentiment,
@@ -111,7 +111,7 @@ def requested_parts(config: AnalysisConfig) -> tuple[str, ...]:
     return tuple(part for part in PARTS if switches[part])
 
 
-def output_tokens_per_item(config: AnalysisConfig) -> int:
+def output_tokens_per_item(config: AnalysisOptions) -> int:
     """Expected answer tokens for one item under ``config`` (:data:`OUTPUT_TOKENS`)."""
     total = OUTPUT_TOKENS["item"]
     for part in requested_parts(config):
@@ -120,13 +120,13 @@ def output_tokens_per_item(config: AnalysisConfig) -> int:
     return total
 
 
-def batch_capacity(config: AnalysisConfig, max_tokens: int) -> int:
+def batch_capacity(config: AnalysisOptions, max_tokens: int) -> int:
     """Most items one request may carry so that the expected answer fits ``max_tokens``."""
     fits = math.floor(max_tokens * OUTPUT_SHARE / output_tokens_per_item(config))
     return max(1, min(MAX_BATCH_ITEMS, fits))
 
 
-def system_prompt(config: AnalysisConfig) -> str:
+def system_prompt(config: AnalysisOptions) -> str:
     """The system message: the answer's JSON shape for the parts ``config`` asks for."""
     parts = requested_parts(config)
     lines = [
@@ -179,7 +179,7 @@ def user_prompt(texts: Sequence[str]) -> str:
 
 def plan_batches(
     texts: Sequence[str],
-    config: AnalysisConfig,
+    config: AnalysisOptions,
     max_tokens: int,
     *,
     prompt_budget: int = REQUEST_PROMPT_TOKENS,

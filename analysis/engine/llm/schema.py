@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.engine.base import AnalysisConfig
+from analysis.engine.base import AnalysisOptions
 from analysis.engine.llm.prompt import EMOTION_LABELS, SENTIMENT_LABELS, requested_parts
 from analysis.engine.sentiment import FIVE_CLASSES, label_for
 from sentimatrix.http import excerpt
@@ -79,7 +79,7 @@ class CheckedAnswer:
         return self.missing | set(self.invalid)
 
 
-def check_answer(text: str, config: AnalysisConfig, expected_ids: list[str]) -> CheckedAnswer:
+def check_answer(text: str, config: AnalysisOptions, expected_ids: list[str]) -> CheckedAnswer:
     """Read ``text`` and validate each entry for the ids of the request."""
     checked = CheckedAnswer()
     expected = set(expected_ids)
@@ -149,7 +149,7 @@ def _salvage(body: str) -> list:
     return entries
 
 
-def validate_entry(entry: dict, config: AnalysisConfig) -> dict[str, Any]:
+def validate_entry(entry: dict, config: AnalysisOptions) -> dict[str, Any]:
     """The validated parts of one entry, keyed by part; :class:`EntryError` names the first
     broken rule."""
     parts: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from django.core.management.base import BaseCommand, CommandError
 
-from analysis.engine.base import AnalysisConfig
+from analysis.engine.base import AnalysisOptions
 from analysis.engine.compare import compare, report_lines
 from analysis.engine.factory import engine_for_project
 from analysis.engine.local import LocalEngine
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if not docs:
             raise CommandError("this project has no results yet: run a scrape first")
         stored = collection("projects").find_one({"_id": project.pk}, {"config.analysis": 1}) or {}
-        config = AnalysisConfig.from_dict((stored.get("config") or {}).get("analysis"))
+        config = AnalysisOptions.from_dict((stored.get("config") or {}).get("analysis"))
         llm = engine_for_project(project)
         result = compare(
             ("local", LocalEngine()), ("llm", llm), analysis_items(docs), config, examples=opts["examples"]
