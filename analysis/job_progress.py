@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from analysis.pipeline import is_analysed
-from sentimatrix.mongo import collection
+from analysis.results_store import reads
 
 # Past this long after the job ended, a page stops waiting for analyses (a stopped budget, a
 # broken provider or a re-analysis in between leave results unanalysed; the project page
@@ -18,13 +18,10 @@ WAIT_AFTER_END = timedelta(minutes=30)
 
 
 def analysed_counts(job_id) -> tuple[int, int]:
-    """``(analysed, total)`` over the results this job collected first.
-
-    The query names only the indexed ``scrape_job_id`` (the embedded server plans any other
-    predicate as a collection scan); whether each result is analysed is checked here.
-    """
+    """``(analysed, total)`` over the results this job collected first (read by the results
+    store; whether each is analysed is checked here)."""
     analysed = total = 0
-    for doc in collection("results").find({"scrape_job_id": job_id}, {"analysis.engine": 1}):
+    for doc in reads.job_results(job_id, {"analysis.engine": 1}):
         total += 1
         analysed += is_analysed(doc)
     return analysed, total
