@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from analysis.models import Result, SentimentLabel
+from analysis.results_store import filters
+from analysis.results_store.state import FilterState
 from projects.admin import show_document
 
 
 class SentimentFilter(admin.SimpleListFilter):
-    """Filters on ``analysis.sentiment.label`` (a path inside an embedded document)."""
+    """Filters on ``analysis.sentiment.label`` (a path inside an embedded document), with the
+    explorer's sentiment filter (one description of it, in the results store)."""
 
     title = "sentiment"
     parameter_name = "sentiment"
@@ -18,7 +21,8 @@ class SentimentFilter(admin.SimpleListFilter):
         if value == "none":
             return queryset.filter(analysis__sentiment__isnull=True)
         if value in SentimentLabel.values:
-            return queryset.filter(analysis__sentiment__label=value)
+            state = FilterState(sentiments=[value])
+            return queryset.filter(filters.SENTIMENT.q(state, state.time_zone()))
         return queryset
 
 

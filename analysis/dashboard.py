@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from analysis import insights_cache
-from analysis.explorer import FilterState
+from analysis.results_store.state import FilterState
 from analysis.stats import BUCKETS, DAILY
 from projects.platforms import Platform
 from sentimatrix.mongo import collection

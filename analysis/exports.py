@@ -1,8 +1,8 @@
 """Exports of the explorer's current filter: CSV, JSON Lines and Excel, streamed.
 
 One row per result, the analysis flattened into columns (:data:`COLUMNS`, the same in every
-format). Rows are read from the database in batches of :data:`BATCH_SIZE` through a pymongo
-cursor over the explorer's own pipeline (:func:`analysis.explorer.mql_pipeline`), and each
+format). Rows are read from the database in batches of :data:`BATCH_SIZE` through one cursor
+over the explorer's selection (:func:`analysis.results_store.reads.export_batches`), and each
 batch is written out before the next is read, so an export of any size holds one batch:
 
 - **CSV**: UTF-8 with a byte-order mark (spreadsheet tools then read the accents right), one
@@ -37,8 +37,7 @@ from datetime import UTC, datetime
 import xlsxwriter
 from django.utils.text import slugify
 
-from analysis.explorer import mql_pipeline
-from sentimatrix.mongo import collection
+from analysis.results_store import reads
 
 BATCH_SIZE = 1000
 FILE_CHUNK = 64 * 1024
@@ -133,73 +132,6 @@ def flatten(doc: dict, target_labels: dict[str, str]) -> dict:
     }
 
 
-def _field_path(expression) -> str | None:
-    """``"$a"`` or nested ``{"$getField": ...}`` of a plain path -> ``"a.b.c"``; else None."""
-    if isinstance(expression, str) and expression.startswith("$") and not expression.startswith("$$"):
-        return expression[1:]
-    if isinstance(expression, dict) and set(expression) == {"$getField"}:
-        inner = expression["$getField"]
-        parent = _field_path(inner.get("input")) if isinstance(inner, dict) else None
-        field = inner.get("field") if isinstance(inner, dict) else None
-        if parent and isinstance(field, str) and not field.startswith("$"):
-            return f"{parent}.{field}"
-    return None
-
-
-def find_spec(pipeline: list[dict]) -> tuple[dict, list[tuple[str, int]]] | None:
-    """The pipeline as ``find(filter).sort(keys)`` when it is only a match, plain-field aliases and a
-    sort (the explorer's usual shape); None otherwise.
-
-    A find sorted on real paths can walk the (project_id, created_at) index on MongoDB, and
-    skips an aggregation stage on every server.
-    """
-    query: dict = {}
-    aliases: dict[str, str] = {}
-    sort: list[tuple[str, int]] = []
-    for stage in pipeline:
-        ((name, body),) = stage.items()
-        if name == "$match" and not query and not sort:
-            query = body
-        elif name == "$addFields" and not sort:
-            for alias, expression in body.items():
-                path = _field_path(expression)
-                if path is None:
-                    return None
-                aliases[alias] = path
-        elif name == "$sort" and not sort:
-            sort = [(aliases.get(key, key), direction) for key, direction in body.items()]
-        else:
-            return None
-    return query, sort
-
-
-def document_batches(queryset, batch_size: int = BATCH_SIZE) -> Iterator[list[dict]]:
-    """The queryset's documents, read through one cursor, ``batch_size`` at a time."""
-    pipeline = mql_pipeline(queryset)
-    results = collection("results", queryset.db)
-    spec = find_spec(pipeline)
-    if spec is not None:
-        query, sort = spec
-        cursor = results.find(query, PROJECTION, batch_size=batch_size, allow_disk_use=True)
-        if sort:
-            cursor = cursor.sort(sort)
-    else:
-        cursor = results.aggregate(
-            [*pipeline, {"$project": PROJECTION}], batchSize=batch_size, allowDiskUse=True
-        )
-    try:
-        batch: list[dict] = []
-        for doc in cursor:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-    finally:
-        cursor.close()
-
-
 def csv_safe(value):
     """A cell as CSV writes it: text that a spreadsheet would run as a formula gets a leading '."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -288,10 +220,10 @@ WRITERS = {"csv": csv_chunks, "jsonl": jsonl_chunks, "xlsx": xlsx_chunks}
 
 
 def export_stream(
-    queryset, fmt: str, target_labels: dict[str, str], batch_size: int = BATCH_SIZE
+    selection: reads.Selection, fmt: str, target_labels: dict[str, str], batch_size: int = BATCH_SIZE
 ) -> Iterator[bytes]:
-    """The export of ``queryset`` in ``fmt`` (a key of :data:`FORMATS`), as byte chunks."""
-    return WRITERS[fmt](document_batches(queryset, batch_size), target_labels)
+    """The export of a selection in ``fmt`` (a key of :data:`FORMATS`), as byte chunks."""
+    return WRITERS[fmt](reads.export_batches(selection, PROJECTION, batch_size), target_labels)
 
 
 def export_filename(project, fmt: str, now: datetime | None = None, kind: str = "results") -> str:

@@ -2,8 +2,8 @@
 
 What people say (:func:`analysis.engine.project_insights.summarize_results`) needs the texts,
 so it cannot come from counters. It is computed over the latest :data:`SAMPLE_SIZE` analysed,
-non-excluded results of a project (or of one target, for the comparison view), fetched newest
-first through the (project_id, created_at) or (target_id, created_at) index, and stored in the
+non-excluded results of a project (or of one target, for the comparison view), read newest first
+by the results store (:func:`analysis.results_store.reads.latest_analysed`), and stored in the
 ``project_insights`` collection, one document per project (``_id`` the project id) or per
 target (``<project_id>:<target_id>``).
 
@@ -51,6 +51,7 @@ from pymongo.errors import DuplicateKeyError
 
 from analysis.engine.llm import insights
 from analysis.engine.project_insights import summarize_results
+from analysis.results_store import reads
 from projects import llm_usage
 from projects.models import Project
 from sentimatrix.mongo import collection
@@ -64,11 +65,6 @@ CLAIM_FIELD = "refresh_claimed_until"
 SUMMARY_VERSION = 2
 SAMPLE_SIZE = 500
 REFRESH_SECONDS = 300
-# Newest-first created_at windows tried before the whole history, each four times the last
-# (5 minutes to about 2.5 years): on servers that cannot walk the compound index in order (the
-# embedded one sorts every match), a narrow range keeps the fetch near the sample's size, since a
-# scrape writes its results in bursts. On MongoDB each try is an index range scan with a limit.
-WINDOWS_SECONDS = tuple(300 * 4**k for k in range(10))
 SAMPLE_FIELDS = {
     "content.text": 1, "content.rating": 1, "content.metadata.rating_scale": 1, "content.date": 1,
     "analysis": 1, "language": 1, "created_at": 1, "excluded": 1,
@@ -92,38 +88,10 @@ def latest_analysed(
     now: datetime | None = None,
 ) -> list[dict]:
     """The newest ``limit`` (default :data:`SAMPLE_SIZE`) analysed, non-excluded results of a
-    project or target (raw documents), newest first.
-
-    The query names only the fields of the (project_id, created_at) or (target_id, created_at)
-    index, read in newest-first slices of created_at (:data:`WINDOWS_SECONDS`); whether a result
-    is analysed and not excluded is checked here. The embedded server plans a query with any
-    other predicate as a collection scan, so this keeps the sample's cost near its size there.
-    """
-    now = now or datetime.now(UTC)
-    limit = limit or SAMPLE_SIZE
-    owner = {"target_id": target_id} if target_id else {"project_id": project_id}
-    found: list[dict] = []
-    newer_than = None  # the slice before this one started here
-    for seconds in (*WINDOWS_SECONDS, None):
-        created: dict = {}
-        if seconds is not None:
-            created["$gte"] = now - timedelta(seconds=seconds)
-        if newer_than is not None:
-            created["$lt"] = newer_than
-        query = {**owner, "created_at": created} if created else dict(owner)
-        cursor = collection("results").find(query, SAMPLE_FIELDS).sort([("created_at", -1), ("_id", -1)])
-        try:
-            for doc in cursor:
-                if (doc.get("analysis") or {}).get("sentiment") and not doc.get("excluded"):
-                    found.append(doc)
-                    if len(found) >= limit:
-                        return found
-        finally:
-            cursor.close()
-        newer_than = created.get("$gte")
-        if seconds is None:
-            break
-    return found
+    project or target (raw documents, :data:`SAMPLE_FIELDS`), newest first."""
+    return reads.latest_analysed(
+        project_id, target_id, limit=limit or SAMPLE_SIZE, projection=SAMPLE_FIELDS, now=now
+    )
 
 
 def sample_rows(docs: list[dict]) -> list[dict]:

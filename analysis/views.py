@@ -1,8 +1,8 @@
 """Pages of a project's results: explorer, result page, dashboard, comparison, exports, triage,
 re-analysis, and removing a target with its results.
 
-Thin views: parse the request, call the services (``analysis.explorer``,
-``analysis.dashboard``, ``analysis.exports``), render. Every page is the signed-in user's own
+Thin views: parse the request, call the services (``analysis.explorer``, the results store
+``analysis.results_store``, ``analysis.dashboard``, ``analysis.exports``), render. Every page is the signed-in user's own
 project or a 404 (someone else's project looks exactly like one that does not exist).
 """
 
@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import dashboard, explorer, explorer_window, exports, insights_cache, reanalysis, removal
+from analysis import dashboard, explorer, exports, insights_cache, reanalysis, removal
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
+from analysis.results_store import filters, reads, sorting
 from projects import pages
 from projects.models import Target
 from projects.platforms import Platform
@@ -54,10 +55,9 @@ def _vary(response):
 
 def _explorer_context(request, project):
     targets = explorer.target_choices(project)
-    queryset, state = explorer.filter_results(request.user, project, request.GET, targets=targets)
-    page = explorer_window.page_for(
-        request.user, project, queryset, state, request.user.settings.results_per_page
-    )
+    selection = reads.select(request.user, project, request.GET, targets=targets)
+    state = selection.state
+    page = reads.page(selection, request.user.settings.results_per_page)
     platforms_here = set(Target.objects.filter(project=project).values_list("platform", flat=True))
     return {
         "project": project,
@@ -69,10 +69,12 @@ def _explorer_context(request, project):
         "sentiment_choices": SentimentLabel.choices,
         "emotion_suggestions": TIE_BREAK_ORDER,
         "sort_choices": [
-            (k, v[0]) for k, v in explorer.SORTS.items() if k != "relevance" or state.search_mode == "text"
+            (k, sort.label)
+            for k, sort in sorting.SORTS.items()
+            if k != sorting.RELEVANCE or state.search_mode == "text"
         ],
-        "status_choices": list(explorer.STATUSES.items()),
-        "date_field_choices": list(explorer.DATE_FIELDS.items()),
+        "status_choices": list(filters.STATUSES.items()),
+        "date_field_choices": list(filters.DATE_FIELDS.items()),
         "export_formats": [(k, v[2]) for k, v in exports.FORMATS.items()],
         "current_url": request.get_full_path(),
     }
@@ -173,8 +175,8 @@ def result_tags(request, project_id, result_id):
         explorer.remove_tag(result, tag)
         message = f"Tag “{tag}” removed."
     elif explorer.add_tag(result, tag):
-        message = f"Tagged “{explorer.clean_tag(tag)}”."
-    elif not explorer.clean_tag(tag):
+        message = f"Tagged “{filters.clean_tag(tag)}”."
+    elif not filters.clean_tag(tag):
         message = "Tags are 1 to 64 characters, without commas."
     elif len(result.tags) >= explorer.MAX_TAGS:
         message = f"A result has at most {explorer.MAX_TAGS} tags."
@@ -248,20 +250,22 @@ def export_view(request, project_id, format):
     if fmt not in exports.FORMATS:
         raise Http404("Unknown export format.")
     targets = explorer.target_choices(project)
-    queryset, state = explorer.filter_results(request.user, project, request.GET, targets=targets)
-    filters = state.query_string(page=1, sort=state.sort)
+    selection = reads.select(request.user, project, request.GET, targets=targets)
+    query = selection.state.query_string(page=1, sort=selection.state.sort)
     try:
         consume(request.user, "api_calls_this_month")
     except PlanLimitReached as exc:
         audit.record("data.export", request=request, success=False, scope="results", format=fmt,
-                     project=str(project.pk), filter=filters, reason=exc.message)  # fmt: skip
+                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
         messages.error(request, exc.message)
-        return redirect(f"{reverse('analysis:explorer', args=[project.pk])}?{filters}")
+        return redirect(f"{reverse('analysis:explorer', args=[project.pk])}?{query}")
     audit.record(
-        "data.export", request=request, scope="results", format=fmt, project=str(project.pk), filter=filters
+        "data.export", request=request, scope="results", format=fmt, project=str(project.pk), filter=query
     )
     content_type, _, _ = exports.FORMATS[fmt]
-    response = StreamingHttpResponse(exports.export_stream(queryset, fmt, targets), content_type=content_type)
+    response = StreamingHttpResponse(
+        exports.export_stream(selection, fmt, targets), content_type=content_type
+    )
     response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(project, fmt)}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -307,11 +311,7 @@ def report_view(request, project_id):
     targets = _targets(project)
     options = dashboard.DashboardOptions.parse(request.GET)
     data = dashboard.project_dashboard(project, options, targets=targets)
-    pinned = list(
-        Result.objects.filter(project_id=project.pk, pinned=True)
-        .exclude(excluded=True)
-        .order_by("-created_at")[:PINNED_IN_REPORT]
-    )
+    pinned = reads.pinned(project, PINNED_IN_REPORT)
     audit.record("data.export", request=request, scope="report", format="html", project=str(project.pk),
                  filter=options.query_string())  # fmt: skip
     context = {

@@ -102,7 +102,9 @@ class KeysetPagination(BasePagination):
     """Pages of ``page_size`` (default 20, at most 100) items and a ``next`` link.
 
     The view gives the order through ``get_ordering(request)`` (default: newest first) and
-    hands over a queryset that is not yet ordered.
+    hands over a queryset that is not yet ordered. A view with ``read_page(after, size)`` reads
+    its pages itself (the results store does, on the embedded server), from the cursor's
+    (value, id) or the start; it returns None to leave the slicing to the queryset.
     """
 
     cursor_query_param = "cursor"
@@ -111,10 +113,13 @@ class KeysetPagination(BasePagination):
         ordering = view.get_ordering(request) if hasattr(view, "get_ordering") else NEWEST_FIRST
         size = page_size(request)
         raw = request.query_params.get(self.cursor_query_param)
-        if raw:
-            value, pk = self._decode(raw, ordering)
-            queryset = queryset.filter(ordering.after(value, pk))
-        items = list(queryset.order_by(*ordering.order_by())[: size + 1])
+        after = self._decode(raw, ordering) if raw else None
+        reader = getattr(view, "read_page", None)
+        items = reader(after, size + 1) if reader is not None else None
+        if items is None:
+            if after is not None:
+                queryset = queryset.filter(ordering.after(*after))
+            items = list(queryset.order_by(*ordering.order_by())[: size + 1])
         self.request = request
         self.next_cursor = None
         if len(items) > size:

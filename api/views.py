@@ -22,9 +22,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.usage import PlanLimitReached, consume
-from analysis import explorer, insights_cache, removal
+from analysis import insights_cache, removal
 from analysis.dashboard import daily_documents
 from analysis.models import Result, SentimentLabel
+from analysis.results_store import filters, reads, sorting
 from api import serializers as s
 from api.exceptions import Conflict, PayloadTooLarge, QuotaExceeded, RateLimited, error_body
 from api.models import ApiToken, Scope
@@ -395,9 +396,7 @@ class JobCancelView(ApiView):
 
 # The explorer's sort orders a cursor can page through (relevance has no stable key).
 RESULT_ORDERINGS = {
-    key: Ordering(key, ordering[0].lstrip("-"), ordering[0].startswith("-"))
-    for key, (_label, ordering) in explorer.SORTS.items()
-    if ordering
+    key: Ordering(key, sort.orm_path, sort.descending) for key, sort in sorting.SORTS.items() if sort.path
 }
 
 
@@ -422,7 +421,7 @@ RESULT_FILTERS = [
     OpenApiParameter("rating_min", float, description="Lowest rating (0-100)."),
     OpenApiParameter("rating_max", float, description="Highest rating (0-100)."),
     OpenApiParameter(
-        "date_field", str, enum=list(explorer.DATE_FIELDS), description="Dates apply to the posted (content) "
+        "date_field", str, enum=list(filters.DATE_FIELDS), description="Dates apply to the posted (content) "
         "or the collected date."
     ),
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (in tz)."),
@@ -431,7 +430,7 @@ RESULT_FILTERS = [
     OpenApiParameter("flagged", bool, description="Only results whose rating and text disagree."),
     OpenApiParameter("pinned", bool, description="Only pinned results."),
     OpenApiParameter("tag", str, description="Only results with this tag."),
-    OpenApiParameter("status", str, enum=list(explorer.STATUSES), description="active (default): in "
+    OpenApiParameter("status", str, enum=list(filters.STATUSES), description="active (default): in "
                      "statistics; excluded: triaged out; all."),
     OpenApiParameter("sort", str, enum=list(RESULT_ORDERINGS), description="Default: collected (newest first)."),
 ]  # fmt: skip
@@ -449,16 +448,23 @@ class ResultListView(ApiView):
     def get(self, request, project_id):
         """The project's results with the explorer's filters and search, newest first by default."""
         project = own_project(request, project_id)
-        sort = request.query_params.get("sort") or explorer.DEFAULT_SORT
+        sort = request.query_params.get("sort") or sorting.DEFAULT_SORT
         if sort not in RESULT_ORDERINGS:
             raise ValidationError({"sort": [f"Choose one of: {', '.join(RESULT_ORDERINGS)}."]})
         params = request.query_params.copy()
         params.pop("page", None)  # cursors page here, not page numbers
-        found, state = explorer.filter_results(request.user, project, params)
-        if state.errors:
-            raise ValidationError({name: [message] for name, message in state.errors.items()})
+        self._selection = reads.select(request.user, project, params)
+        errors = self._selection.state.errors
+        if errors:
+            raise ValidationError({name: [message] for name, message in errors.items()})
         self._ordering = RESULT_ORDERINGS[sort]
-        return self.paged(found, s.ResultSerializer)
+        return self.paged(self._selection.queryset, s.ResultSerializer)
+
+    def read_page(self, after, size: int):
+        """The page after a cursor's (value, id), read by the results store (None: the paginator
+        slices the queryset, as on MongoDB)."""
+        start = reads.position(self._selection, *after) if after is not None else None
+        return reads.keyset_page(self._selection, start, size)
 
 
 class ResultDetailView(ApiView):

@@ -35,19 +35,21 @@ def main() -> None:
     server, workdir = start_server("bench_export_rate")
     try:
         from analysis import explorer, exports
+        from analysis.results_store import reads
 
         user, project, targets = make_project("exports@example.com", "Export bench")
         fill_seconds = fill(project, targets, args.results, steam_texts())
         labels = explorer.target_choices(project)
         print(f"results {args.results}  batch {args.batch}  insert+rebuild {fill_seconds:.1f}s", flush=True)
         for fmt in exports.FORMATS:
-            queryset, _ = explorer.filter_results(user, project, {})
+            selection = reads.select(user, project, {})
             start = time.perf_counter()
-            chunks, size = consume(exports.export_stream(queryset, fmt, labels, batch_size=args.batch))
+            chunks, size = consume(exports.export_stream(selection, fmt, labels, batch_size=args.batch))
             seconds = time.perf_counter() - start
-            queryset, _ = explorer.filter_results(user, project, {})
             tracemalloc.start()
-            consume(exports.export_stream(queryset, fmt, labels, batch_size=args.batch))
+            consume(
+                exports.export_stream(reads.select(user, project, {}), fmt, labels, batch_size=args.batch)
+            )
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             print(

@@ -97,11 +97,59 @@ SPEC_INDEXES: list[IndexSpec] = [
         "audit_logs_created_ttl",
         {"expireAfterSeconds": AUDIT_LOGS_TTL},
     ),
-    # The explorer's default listing: a project's results in statistics, newest first.
+    # The results store's sort orders (analysis.results_store.sorting): a project's results of one
+    # status in the order of a page, ties by id. The embedded server reads them in windows of the
+    # sorted field (or of the id, for a value many results share); MongoDB walks them in order,
+    # either way. Every field ascends: SecantusDB 0.7 drops the documents equal to a bound of a
+    # descending field that is not an index's last.
     IndexSpec(
         "results",
-        (("project_id", ASCENDING), ("excluded", ASCENDING), ("created_at", DESCENDING)),
-        "results_project_excluded_created",
+        (("project_id", ASCENDING), ("excluded", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)),
+        "results_project_excluded_created_id",
+    ),
+    IndexSpec(
+        "results",
+        (("project_id", ASCENDING), ("excluded", ASCENDING), ("content.date", ASCENDING), ("_id", ASCENDING)),
+        "results_project_excluded_posted",
+    ),
+    IndexSpec(
+        "results",
+        (
+            ("project_id", ASCENDING),
+            ("excluded", ASCENDING),
+            ("analysis.sentiment.score", ASCENDING),
+            ("_id", ASCENDING),
+        ),
+        "results_project_excluded_score",
+    ),
+    IndexSpec(
+        "results",
+        (
+            ("project_id", ASCENDING),
+            ("excluded", ASCENDING),
+            ("content.rating", ASCENDING),
+            ("_id", ASCENDING),
+        ),
+        "results_project_excluded_rating",
+    ),
+    # A score order with a sentiment filter: the chosen labels' results in score order.
+    IndexSpec(
+        "results",
+        (
+            ("project_id", ASCENDING),
+            ("excluded", ASCENDING),
+            ("analysis.sentiment.label", ASCENDING),
+            ("analysis.sentiment.score", ASCENDING),
+            ("_id", ASCENDING),
+        ),
+        "results_project_excluded_label_score",
+    ),
+    # Results selected by hand: a tag, pinned evidence (newest first on the report).
+    IndexSpec("results", (("project_id", ASCENDING), ("tags", ASCENDING)), "results_project_tags"),
+    IndexSpec(
+        "results",
+        (("project_id", ASCENDING), ("pinned", ASCENDING), ("created_at", ASCENDING)),
+        "results_project_pinned_created",
     ),
     # The sweep's query: results no engine has analysed yet.
     IndexSpec("results", (("analysis.engine", ASCENDING),), "results_analysis_engine"),
@@ -121,6 +169,10 @@ SPEC_INDEXES: list[IndexSpec] = [
         {"expireAfterSeconds": 90 * 24 * 3600},
     ),
 ]
+
+#: Indexes an earlier version created that a registry index now covers (its keys are a prefix of
+#: one above): dropped by the migration that replaced them.
+SUPERSEDED = {"results": ("results_project_excluded_created",)}
 
 COMPARED_OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpression")
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils.http import urlencode
 
-from analysis import explorer
+from analysis.results_store import reads
 from api.pagination import MAX_PAGE_SIZE
 from notifications import services
 from sentimatrix.mongo import collection
@@ -61,7 +61,7 @@ def _add_results(seeded, count: int, *, created_at) -> list:
 
 
 def test_pages_stay_stable_while_results_are_being_added(client, seeded):
-    expected, _ = explorer.filter_results(seeded.project.user, seeded.project, {})
+    expected = reads.select(seeded.project.user, seeded.project, {}).queryset
     expected = [str(r.pk) for r in expected]
     first = client.get(_url(seeded, page_size=7)).json()
     seen = [r["id"] for r in first["results"]]
@@ -79,7 +79,7 @@ def test_pages_stay_stable_while_results_are_being_added(client, seeded):
 
 def test_results_sharing_a_collection_time_are_neither_lost_nor_repeated(client, seeded):
     tied = _add_results(seeded, 9, created_at=seeded.today - timedelta(hours=3, seconds=30))
-    expected, _ = explorer.filter_results(seeded.project.user, seeded.project, {})
+    expected = reads.select(seeded.project.user, seeded.project, {}).queryset
     pages = _pages(client, _url(seeded, page_size=4))
     flat = [i for page in pages for i in page]
     assert flat == [str(r.pk) for r in expected]
@@ -90,7 +90,7 @@ def test_results_sharing_a_collection_time_are_neither_lost_nor_repeated(client,
 @pytest.mark.parametrize("sort", ["newest", "oldest", "score_desc", "score_asc", "rating_desc", "rating_asc"])
 def test_every_sort_pages_through_everything_including_missing_values(client, seeded, sort):
     params = {"sort": sort, "status": "all"}
-    expected, _ = explorer.filter_results(seeded.project.user, seeded.project, params)
+    expected = reads.select(seeded.project.user, seeded.project, params).queryset
     expected = [str(r.pk) for r in expected]
     # The seed leaves some posted dates, ratings and sentiments empty: the cursor crosses them.
     pages = _pages(client, _url(seeded, page_size=6, **params))

@@ -8,7 +8,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from analysis import explorer
-from analysis.explorer import FilterState
+from analysis.results_store import reads, sorting
+from analysis.results_store.state import FilterState
 from analysis.templatetags.analysis_tags import highlight_html
 from scraping.models import ScrapeJob
 from sentimatrix.mongo import collection
@@ -35,8 +36,8 @@ def expected(seeded, keep, *, status="active"):
 
 
 def run(seeded, params):
-    queryset, state = explorer.filter_results(seeded.project.user, seeded.project, QueryDict(params))
-    return ids_of(queryset), state
+    selection = reads.select(seeded.project.user, seeded.project, QueryDict(params))
+    return ids_of(selection.queryset), selection.state
 
 
 def label(d):
@@ -178,11 +179,12 @@ SORT_KEYS = {
 def test_sorting(seeded):
     by_id = {str(d["_id"]): d for d in seeded.docs}
     for sort, (key, descending) in SORT_KEYS.items():
-        queryset, state = explorer.filter_results(
+        selection = reads.select(
             seeded.project.user,
             seeded.project,
             {"sort": sort, "sentiment": ["negative", "positive", "neutral"]},
         )
+        queryset, state = selection.queryset, selection.state
         assert state.sort == sort
         values = [key(by_id[str(pk)]) for pk in queryset.values_list("pk", flat=True)]
         present = [v for v in values if v is not None]
@@ -220,7 +222,7 @@ def test_invalid_parameters_are_reported_not_raised(seeded):
     assert set(state.errors) == {
         "target", "platform", "sentiment", "rating_min", "date_from", "tz", "sort", "status",
     }  # fmt: skip
-    assert state.targets == [] and state.page == 1 and state.sort == explorer.DEFAULT_SORT
+    assert state.targets == [] and state.page == 1 and state.sort == sorting.DEFAULT_SORT
     got, _ = run(seeded, f"target={other.targets[0].pk}")
     assert got == {str(d["_id"]) for d in seeded.visible()}  # never the other project's results
 
@@ -336,7 +338,7 @@ def test_another_users_project_and_results_are_never_reachable(seeded, client):
     )
     assert {r.project_id for r in got.context["page"].object_list} == {own.project.pk}
     with pytest.raises(explorer.ProjectNotFound):
-        explorer.filter_results(mallory, seeded.project, {})
+        reads.select(mallory, seeded.project, {})
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(seeded, client):
@@ -357,7 +359,8 @@ def test_dates_are_whole_days_in_the_users_time_zone(seeded):
     user = seeded.project.user
     user.settings.timezone = "Pacific/Auckland"
     first = (seeded.today - timedelta(days=20)).date()
-    queryset, state = explorer.filter_results(user, seeded.project, {"date_from": first.isoformat()})
+    selection = reads.select(user, seeded.project, {"date_from": first.isoformat()})
+    queryset, state = selection.queryset, selection.state
     start = datetime(first.year, first.month, first.day, tzinfo=state.time_zone(user.settings.timezone))
     want = expected(seeded, lambda d: posted(d) >= start)
     assert ids_of(queryset) == want

@@ -15,7 +15,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.models import AuditLog
-from analysis import explorer, exports, stats
+from analysis import exports, stats
+from analysis.results_store import reads
 from sentimatrix.mongo import collection
 from tests.factories import make_user
 from tests.results_seed import FORMULA, XSS, seed
@@ -37,7 +38,7 @@ def download(client, seeded, fmt, query=""):
 def expected_rows(seeded, query=""):
     """The explorer's rows for the same filter, flattened, in the explorer's order."""
 
-    queryset, _ = explorer.filter_results(seeded.project.user, seeded.project, QueryDict(query))
+    queryset = reads.select(seeded.project.user, seeded.project, QueryDict(query)).queryset
     labels = {str(t.pk): t.label for t in seeded.targets}
     by_id = {d["_id"]: d for d in seeded.docs}
     return [exports.flatten(by_id[pk], labels) for pk in queryset.values_list("pk", flat=True)]
@@ -151,13 +152,13 @@ ROWS_FOR_MEMORY = 5000
 BATCH = 500
 
 
-def _consume(queryset, fmt, labels):
+def _consume(selection, fmt, labels):
     """Peak traced memory while streaming an export, and the rows in each chunk (CSV)."""
     tracemalloc.start()
     tracemalloc.reset_peak()
     chunks = 0
     rows_per_chunk = []
-    for chunk in exports.export_stream(queryset, fmt, labels, batch_size=BATCH):
+    for chunk in exports.export_stream(selection, fmt, labels, batch_size=BATCH):
         chunks += 1
         if fmt == "csv":
             rows_per_chunk.append(chunk.count(b"\r\n"))
@@ -196,8 +197,7 @@ def test_streaming_holds_one_batch_whatever_the_size(db):
         )
     peaks = {}
     for name, project, count in (("small", small.project, BATCH), ("big", big.project, ROWS_FOR_MEMORY)):
-        queryset, _ = explorer.filter_results(user, project, {})
-        peak, chunks, rows_per_chunk = _consume(queryset, "csv", {})
+        peak, chunks, rows_per_chunk = _consume(reads.select(user, project, {}), "csv", {})
         assert chunks == 1 + math.ceil(count / BATCH)  # the header, then one chunk per batch
         assert max(rows_per_chunk[1:]) == BATCH and sum(rows_per_chunk) == count + 1
         peaks[name] = peak
@@ -211,12 +211,12 @@ def test_exports_read_with_a_plain_find_when_the_pipeline_allows(seeded):
         ("newest", [("content.date", -1), ("_id", -1)]),
         ("score_asc", [("analysis.sentiment.score", 1), ("_id", 1)]),
     ):
-        queryset, _ = explorer.filter_results(user, project, {"sort": sort, "platform": "steam"})
-        query, got = exports.find_spec(explorer.mql_pipeline(queryset))
+        queryset = reads.select(user, project, {"sort": sort, "platform": "steam"}).queryset
+        query, got = reads.find_spec(reads.mql_pipeline(queryset))
         assert got == keys, sort
         assert collection("results").count_documents(query) == queryset.count()
-    assert exports.find_spec([{"$match": {}}, {"$group": {"_id": None}}]) is None
-    assert exports.find_spec([{"$addFields": {"x": {"$meta": "textScore"}}}]) is None
+    assert reads.find_spec([{"$match": {}}, {"$group": {"_id": None}}]) is None
+    assert reads.find_spec([{"$addFields": {"x": {"$meta": "textScore"}}}]) is None
 
 
 # --- aspects ------------------------------------------------------------------------------------

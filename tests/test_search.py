@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.core.paginator import Paginator
 
-from analysis import search
 from analysis.models import Content, Result
+from analysis.results_store import search
 from projects.platforms import Platform
 from sentimatrix.mongo import collection
 from tests import datamodel_samples as samples

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from analysis import explorer, stats
 from analysis.models import Result
+from analysis.results_store import reads
 from projects.models import Project
 from tests.factories import make_user
 from tests.results_seed import seed
@@ -47,9 +48,9 @@ def test_spam_leaves_the_statistics_and_the_default_view_and_comes_back(seeded, 
     after = project_stats(seeded)
     assert after.sentiment_count == before.sentiment_count - 1
     assert stats.rebuild(seeded.project.pk) == {}  # the incremental move equals a recomputation
-    visible, _ = explorer.filter_results(seeded.project.user, seeded.project, {})
+    visible = reads.select(seeded.project.user, seeded.project, {}).queryset
     assert doc["_id"] not in set(visible.values_list("pk", flat=True))
-    excluded, _ = explorer.filter_results(seeded.project.user, seeded.project, {"status": "excluded"})
+    excluded = reads.select(seeded.project.user, seeded.project, {"status": "excluded"}).queryset
     assert doc["_id"] in set(excluded.values_list("pk", flat=True))
     # Reversible, and a repeated click changes nothing twice.
     signed_in.post(url(seeded, "result_exclude", doc), {"excluded": "0"}, headers=HTMX)
@@ -63,7 +64,7 @@ def test_pin_as_evidence_and_filter_on_it(seeded, signed_in):
     response = signed_in.post(url(seeded, "result_pin", doc), {"pinned": "1"}, headers=HTMX)
     assert b'aria-pressed="true"' in response.content and b"Pinned as evidence" in response.content
     assert Result.objects.get(pk=doc["_id"]).pinned
-    pinned, _ = explorer.filter_results(seeded.project.user, seeded.project, {"pinned": "1"})
+    pinned = reads.select(seeded.project.user, seeded.project, {"pinned": "1"}).queryset
     assert doc["_id"] in set(pinned.values_list("pk", flat=True))
     signed_in.post(url(seeded, "result_pin", doc), {"pinned": "0"}, headers=HTMX)
     assert not Result.objects.get(pk=doc["_id"]).pinned
@@ -76,7 +77,7 @@ def test_tags_are_added_once_removed_and_filterable(seeded, signed_in):
     again = signed_in.post(tags_url, {"action": "add", "tag": "shipping delay"}, headers=HTMX)
     assert b"Already tagged so" in again.content
     assert Result.objects.get(pk=doc["_id"]).tags == [*doc["tags"], "shipping delay"]
-    tagged, _ = explorer.filter_results(seeded.project.user, seeded.project, {"tag": "shipping delay"})
+    tagged = reads.select(seeded.project.user, seeded.project, {"tag": "shipping delay"}).queryset
     assert list(tagged.values_list("pk", flat=True)) == [doc["_id"]]
     refused = signed_in.post(tags_url, {"action": "add", "tag": "a,b"}, headers=HTMX)
     assert b"without commas" in refused.content

@@ -18,13 +18,16 @@ highlight. Which path runs depends on the server:
   order it came with.
 
 Either way the result is a queryset inside the one given, so the explorer can
-count, paginate, filter and re-order it like any other.
+count, paginate, filter and re-order it like any other. The pattern path is also
+a check on raw documents (:func:`pattern_check`), with the same rules as its
+query (:func:`pattern_q`), for the embedded server's windowed reads.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,13 +171,34 @@ def _either_field(term: str) -> Q:
     return _pattern("content__text", term) | _pattern("content__title", term)
 
 
-def pattern_search(queryset: QuerySet, parsed: ParsedQuery) -> QuerySet:
+def pattern_q(parsed: ParsedQuery) -> Q:
     """Every term in the text or the title, no excluded term in either."""
+    q = Q()
     for term in parsed.terms:
-        queryset = queryset.filter(_either_field(term))
+        q &= _either_field(term)
     for term in parsed.excluded:
-        queryset = queryset.exclude(_either_field(term))
-    return queryset
+        q &= ~_either_field(term)
+    return q
+
+
+def pattern_check(parsed: ParsedQuery) -> Callable[[dict], bool]:
+    """:func:`pattern_q` on a raw document: the same escaped, case-insensitive patterns."""
+    terms = [re.compile(re.escape(t), re.IGNORECASE) for t in parsed.terms]
+    excluded = [re.compile(re.escape(t), re.IGNORECASE) for t in parsed.excluded]
+
+    def check(doc: dict) -> bool:
+        content = doc.get("content") or {}
+        fields = [v for v in (content.get("text"), content.get("title")) if isinstance(v, str)]
+        return all(any(rx.search(f) for f in fields) for rx in terms) and not any(
+            rx.search(f) for rx in excluded for f in fields
+        )
+
+    return check
+
+
+def pattern_search(queryset: QuerySet, parsed: ParsedQuery) -> QuerySet:
+    """The queryset narrowed by :func:`pattern_q`."""
+    return queryset.filter(pattern_q(parsed))
 
 
 def text_search(queryset: QuerySet, query: str) -> QuerySet:

@@ -1,0 +1,424 @@
+"""The explorer's filters, each described once.
+
+A filter names its URL parameters (with their chip labels and error messages), how they are
+read, and the document field(s) it looks at. From that one description come:
+
+- :meth:`Filter.q`: the ORM condition (what the plain queryset, the exports and MongoDB run);
+- :meth:`Filter.check`: the same condition on a raw document, for the embedded server's windowed
+  reads, which fetch by an index and check the rest in memory;
+- :attr:`Filter.paths`: the fields such a read must fetch for the check;
+- :meth:`Filter.bounds`: the range it puts on a sort field, so a windowed read in that order
+  starts and stops where the filter does;
+- :meth:`Filter.lookup`: an equality an index on ``(project_id, <field>)`` answers directly, for
+  filters that select a few results by hand (a tag, pinned).
+
+Both conditions follow MongoDB's rules: ``$in`` is membership, ranges match numbers only (a
+missing or null rating never passes), and a result without a posted date counts on its collection
+date (as in the daily statistics), so the dashboard's "this week" and the explorer's agree.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bson import ObjectId
+from django.db.models import Q
+
+from analysis.models import SentimentLabel
+from analysis.results_store import params as p
+from analysis.results_store import search
+from analysis.results_store.docs import aware, get_path, is_number
+from projects.platforms import Platform
+
+Check = Callable[[dict], bool]
+
+STATUSES = {"active": "In statistics", "excluded": "Excluded (spam/irrelevant)", "all": "All"}
+DEFAULT_STATUS = "active"
+DATE_FIELDS = {"content": "Posted", "collected": "Collected"}
+DEFAULT_DATE_FIELD = "content"
+_WORD = re.compile(r"^[\w-]{1,64}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$|^und$")
+
+
+def orm_path(path: str) -> str:
+    return path.replace(".", "__")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a filter puts on a sort field. Results without a value pass only when ``nulls``
+    (they are then checked in memory on another field)."""
+
+    low: Any = None
+    high: Any = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    nulls: bool = False
+
+
+class Filter:
+    """One filter of the explorer (see the module docstring)."""
+
+    #: (URL parameter, FilterState attribute), in the order of the canonical query string.
+    params: tuple[tuple[str, str], ...] = ()
+    labels: dict[str, str] = {}  # parameter -> chip label
+    errors: dict[str, str] = {}  # parameter -> message when its value is refused
+    paths: tuple[str, ...] = ()
+
+    def parse(self, state, params, errors: dict, target_ids: list[str] | None) -> None:
+        raise NotImplementedError
+
+    def active(self, state) -> bool:
+        raise NotImplementedError
+
+    def q(self, state, zone: zoneinfo.ZoneInfo) -> Q:
+        raise NotImplementedError
+
+    def check(self, state, zone: zoneinfo.ZoneInfo) -> Check:
+        raise NotImplementedError
+
+    def bounds(self, state, zone: zoneinfo.ZoneInfo, path: str) -> Bounds | None:
+        return None
+
+    def lookup(self, state) -> dict | None:
+        return None
+
+
+def _member(value, wanted: set) -> bool:
+    # MongoDB's $in matches an array holding one of the values, as well as the value itself.
+    if isinstance(value, list):
+        return any(_member(item, wanted) for item in value)
+    try:
+        return value in wanted
+    except TypeError:  # an unhashable value (a document) is never one of the wanted values
+        return False
+
+
+class OneOf(Filter):
+    """The field is one of the chosen values (several values of one filter: any of them)."""
+
+    def __init__(self, param, attr, path, *, label, error, accept, convert=None, lower=False):
+        self.params = ((param, attr),)
+        self.labels, self.errors = {param: label}, {param: error}
+        self.paths = (path,)
+        self.param, self.attr, self.path = param, attr, path
+        self.accept, self.convert, self.lower = accept, convert, lower
+
+    def parse(self, state, params, errors, target_ids):
+        kept = p.matching(
+            params, self.param, lambda v: self.accept(v, target_ids), errors, self.errors[self.param]
+        )
+        setattr(state, self.attr, [v.lower() for v in kept] if self.lower else kept)
+
+    def active(self, state):
+        return bool(getattr(state, self.attr))
+
+    def _wanted(self, state) -> list:
+        chosen = getattr(state, self.attr)
+        return [self.convert(v) for v in chosen] if self.convert else list(chosen)
+
+    def q(self, state, zone):
+        return Q(**{f"{orm_path(self.path)}__in": self._wanted(state)})
+
+    def check(self, state, zone):
+        wanted, path = set(self._wanted(state)), self.path
+        return lambda doc: _member(get_path(doc, path), wanted)
+
+
+class RatingRange(Filter):
+    """The rating is within [from, to] (either end may be open)."""
+
+    params = (("rating_min", "rating_min"), ("rating_max", "rating_max"))
+    labels = {"rating_min": "Rating from", "rating_max": "Rating to"}
+    errors = dict.fromkeys(("rating_min", "rating_max"), "A rating is a number such as 4 or 4.5.")
+    path = "content.rating"
+    paths = (path,)
+
+    def parse(self, state, params, errors, target_ids):
+        state.rating_min, state.rating_max = p.ordered(
+            p.rating(params, "rating_min", errors, self.errors["rating_min"]),
+            p.rating(params, "rating_max", errors, self.errors["rating_max"]),
+        )
+
+    def active(self, state):
+        return state.rating_min is not None or state.rating_max is not None
+
+    def q(self, state, zone):
+        q = Q()
+        if state.rating_min is not None:
+            q &= Q(content__rating__gte=state.rating_min)
+        if state.rating_max is not None:
+            q &= Q(content__rating__lte=state.rating_max)
+        return q
+
+    def check(self, state, zone):
+        low, high, path = state.rating_min, state.rating_max, self.path
+        return lambda doc: (
+            is_number(r := get_path(doc, path)) and (low is None or r >= low) and (high is None or r <= high)
+        )
+
+    def bounds(self, state, zone, path):
+        return Bounds(state.rating_min, state.rating_max) if path == self.path else None
+
+
+def day_bounds(
+    first: date | None, last: date | None, tz: zoneinfo.ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """[start of ``first``, start of the day after ``last``) in ``tz``, as aware datetimes."""
+    start = datetime.combine(first, time.min, tzinfo=tz) if first else None
+    # The last representable day has no "next day": the range is then open-ended.
+    end = (
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz) if last and last < date.max else None
+    )
+    return start, end
+
+
+class Days(Filter):
+    """Whole days in the filter's time zone, on the posted date (the collection date for a result
+    without one) or on the collection date."""
+
+    params = (("date_field", "date_field"), ("date_from", "date_from"), ("date_to", "date_to"), ("tz", "tz"))
+    labels = {"date_from": "From", "date_to": "To"}
+    errors = {
+        "date_field": "Dates apply to the posted or the collected date.",
+        "date_from": "Dates are written YYYY-MM-DD.",
+        "date_to": "Dates are written YYYY-MM-DD.",
+        "tz": "Unknown time zone.",
+    }
+    paths = ("content.date", "created_at")
+
+    def parse(self, state, params, errors, target_ids):
+        state.date_field = p.choice(
+            params,
+            "date_field",
+            DATE_FIELDS,
+            DEFAULT_DATE_FIELD,
+            errors=errors,
+            message=self.errors["date_field"],
+        )
+        state.date_from, state.date_to = p.ordered(
+            p.day(params, "date_from", errors, self.errors["date_from"]),
+            p.day(params, "date_to", errors, self.errors["date_to"]),
+        )
+        state.tz = p.zone(params, errors, self.errors["tz"])
+
+    def active(self, state):
+        return bool(state.date_from or state.date_to)
+
+    def q(self, state, zone):
+        start, end = day_bounds(state.date_from, state.date_to, zone)
+
+        def within(path: str) -> Q:
+            q = Q()
+            if start:
+                q &= Q(**{f"{path}__gte": start})
+            if end:
+                q &= Q(**{f"{path}__lt": end})
+            return q
+
+        if state.date_field == "collected":
+            return within("created_at")
+        return within("content__date") | (Q(content__date__isnull=True) & within("created_at"))
+
+    def check(self, state, zone):
+        start, end = day_bounds(state.date_from, state.date_to, zone)
+
+        def within(value) -> bool:
+            if not isinstance(value, datetime):
+                return False
+            value = aware(value)
+            return (start is None or value >= start) and (end is None or value < end)
+
+        if state.date_field == "collected":
+            return lambda doc: within(doc.get("created_at"))
+        return lambda doc: (
+            within(posted)
+            if (posted := get_path(doc, "content.date")) is not None
+            else within(doc.get("created_at"))
+        )
+
+    def bounds(self, state, zone, path):
+        start, end = day_bounds(state.date_from, state.date_to, zone)
+        if state.date_field == "collected" and path == "created_at":
+            return Bounds(start, end, True, False)
+        if state.date_field == "content" and path == "content.date":
+            return Bounds(start, end, True, False, nulls=True)
+        return None
+
+
+class Flag(Filter):
+    """A yes/no field is yes."""
+
+    def __init__(self, param, path, label, *, by_index=False):
+        self.params = ((param, param),)
+        self.labels = {param: label}
+        self.paths = (path,)
+        self.param, self.path, self.by_index = param, path, by_index
+
+    def parse(self, state, params, errors, target_ids):
+        setattr(state, self.param, p.one(params, self.param).lower() in p.TRUE)
+
+    def active(self, state):
+        return bool(getattr(state, self.param))
+
+    def q(self, state, zone):
+        return Q(**{orm_path(self.path): True})
+
+    def check(self, state, zone):
+        return lambda doc: get_path(doc, self.path) is True
+
+    def lookup(self, state):
+        return {self.path: True} if self.by_index else None
+
+
+def clean_tag(value: str) -> str:
+    """A tag as stored: trimmed, inner spaces collapsed, at most 64 characters, no commas
+    (the URL lists values with them); "" if nothing is left."""
+    value = " ".join(str(value or "").split())[:64]
+    return value if value and "," not in value else ""
+
+
+class Tag(Filter):
+    """The result carries this tag."""
+
+    params = (("tag", "tag"),)
+    labels = {"tag": "Tag"}
+    errors = {"tag": "Tags are up to 64 characters, without commas."}
+    paths = ("tags",)
+
+    def parse(self, state, params, errors, target_ids):
+        raw = p.one(params, "tag")
+        state.tag = clean_tag(raw)
+        if raw and not state.tag:
+            errors["tag"] = self.errors["tag"]
+
+    def active(self, state):
+        return bool(state.tag)
+
+    def q(self, state, zone):
+        return Q(tags__contains=[state.tag])
+
+    def check(self, state, zone):
+        tag = state.tag
+        return lambda doc: isinstance(tags := doc.get("tags"), list) and tag in tags
+
+    def lookup(self, state):
+        return {"tags": state.tag}
+
+
+class Status(Filter):
+    """In statistics (the default), excluded by triage, or all."""
+
+    params = (("status", "status"),)
+    labels = {"status": "Status"}
+    errors = {"status": "Unknown status."}
+    paths = ("excluded",)
+
+    def parse(self, state, params, errors, target_ids):
+        state.status = p.choice(
+            params, "status", STATUSES, DEFAULT_STATUS, errors=errors, message=self.errors["status"]
+        )
+
+    def active(self, state):
+        return state.status != "all"
+
+    def excluded_values(self, state) -> list[bool]:
+        """The values of ``excluded`` the status selects (an index's equality, one read each)."""
+        return {"active": [False], "excluded": [True]}.get(state.status, [False, True])
+
+    def q(self, state, zone):
+        # Equality, not "not True": the indexes on (project_id, excluded, ...) then serve it
+        # (results are always stored with excluded=False).
+        return Q(excluded=state.status == "excluded")
+
+    def check(self, state, zone):
+        wanted = state.status == "excluded"
+        return lambda doc: doc.get("excluded") is wanted
+
+
+class Search(Filter):
+    """Words and phrases in the text or the title (see :mod:`analysis.results_store.search`)."""
+
+    params = (("q", "q"),)
+    labels = {"q": "Search"}
+    paths = ("content.text", "content.title")
+
+    def parse(self, state, params, errors, target_ids):
+        state.q = p.query(params)
+
+    def active(self, state):
+        return bool(search.parse_query(state.q))
+
+    def q(self, state, zone):
+        return search.pattern_q(search.parse_query(state.q))
+
+    def check(self, state, zone):
+        return search.pattern_check(search.parse_query(state.q))
+
+
+def _known_target(value: str, target_ids: list[str] | None) -> bool:
+    # Another project's target is refused like a malformed id: a link never reaches it.
+    return value in target_ids if target_ids is not None else ObjectId.is_valid(value)
+
+
+SEARCH = Search()
+TARGET = OneOf(
+    "target", "targets", "target_id", label="Target", error="Unknown target left out.", accept=_known_target,
+    convert=ObjectId,
+)  # fmt: skip
+PLATFORM = OneOf(
+    "platform", "platforms", "platform", label="Platform", error="Unknown platform left out.",
+    accept=lambda v, _: v in Platform.values,
+)  # fmt: skip
+SENTIMENT = OneOf(
+    "sentiment", "sentiments", "analysis.sentiment.label", label="Sentiment",
+    error="Unknown sentiment label left out.", accept=lambda v, _: v in SentimentLabel.values,
+)  # fmt: skip
+EMOTION = OneOf(
+    "emotion", "emotions", "analysis.emotions.primary", label="Emotion", error="Emotions are single words.",
+    accept=lambda v, _: bool(_WORD.match(v)), lower=True,
+)  # fmt: skip
+LANGUAGE = OneOf(
+    "language", "languages", "language", label="Language", error="Languages are codes such as en or pt-BR.",
+    accept=lambda v, _: bool(_LANGUAGE.match(v)),
+)  # fmt: skip
+RATING = RatingRange()
+DAYS = Days()
+FLAGGED = Flag("flagged", "flags.rating_disagreement", "Rating/text disagree")
+PINNED = Flag("pinned", "pinned", "Pinned", by_index=True)
+TAG = Tag()
+STATUS = Status()
+
+#: Every filter, in the order of the canonical query string.
+FILTERS: tuple[Filter, ...] = (
+    SEARCH, TARGET, PLATFORM, SENTIMENT, EMOTION, LANGUAGE, RATING, DAYS, FLAGGED, PINNED, TAG, STATUS,
+)  # fmt: skip
+
+
+def active(state) -> list[Filter]:
+    return [f for f in FILTERS if f.active(state)]
+
+
+def conditions(state, zone: zoneinfo.ZoneInfo, *, without=()) -> Q:
+    """Every active filter's ORM condition (but those in ``without``), together."""
+    q = Q()
+    for f in active(state):
+        if f not in without:
+            q &= f.q(state, zone)
+    return q
+
+
+def check(state, zone: zoneinfo.ZoneInfo, *, without=()) -> Check:
+    """Every active filter's in-memory check (but those in ``without``), together."""
+    checks = [f.check(state, zone) for f in active(state) if f not in without]
+    return lambda doc: all(c(doc) for c in checks)
+
+
+def paths(state) -> set[str]:
+    """The document fields the active filters' checks read."""
+    return {path for f in active(state) for path in f.paths}

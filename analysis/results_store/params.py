@@ -1,0 +1,103 @@
+"""Reading filter values out of query parameters (a ``QueryDict`` or a dict of strings or lists).
+
+Invalid values are left out and reported in ``errors`` (parameter name -> message), never
+raised: a hand-edited or outdated link still shows a page.
+"""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from datetime import date
+
+MAX_QUERY_LENGTH = 500
+MAX_VALUES = 50  # per multi-valued parameter
+TRUE = {"1", "true", "on", "yes"}
+
+
+def values(params, name: str) -> list[str]:
+    """Every value of a parameter, from a QueryDict or a plain dict of str/list."""
+    if hasattr(params, "getlist"):
+        raw = params.getlist(name)
+    else:
+        raw = params.get(name, [])
+        raw = raw if isinstance(raw, list | tuple) else [raw]
+    out = []
+    for value in raw:
+        for part in str(value).split(","):
+            item = part.strip()
+            if item and item not in out:
+                out.append(item)
+    return out[:MAX_VALUES]
+
+
+def one(params, name: str) -> str:
+    found = values(params, name)
+    return found[0] if found else ""
+
+
+def query(params) -> str:
+    # The search box keeps its commas: it is one value, not a list.
+    raw = params.get("q", "") if params is not None else ""
+    if isinstance(raw, list | tuple):
+        raw = raw[0] if raw else ""
+    return " ".join(str(raw or "").split())[:MAX_QUERY_LENGTH]
+
+
+def matching(params, name: str, accept, errors: dict, message: str) -> list[str]:
+    found = values(params, name)
+    kept = [v for v in found if accept(v)]
+    if len(kept) != len(found):
+        errors[name] = message
+    return kept
+
+
+def choice(params, name: str, allowed, default: str, *, errors: dict, message: str) -> str:
+    value = one(params, name)
+    if value and value not in allowed:
+        errors[name] = message
+    return value if value in allowed else default
+
+
+def rating(params, name: str, errors: dict, message: str) -> float | None:
+    raw = one(params, name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or math.isnan(value) or not 0 <= value <= 100:  # no rating scale goes past 100
+        errors[name] = message
+        return None
+    return value
+
+
+def day(params, name: str, errors: dict, message: str) -> date | None:
+    raw = one(params, name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = message
+        return None
+
+
+def ordered(low, high):
+    """A range given backwards is taken the right way round."""
+    if low is not None and high is not None and low > high:
+        return high, low
+    return low, high
+
+
+def zone(params, errors: dict, message: str) -> str:
+    name = one(params, "tz")
+    if not name:
+        return ""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors["tz"] = message
+        return ""
+    return name
