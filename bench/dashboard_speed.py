@@ -12,8 +12,10 @@ of that cache is timed on its own.
 
 Then the explorer's first page is timed for every sort order it offers, alone and with each
 filter (:data:`FILTERS`), the sizes taking turns, and a table prints each combination's median
-time at every size and the ratio of the largest to the smallest. Tags are applied by hand (triage), so the same number of results
-carries one at every size; every other value grows with the project.
+time at every size and the ratio of the largest to the smallest. Tags are applied by hand
+(triage), so the same number of results carries one at every size; every other value grows with
+the project. How the pages are read on the embedded server (windows over an index per sort
+order, capped counts) is the results store's business: ``analysis.results_store``.
 
 ``--db-dir`` keeps the server's files in DIR and reuses the projects already seeded there (the
 100k seeding takes minutes); without it everything is thrown away at the end.

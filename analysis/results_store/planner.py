@@ -83,11 +83,11 @@ class Read:
         return (doc for doc in self.docs() if check(doc))
 
 
-def plan(selection, *, budget: Budget, after: tuple | None = None, fields=()) -> Read | None:
+def plan(selection, *, budget: Budget, after: tuple | None = None) -> Read | None:
     """How to read the selection on this server: a :class:`Read`, or None for the plain queryset.
 
     ``after`` starts after a position (a sort key of :meth:`~analysis.results_store.sorting.Sort.
-    key_of`); ``fields`` are document paths the caller needs besides the filters'.
+    key_of`). The read fetches the ids, the sorted field and the fields the filters check.
     """
     if not server_profile(selection.db).windowed:
         return None
@@ -95,7 +95,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None, fields=()) ->
     sort = SORTS.get(state.sort) or SORTS[DEFAULT_SORT]
     if sort.path is None:
         return None  # relevance: only the text index orders by it
-    projection = fields_of(("_id", sort.path), fields, filters.paths(state))
+    projection = fields_of(("_id", sort.path), filters.paths(state))
     read = Read(sort.descending, filters.check(state, selection.zone), budget, sort=sort, after=after)
     project_id = selection.project.pk
     for f in filters.active(state):
