@@ -145,6 +145,23 @@ def test_the_cap_is_shown_as_a_thousand_plus(db, client, seed_clock):
     assert "of 1,000+ results" in html and "Page 1</li>" in html and "Page 1 of" not in html
 
 
+def test_a_larger_project_counts_a_little_past_the_page(seeded, client, monkeypatch):
+    """Beyond :data:`reads.SCAN_LIMIT` results a filtered view counts only the matches of a few
+    more documents than its page needed, and says the count is a lower bound."""
+    monkeypatch.setattr(reads, "SCAN_LIMIT", 40)  # the seeded project (62 results) is "larger"
+    monkeypatch.setattr(reads, "COUNT_READ", 5)
+    monkeypatch.setattr(windows, "TARGET", 4)
+    windowed, plain = both(seeded, "platform=steam", 5)
+    assert windowed.paginator.at_least and not windowed.paginator.partial
+    assert 5 < windowed.paginator.count < plain.paginator.count
+    assert ids(windowed) == ids(plain) and windowed.has_next()
+    client.force_login(seeded.project.user)
+    html = client.get(
+        reverse("analysis:explorer", args=[seeded.project.pk]), {"platform": "steam"}
+    ).content.decode()
+    assert "+ results" in html and "Page 1</li>" in html
+
+
 def test_a_read_stops_at_its_scan_limit_and_says_so(seeded, client, monkeypatch):
     monkeypatch.setattr(windows, "TARGET", 2)
     monkeypatch.setattr(reads, "SCAN_LIMIT", 10)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,12 +34,12 @@ from analysis.results_store.docs import get_path
 from analysis.results_store.docs import projection as fields_of
 from analysis.results_store.filters import Check
 from analysis.results_store.server import server_profile
-from analysis.results_store.sorting import DATE, DEFAULT_SORT, LABEL_SCORE_INDEX, SORTS, Sort
+from analysis.results_store.sorting import DATE, DEFAULT_SORT, SORTS, Sort
 from analysis.results_store.windows import Budget, Hint, Line, Stream
 from sentimatrix.mongo import collection, get_db
 
 #: Newest results read to learn where each sentiment label's scores lie.
-SAMPLE = 200
+SAMPLE = 150
 SCORE_DOMAIN = (-1.0, math.nextafter(1.0, 2.0))  # scores are validated to [-1, 1]
 RATING_DOMAIN = (0.0, math.nextafter(100.0, 101.0))  # as the rating filter accepts
 LABEL = "analysis.sentiment.label"
@@ -55,6 +56,7 @@ class Read:
     lookup: Callable[[], list[dict]] | None = None  # candidates of a lookup, unsorted
     sort: Sort | None = None
     after: tuple | None = None
+    total: int | None = None  # the project's results, from its counters
 
     def key(self, doc: dict) -> tuple:
         return self.sort.key_of(doc)
@@ -81,11 +83,11 @@ class Read:
         return (doc for doc in self.docs() if check(doc))
 
 
-def plan(selection, *, budget: Budget, after: tuple | None = None, fields=()) -> Read | None:
+def plan(selection, *, budget: Budget, after: tuple | None = None) -> Read | None:
     """How to read the selection on this server: a :class:`Read`, or None for the plain queryset.
 
     ``after`` starts after a position (a sort key of :meth:`~analysis.results_store.sorting.Sort.
-    key_of`); ``fields`` are document paths the caller needs besides the filters'.
+    key_of`). The read fetches the ids, the sorted field and the fields the filters check.
     """
     if not server_profile(selection.db).windowed:
         return None
@@ -93,7 +95,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None, fields=()) ->
     sort = SORTS.get(state.sort) or SORTS[DEFAULT_SORT]
     if sort.path is None:
         return None  # relevance: only the text index orders by it
-    projection = fields_of(("_id", sort.path), fields, filters.paths(state))
+    projection = fields_of(("_id", sort.path), filters.paths(state))
     read = Read(sort.descending, filters.check(state, selection.zone), budget, sort=sort, after=after)
     project_id = selection.project.pk
     for f in filters.active(state):
@@ -115,6 +117,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None, fields=()) ->
         (b for f in filters.active(state) if (b := f.bounds(state, selection.zone, sort.path))), None
     )
     facts = ProjectFacts.read(project_id, selection.db)
+    read.total = facts.total
     labels = state.sentiments if sort.path == "analysis.sentiment.score" and state.sentiments else None
     hints = _hints(sort, facts, labels, selection.db)
     for excluded in filters.STATUS.excluded_values(state):
@@ -137,14 +140,18 @@ def plan(selection, *, budget: Budget, after: tuple | None = None, fields=()) ->
                     heavy=sort.heavy,
                     after=after,
                     memory=(get_db(selection.db).name, str(project_id), sort.path, label),
+                    nulls_expected=_nulls_expected(sort, facts, label),
                 )
             )
     return read
 
 
-def index_of(sort: Sort, labels) -> str:
-    """The index a windowed read of ``sort`` walks (for the docs and the tests)."""
-    return LABEL_SCORE_INDEX if labels else sort.index
+def _nulls_expected(sort: Sort, facts: ProjectFacts, label) -> int | None:
+    """How many results of a stream lack the sorted value, when the counters tell: none with a
+    sentiment label (a sentiment always has its score), the unanalysed ones for a score order."""
+    if sort.path != "analysis.sentiment.score":
+        return None
+    return 0 if label is not None else facts.unanalysed()
 
 
 # --- what the project tells about where its values lie ----------------------------------------
@@ -157,17 +164,39 @@ class ProjectFacts:
     project_id: object
     total: int | None
     last_write: datetime | None
+    analysed: int | None = None  # analysed results in statistics (stats.sentiment_count)
 
     @classmethod
     def read(cls, project_id, alias: str = "default") -> ProjectFacts:
         doc = collection("projects", alias).find_one(
-            {"_id": project_id}, {"stats.total_results": 1, "stats.last_scrape_at": 1}
+            {"_id": project_id},
+            {"stats.total_results": 1, "stats.last_scrape_at": 1, "stats.sentiment_count": 1},
         )
         stats = (doc or {}).get("stats") or {}
-        total, last = stats.get("total_results"), stats.get("last_scrape_at")
+        total, last, analysed = (
+            stats.get("total_results"),
+            stats.get("last_scrape_at"),
+            stats.get("sentiment_count"),
+        )
         if isinstance(last, datetime) and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
-        return cls(project_id, total if isinstance(total, int) else None, last)
+        return cls(
+            project_id,
+            total if isinstance(total, int) else None,
+            last,
+            analysed if isinstance(analysed, int) else None,
+        )
+
+    def unanalysed(self) -> int | None:
+        """About how many results have no sentiment (the excluded ones count among them)."""
+        if self.total is None or self.analysed is None:
+            return None
+        return max(0, self.total - self.analysed)
+
+    def stamp(self, alias: str) -> tuple:
+        """What identifies the project's results as they are (a hint made from them holds while
+        it is unchanged)."""
+        return (get_db(alias).name, self.project_id, self.total, self.analysed, self.last_write)
 
     def newest(self) -> datetime:
         """About when the newest result was written: the last scrape's end, else now."""
@@ -187,14 +216,36 @@ def _hints(sort: Sort, facts: ProjectFacts, labels, alias: str) -> dict:
     if sort.path == "created_at":
         return {None: Hint(None, line.to_number(facts.newest() + timedelta(seconds=1)), facts.total)}
     if sort.path == "content.date":
-        return {None: _posted_days(facts, alias)}
+        return {None: _remembered(("posted", facts.stamp(alias)), lambda: _posted_days(facts, alias))}
     if sort.path == "analysis.sentiment.score":
         if not labels:
             return {None: Hint(*SCORE_DOMAIN, facts.total)}
-        return _sampled(facts, sort, SCORE_DOMAIN, alias, by=LABEL)
+        key = ("sampled", facts.stamp(alias), sort.path)
+        return _remembered(key, lambda: _sampled(facts, sort, SCORE_DOMAIN, alias, by=LABEL))
     if sort.path == "content.rating":
-        return _sampled(facts, sort, RATING_DOMAIN, alias)
+        # Ratings are whole stars, read apart (the sort's heavy values): between them few or
+        # none, so one query covers each gap; a value found there in bulk is learnt.
+        return {None: Hint(*RATING_DOMAIN, 1)}
     return {}
+
+
+#: Hints made from a project's daily statistics or a sample, kept per process while the project's
+#: counters stay the same (and at most :data:`HINT_SECONDS`): a hint only sizes windows.
+HINT_SECONDS = 300.0
+_HINTS_KEPT = 256
+_hints_made: dict[tuple, tuple[float, object]] = {}
+
+
+def _remembered(key: tuple, make):
+    now = time.monotonic()
+    found = _hints_made.get(key)
+    if found is not None and now - found[0] < HINT_SECONDS:
+        return found[1]
+    if len(_hints_made) >= _HINTS_KEPT:
+        _hints_made.clear()
+    value = make()
+    _hints_made[key] = (now, value)
+    return value
 
 
 def _posted_days(facts: ProjectFacts, alias: str) -> Hint:
@@ -218,7 +269,7 @@ def _posted_days(facts: ProjectFacts, alias: str) -> Hint:
 def _sampled(facts: ProjectFacts, sort: Sort, domain: tuple, alias: str, by: str | None = None) -> dict:
     """Where the order's values lie (per value of ``by``), from the newest :data:`SAMPLE`
     results, widened by the gap a sample of that size leaves at each end. The values read apart
-    (whole stars) do not count towards the density of the ranges between them."""
+    do not count towards the density of the ranges between them."""
     path = sort.path
     sample = Stream(
         collection=collection("results", alias),

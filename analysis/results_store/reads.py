@@ -11,8 +11,10 @@
 - :func:`pinned`: a project's pinned evidence.
 
 Counts: on the embedded server a view without filters (but its status) is counted from the
-project's counters; a filtered view counts its matches while it reads, up to :data:`COUNT_CAP`
-("1,000+"); a read stops after :data:`SCAN_LIMIT` documents, and then the page says how many it
+project's counters. A filtered view counts the matches it reads: all of them in a project of up
+to :data:`SCAN_LIMIT` results; in a larger one those of :data:`COUNT_READ` more documents once
+the page is full, shown as a lower bound ("340+"), at most :data:`COUNT_CAP` ("1,000+"). A read
+stops after :data:`SCAN_LIMIT` documents, and a page it could not fill then says how many it
 checked (``paginator.partial``) rather than scanning the project. On MongoDB counts are the
 server's, stopped at :data:`MONGODB_COUNT_CAP`.
 """
@@ -41,7 +43,9 @@ from sentimatrix.mongo import collection
 #: Matches counted before a filtered page says "1,000+" (embedded server).
 COUNT_CAP = 1000
 #: Documents one page's read may fetch on the embedded server (its windows, its count).
-SCAN_LIMIT = 2000
+SCAN_LIMIT = 1200
+#: Documents read past a full page to count a filtered view of a larger project.
+COUNT_READ = 120
 #: Matches MongoDB counts before a page says "10,000+".
 MONGODB_COUNT_CAP = 10_000
 #: Results read per batch by an export.
@@ -144,12 +148,16 @@ def page(selection: Selection, per_page: int) -> Page:
     if need > COUNT_CAP and read.lookup is None:
         return paginate(selection.queryset, state.page, per_page)
     found: list = []
-    stopped = False
+    stopped = counting = False
+    small = read.total is not None and read.total <= SCAN_LIMIT
     for doc in read.matches():
         found.append(doc["_id"])
         if len(found) > need and (known is not None or len(found) > COUNT_CAP):
             stopped = True
             break
+        if len(found) > need and not counting and not small and budget.limit is not None:
+            counting = True  # the page is full: count a little further, not the project
+            budget.limit = min(budget.limit, budget.read + COUNT_READ)
     partial = budget.exhausted and len(found) <= need
     if not stopped and not budget.exhausted:
         count, at_least = len(found), False

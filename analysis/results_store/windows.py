@@ -48,6 +48,8 @@ TARGET = 120
 #: How much wider the next window is after an empty one (and at most after a sparse one): a
 #: window that widened fast across an empty stretch would land on the dense part beyond it whole.
 GROWTH = 2.0
+#: Empty windows in a row after which windows widen past what the hinted density allows.
+SPARSE_AFTER = 3
 #: A value at least this many results of one window share is read apart from then on.
 HEAVY_GROUP = 200
 _learned_heavy: dict[tuple, set] = {}
@@ -200,6 +202,7 @@ class Stream:
     split_ties: bool = True  # the index ends with _id: one value's results page by id
     after: tuple | None = None  # start after this position (a key of :meth:`key`)
     memory: tuple = ()  # where learned heavy values are remembered
+    nulls_expected: int | None = None  # how many results lack a value, when the counters say
 
     def key(self, doc: dict) -> tuple:
         """The document's place in the ascending order: (type rank, value, id)."""
@@ -287,7 +290,8 @@ class Stream:
         if self._before_start(rank(aware(value))):
             return
         equal = {self.path: value}
-        if not self.split_ties:
+        few = value is None and self.nulls_expected is not None and self.nulls_expected <= TARGET
+        if not self.split_ties or few:
             if self.budget.allows():
                 yield from self._sorted(self._query(equal))
             return
@@ -336,6 +340,13 @@ class Stream:
         """Adaptive windows over [start, end) (both finite), in the stream's direction."""
         density = axis.hint.density()
         width = max(TARGET / density if density else axis.line.first_width, axis.line.smallest)
+        # Where the hint gives a density, an empty window widens the next only up to what would
+        # hold two windows' worth there: an empty stretch ends on data at that density. The
+        # results of one value (read by id) may be far fewer than the hint's, or none: there a
+        # few empty windows in a row lift that limit.
+        widest = max(width, GROWTH * TARGET / density) if density else math.inf
+        sparse_after = SPARSE_AFTER if axis.equal else math.inf
+        empty_run = 0
         position = end if self.descending else start
         while (position > start) if self.descending else (position < end):
             if not self.budget.allows():
@@ -348,7 +359,10 @@ class Stream:
             yield from self._sorted(docs)
             position = window[0] if self.descending else window[1]
             growth = min(GROWTH, max(1 / 8, TARGET / len(docs))) if docs else GROWTH
-            width = max(width * growth, axis.line.smallest)
+            empty_run = 0 if docs else empty_run + 1
+            width = max(
+                min(width * growth, widest if empty_run < sparse_after else math.inf), axis.line.smallest
+            )
 
     def _window(self, axis: Axis, low, high) -> list[dict]:
         docs = self._query({**axis.equal, **axis.condition(low, high)})
