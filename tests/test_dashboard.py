@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLog
 from analysis import dashboard, insights_cache, pipeline
+from analysis.dashboard import sums as dashboard_sums
 from analysis.engine.project_insights import summarize_results
 from analysis.stats import bucket
 from sentimatrix.mongo import collection
@@ -163,7 +164,7 @@ def test_dashboard_reads_statistics_not_results(seeded, monkeypatch):
         read.append(name)
         return collection(name, *args)
 
-    monkeypatch.setattr(dashboard, "collection", watching)
+    monkeypatch.setattr(dashboard_sums, "collection", watching)
     monkeypatch.setattr(insights_cache, "collection", watching)
     build(seeded, period="90", group="platform")
     assert "daily_stats" in read and "results" not in read
