@@ -231,11 +231,6 @@ def get_insights(
     return {**cached, "computed_at": computed, "stale": True}
 
 
-def forget(project_id: ObjectId) -> int:
-    """Drop a project's cached summaries (its own and its targets'); returns how many."""
-    return collection(COLLECTION).delete_many({"project_id": project_id}).deleted_count
-
-
 # --- the refresh task of LLM-analysed projects, debounced ---------------------------------
 
 

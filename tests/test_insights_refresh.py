@@ -136,7 +136,7 @@ def test_the_task_writes_the_abstracts_and_running_it_twice_is_harmless(seeded, 
 
     # A project deleted before its task ran: nothing to do, nothing written.
     collection("projects").delete_one({"_id": project.pk})
-    insights_cache.forget(project.pk)
+    collection(insights_cache.COLLECTION).delete_many({"project_id": project.pk})
     assert refresh_insights(str(project.pk)) == 0 and stored(project.pk) is None
 
 
