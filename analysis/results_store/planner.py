@@ -268,7 +268,8 @@ def _posted_days(facts: ProjectFacts, alias: str) -> Hint:
 
 def _sampled(facts: ProjectFacts, sort: Sort, domain: tuple, alias: str, by: str | None = None) -> dict:
     """Where the order's values lie (per value of ``by``), from the newest :data:`SAMPLE`
-    results, widened by the gap a sample of that size leaves at each end. The values read apart
+    results, widened by three times the gap a sample of that size leaves at each end on average:
+    beyond the hint one query reads everything, within it windows stay narrow. The values read apart
     do not count towards the density of the ranges between them."""
     path = sort.path
     sample = Stream(

@@ -49,7 +49,7 @@ TARGET = 120
 #: window that widened fast across an empty stretch would land on the dense part beyond it whole.
 GROWTH = 2.0
 #: Empty windows in a row after which windows widen past what the hinted density allows.
-SPARSE_AFTER = 3
+SPARSE_AFTER = 2
 #: A value at least this many results of one window share is read apart from then on.
 HEAVY_GROUP = 200
 _learned_heavy: dict[tuple, set] = {}
@@ -343,7 +343,7 @@ class Stream:
         # Where the hint gives a density, an empty window widens the next only up to what would
         # hold two windows' worth there: an empty stretch ends on data at that density. The
         # results of one value (read by id) may be far fewer than the hint's, or none: there a
-        # few empty windows in a row lift that limit.
+        # few empty windows in a row lift that limit, and windows widen faster from then on.
         widest = max(width, GROWTH * TARGET / density) if density else math.inf
         sparse_after = SPARSE_AFTER if axis.equal else math.inf
         empty_run = 0
@@ -358,11 +358,13 @@ class Stream:
             docs = self._window(axis, *window)
             yield from self._sorted(docs)
             position = window[0] if self.descending else window[1]
-            growth = min(GROWTH, max(1 / 8, TARGET / len(docs))) if docs else GROWTH
-            empty_run = 0 if docs else empty_run + 1
-            width = max(
-                min(width * growth, widest if empty_run < sparse_after else math.inf), axis.line.smallest
-            )
+            if docs:
+                empty_run, growth = 0, min(GROWTH, max(1 / 8, TARGET / len(docs)))
+            else:
+                empty_run += 1
+                growth = GROWTH * GROWTH if empty_run > sparse_after else GROWTH
+            limit = widest if empty_run < sparse_after else math.inf
+            width = max(min(width * growth, limit), axis.line.smallest)
 
     def _window(self, axis: Axis, low, high) -> list[dict]:
         docs = self._query({**axis.equal, **axis.condition(low, high)})
