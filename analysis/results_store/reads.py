@@ -211,7 +211,7 @@ def results_in_order(ids: list) -> list[Result]:
 # --- the API's pages ----------------------------------------------------------------------------
 
 
-def position(selection: Selection, value, pk) -> tuple:
+def position(value, pk) -> tuple:
     """A cursor's position (the last item's sort value and id) as a sort key of the order."""
     return (*rank(sort_value(value)), pk)
 
