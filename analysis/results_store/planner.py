@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from analysis.results_store import filters
+from analysis.results_store import filters, windows
 from analysis.results_store.docs import get_path
 from analysis.results_store.docs import projection as fields_of
 from analysis.results_store.filters import Check
@@ -83,11 +83,12 @@ class Read:
         return (doc for doc in self.docs() if check(doc))
 
 
-def plan(selection, *, budget: Budget, after: tuple | None = None) -> Read | None:
+def plan(selection, *, budget: Budget, after: tuple | None = None, first: int | None = None) -> Read | None:
     """How to read the selection on this server: a :class:`Read`, or None for the plain queryset.
 
     ``after`` starts after a position (a sort key of :meth:`~analysis.results_store.sorting.Sort.
-    key_of`). The read fetches the ids, the sorted field and the fields the filters check.
+    key_of`); ``first`` is how many documents the first windows aim at (what the caller needs
+    first). The read fetches the ids, the sorted field and the fields the filters check.
     """
     if not server_profile(selection.db).windowed:
         return None
@@ -141,6 +142,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None) -> Read | Non
                     after=after,
                     memory=(get_db(selection.db).name, str(project_id), sort.path, label),
                     nulls_expected=_nulls_expected(sort, facts, label),
+                    first=first or windows.TARGET,
                 )
             )
     return read

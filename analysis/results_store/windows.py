@@ -44,7 +44,7 @@ from analysis.results_store.filters import Bounds
 from analysis.results_store.sorting import DATE, rank
 
 #: Documents a window aims at.
-TARGET = 120
+TARGET = 80
 #: How much wider the next window is after an empty one (and at most after a sparse one): a
 #: window that widened fast across an empty stretch would land on the dense part beyond it whole.
 GROWTH = 2.0
@@ -203,6 +203,8 @@ class Stream:
     after: tuple | None = None  # start after this position (a key of :meth:`key`)
     memory: tuple = ()  # where learned heavy values are remembered
     nulls_expected: int | None = None  # how many results lack a value, when the counters say
+    first: int = TARGET  # documents the stream's first window aims at (a page needs a few)
+    _started: bool = field(default=False, init=False, repr=False)
 
     def key(self, doc: dict) -> tuple:
         """The document's place in the ascending order: (type rank, value, id)."""
@@ -339,7 +341,8 @@ class Stream:
     def _walk(self, axis: Axis, start: float, end: float) -> Iterator[dict]:
         """Adaptive windows over [start, end) (both finite), in the stream's direction."""
         density = axis.hint.density()
-        width = max(TARGET / density if density else axis.line.first_width, axis.line.smallest)
+        aim = TARGET if self._started else self.first
+        width = max(aim / density if density else axis.line.first_width, axis.line.smallest)
         # Where the hint gives a density, an empty window widens the next only up to what would
         # hold two windows' worth there: an empty stretch ends on data at that density. The
         # results of one value (read by id) may be far fewer than the hint's, or none: there a
@@ -359,6 +362,7 @@ class Stream:
             yield from self._sorted(docs)
             position = window[0] if self.descending else window[1]
             if docs:
+                self._started = True
                 empty_run, growth = 0, min(GROWTH, max(1 / 8, TARGET / len(docs)))
             else:
                 empty_run += 1
