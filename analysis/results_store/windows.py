@@ -48,8 +48,10 @@ TARGET = 80
 #: How much wider the next window is after an empty one (and at most after a sparse one): a
 #: window that widened fast across an empty stretch would land on the dense part beyond it whole.
 GROWTH = 2.0
-#: Empty windows in a row after which windows widen past what the hinted density allows.
-SPARSE_AFTER = 2
+#: Empty windows in a row after which the windows over one value's ids widen past what the
+#: hinted density allows: soon for results without a value (usually few or none), later for a
+#: value read apart because many results share it.
+SPARSE_AFTER = {"missing": 1, "shared": 4}
 #: A value at least this many results of one window share is read apart from then on.
 HEAVY_GROUP = 200
 _learned_heavy: dict[tuple, set] = {}
@@ -162,6 +164,7 @@ class Axis:
     path: str
     hint: Hint
     equal: dict = field(default_factory=dict)
+    sparse_after: float = math.inf  # empty windows in a row that lift the density's limit
 
     def inner(self, low, high) -> tuple[float, float]:
         """The part of [low, high) windows step through: within the hint and the line's limits."""
@@ -302,7 +305,8 @@ class Stream:
             # The position is inside this value's results: start at its id.
             second = ID_LINE.to_number(self.after[2])
             low, high = (None, second + 1) if self.descending else (second, None)
-        yield from self._windows(Axis(ID_LINE, "_id", self.id_hint, equal), low, high)
+        sparse = SPARSE_AFTER["missing" if value is None else "shared"]
+        yield from self._windows(Axis(ID_LINE, "_id", self.id_hint, equal, sparse), low, high)
 
     def _range_part(self, low, high) -> Iterator[dict]:
         if self.after is not None:
@@ -348,7 +352,6 @@ class Stream:
         # results of one value (read by id) may be far fewer than the hint's, or none: there a
         # few empty windows in a row lift that limit, and windows widen faster from then on.
         widest = max(width, GROWTH * TARGET / density) if density else math.inf
-        sparse_after = SPARSE_AFTER if axis.equal else math.inf
         empty_run = 0
         position = end if self.descending else start
         while (position > start) if self.descending else (position < end):
@@ -366,8 +369,8 @@ class Stream:
                 empty_run, growth = 0, min(GROWTH, max(1 / 8, TARGET / len(docs)))
             else:
                 empty_run += 1
-                growth = GROWTH * GROWTH if empty_run > sparse_after else GROWTH
-            limit = widest if empty_run < sparse_after else math.inf
+                growth = GROWTH * GROWTH if empty_run > axis.sparse_after else GROWTH
+            limit = widest if empty_run < axis.sparse_after else math.inf
             width = max(min(width * growth, limit), axis.line.smallest)
 
     def _window(self, axis: Axis, low, high) -> list[dict]:
