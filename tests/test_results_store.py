@@ -267,7 +267,7 @@ def test_a_read_can_start_after_any_position(crowded, tiny_windows, sort):
         for i in range(0, len(results), 37):
             last = results[i]
             value = Result.objects.filter(pk=last.pk).values_list(order.orm_path, flat=True).first()
-            position = reads.position(selection, value, last.pk)
+            position = reads.position(value, last.pk)
             assert _windowed(selection, after=position) == [r.pk for r in results[i + 1 :]], (params, i)
 
 

@@ -7,7 +7,7 @@ job progress or the admin goes through here, so each rule is written once:
   (ORM ``Q`` and raw MongoDB filter) and its in-memory check are both derived from that
   description, as are the fields a windowed read projects;
 - :mod:`~analysis.results_store.state`: the filters as URL parameters (parsed, validated,
-  rendered back);
+  rendered back; :mod:`~analysis.results_store.params` reads the values);
 - :mod:`~analysis.results_store.sorting`: the sort orders, with their ORM ordering, MongoDB sort,
   in-memory sort key and the index that serves each;
 - :mod:`~analysis.results_store.search`: the search box (``$text`` where the server has a text
@@ -18,7 +18,8 @@ job progress or the admin goes through here, so each rule is written once:
 - :mod:`~analysis.results_store.windows`: windowed reads over an index in sort order, for the
   embedded server;
 - :mod:`~analysis.results_store.reads`: the reads the product makes (pages, counts, exports,
-  API pages, the insights sample, job progress, pinned evidence).
+  API pages, the insights sample, job progress, pinned evidence);
+- :mod:`~analysis.results_store.docs`: values out of raw documents, projections.
 
 Why windows: the embedded server (SecantusDB) uses an index only when every condition of a query
 is on that index's fields, reads every document the index range holds before it sorts (in

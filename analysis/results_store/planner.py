@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from analysis.results_store import filters
+from analysis.results_store import filters, windows
 from analysis.results_store.docs import get_path
 from analysis.results_store.docs import projection as fields_of
 from analysis.results_store.filters import Check
@@ -83,11 +83,12 @@ class Read:
         return (doc for doc in self.docs() if check(doc))
 
 
-def plan(selection, *, budget: Budget, after: tuple | None = None) -> Read | None:
+def plan(selection, *, budget: Budget, after: tuple | None = None, first: int | None = None) -> Read | None:
     """How to read the selection on this server: a :class:`Read`, or None for the plain queryset.
 
     ``after`` starts after a position (a sort key of :meth:`~analysis.results_store.sorting.Sort.
-    key_of`). The read fetches the ids, the sorted field and the fields the filters check.
+    key_of`); ``first`` is how many documents the first windows aim at (what the caller needs
+    first). The read fetches the ids, the sorted field and the fields the filters check.
     """
     if not server_profile(selection.db).windowed:
         return None
@@ -141,6 +142,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None) -> Read | Non
                     after=after,
                     memory=(get_db(selection.db).name, str(project_id), sort.path, label),
                     nulls_expected=_nulls_expected(sort, facts, label),
+                    first=first or windows.TARGET,
                 )
             )
     return read
@@ -268,7 +270,8 @@ def _posted_days(facts: ProjectFacts, alias: str) -> Hint:
 
 def _sampled(facts: ProjectFacts, sort: Sort, domain: tuple, alias: str, by: str | None = None) -> dict:
     """Where the order's values lie (per value of ``by``), from the newest :data:`SAMPLE`
-    results, widened by the gap a sample of that size leaves at each end. The values read apart
+    results, widened by three times the gap a sample of that size leaves at each end on average:
+    beyond the hint one query reads everything, within it windows stay narrow. The values read apart
     do not count towards the density of the ranges between them."""
     path = sort.path
     sample = Stream(

@@ -12,8 +12,8 @@
 
 Counts: on the embedded server a view without filters (but its status) is counted from the
 project's counters. A filtered view counts the matches it reads: all of them in a project of up
-to :data:`SCAN_LIMIT` results; in a larger one those of :data:`COUNT_READ` more documents once
-the page is full, shown as a lower bound ("340+"), at most :data:`COUNT_CAP` ("1,000+"). A read
+to :data:`SCAN_LIMIT` results; in a larger one those of at most :data:`COUNT_READ` documents past
+a full page, shown as a lower bound ("340+"), at most :data:`COUNT_CAP` ("1,000+"). A read
 stops after :data:`SCAN_LIMIT` documents, and a page it could not fill then says how many it
 checked (``paginator.partial``) rather than scanning the project. On MongoDB counts are the
 server's, stopped at :data:`MONGODB_COUNT_CAP`.
@@ -31,7 +31,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from analysis.models import Result
-from analysis.results_store import filters, planner, search
+from analysis.results_store import filters, planner, search, windows
 from analysis.results_store.docs import projection as fields_of
 from analysis.results_store.server import server_profile
 from analysis.results_store.sorting import DEFAULT_SORT, RELEVANCE, SORTS, rank, sort_value
@@ -44,8 +44,9 @@ from sentimatrix.mongo import collection
 COUNT_CAP = 1000
 #: Documents one page's read may fetch on the embedded server (its windows, its count).
 SCAN_LIMIT = 1200
-#: Documents read past a full page to count a filtered view of a larger project.
-COUNT_READ = 120
+#: Documents read past a full page (those its windows already hold included) to count a filtered
+#: view of a larger project.
+COUNT_READ = 80
 #: Matches MongoDB counts before a page says "10,000+".
 MONGODB_COUNT_CAP = 10_000
 #: Results read per batch by an export.
@@ -135,7 +136,8 @@ def page(selection: Selection, per_page: int) -> Page:
     per_page = max(1, per_page)
     state = selection.state
     budget = Budget(SCAN_LIMIT)
-    read = planner.plan(selection, budget=budget)
+    # The first windows aim at what the page needs (twice, as some will not match).
+    read = planner.plan(selection, budget=budget, first=min(windows.TARGET, 2 * state.page * per_page))
     if read is None:
         return _server_counted_page(selection, per_page)
     known = None
@@ -150,14 +152,19 @@ def page(selection: Selection, per_page: int) -> Page:
     found: list = []
     stopped = counting = False
     small = read.total is not None and read.total <= SCAN_LIMIT
-    for doc in read.matches():
+    for examined, doc in enumerate(read.docs(), start=1):
+        if not read.check(doc):
+            continue
         found.append(doc["_id"])
         if len(found) > need and (known is not None or len(found) > COUNT_CAP):
             stopped = True
             break
         if len(found) > need and not counting and not small and budget.limit is not None:
-            counting = True  # the page is full: count a little further, not the project
-            budget.limit = min(budget.limit, budget.read + COUNT_READ)
+            # The page is full: count what the windows already read, and at most COUNT_READ
+            # documents in all past this point, not the project.
+            counting = True
+            fetched = budget.read - examined
+            budget.limit = min(budget.limit, budget.read + max(0, COUNT_READ - fetched))
     partial = budget.exhausted and len(found) <= need
     if not stopped and not budget.exhausted:
         count, at_least = len(found), False
@@ -211,7 +218,7 @@ def results_in_order(ids: list) -> list[Result]:
 # --- the API's pages ----------------------------------------------------------------------------
 
 
-def position(selection: Selection, value, pk) -> tuple:
+def position(value, pk) -> tuple:
     """A cursor's position (the last item's sort value and id) as a sort key of the order."""
     return (*rank(sort_value(value)), pk)
 

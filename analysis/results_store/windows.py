@@ -44,12 +44,14 @@ from analysis.results_store.filters import Bounds
 from analysis.results_store.sorting import DATE, rank
 
 #: Documents a window aims at.
-TARGET = 120
+TARGET = 80
 #: How much wider the next window is after an empty one (and at most after a sparse one): a
 #: window that widened fast across an empty stretch would land on the dense part beyond it whole.
 GROWTH = 2.0
-#: Empty windows in a row after which windows widen past what the hinted density allows.
-SPARSE_AFTER = 3
+#: Empty windows in a row after which the windows over one value's ids widen past what the
+#: hinted density allows: soon for results without a value (usually few or none), later for a
+#: value read apart because many results share it.
+SPARSE_AFTER = {"missing": 1, "shared": 4}
 #: A value at least this many results of one window share is read apart from then on.
 HEAVY_GROUP = 200
 _learned_heavy: dict[tuple, set] = {}
@@ -162,6 +164,7 @@ class Axis:
     path: str
     hint: Hint
     equal: dict = field(default_factory=dict)
+    sparse_after: float = math.inf  # empty windows in a row that lift the density's limit
 
     def inner(self, low, high) -> tuple[float, float]:
         """The part of [low, high) windows step through: within the hint and the line's limits."""
@@ -203,6 +206,8 @@ class Stream:
     after: tuple | None = None  # start after this position (a key of :meth:`key`)
     memory: tuple = ()  # where learned heavy values are remembered
     nulls_expected: int | None = None  # how many results lack a value, when the counters say
+    first: int = TARGET  # documents the stream's first window aims at (a page needs a few)
+    _started: bool = field(default=False, init=False, repr=False)
 
     def key(self, doc: dict) -> tuple:
         """The document's place in the ascending order: (type rank, value, id)."""
@@ -300,7 +305,8 @@ class Stream:
             # The position is inside this value's results: start at its id.
             second = ID_LINE.to_number(self.after[2])
             low, high = (None, second + 1) if self.descending else (second, None)
-        yield from self._windows(Axis(ID_LINE, "_id", self.id_hint, equal), low, high)
+        sparse = SPARSE_AFTER["missing" if value is None else "shared"]
+        yield from self._windows(Axis(ID_LINE, "_id", self.id_hint, equal, sparse), low, high)
 
     def _range_part(self, low, high) -> Iterator[dict]:
         if self.after is not None:
@@ -339,13 +345,13 @@ class Stream:
     def _walk(self, axis: Axis, start: float, end: float) -> Iterator[dict]:
         """Adaptive windows over [start, end) (both finite), in the stream's direction."""
         density = axis.hint.density()
-        width = max(TARGET / density if density else axis.line.first_width, axis.line.smallest)
+        aim = TARGET if self._started else self.first
+        width = max(aim / density if density else axis.line.first_width, axis.line.smallest)
         # Where the hint gives a density, an empty window widens the next only up to what would
         # hold two windows' worth there: an empty stretch ends on data at that density. The
         # results of one value (read by id) may be far fewer than the hint's, or none: there a
-        # few empty windows in a row lift that limit.
+        # few empty windows in a row lift that limit, and windows widen faster from then on.
         widest = max(width, GROWTH * TARGET / density) if density else math.inf
-        sparse_after = SPARSE_AFTER if axis.equal else math.inf
         empty_run = 0
         position = end if self.descending else start
         while (position > start) if self.descending else (position < end):
@@ -358,11 +364,14 @@ class Stream:
             docs = self._window(axis, *window)
             yield from self._sorted(docs)
             position = window[0] if self.descending else window[1]
-            growth = min(GROWTH, max(1 / 8, TARGET / len(docs))) if docs else GROWTH
-            empty_run = 0 if docs else empty_run + 1
-            width = max(
-                min(width * growth, widest if empty_run < sparse_after else math.inf), axis.line.smallest
-            )
+            if docs:
+                self._started = True
+                empty_run, growth = 0, min(GROWTH, max(1 / 8, TARGET / len(docs)))
+            else:
+                empty_run += 1
+                growth = GROWTH * GROWTH if empty_run > axis.sparse_after else GROWTH
+            limit = widest if empty_run < axis.sparse_after else math.inf
+            width = max(min(width * growth, limit), axis.line.smallest)
 
     def _window(self, axis: Axis, low, high) -> list[dict]:
         docs = self._query({**axis.equal, **axis.condition(low, high)})

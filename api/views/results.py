@@ -85,7 +85,7 @@ class ResultListView(ApiView):
     def read_page(self, after, size: int):
         """The page after a cursor's (value, id), read by the results store (None: the paginator
         slices the queryset, as on MongoDB)."""
-        start = reads.position(self._selection, *after) if after is not None else None
+        start = reads.position(*after) if after is not None else None
         return reads.keyset_page(self._selection, start, size)
 
 
