@@ -71,12 +71,6 @@ SAMPLE_FIELDS = {
 }  # fmt: skip
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def cache_key(project_id: ObjectId, target_id: ObjectId | None = None) -> str:
     return f"{project_id}:{target_id}" if target_id else str(project_id)
 
@@ -108,7 +102,7 @@ def sample_rows(docs: list[dict]) -> list[dict]:
                 "rating_scale": (content.get("metadata") or {}).get("rating_scale") or 5.0,
                 "language": doc.get("language") or None,
                 # Trends compare the older and newer half of the sample by this date.
-                "date": _aware(content.get("date") or doc.get("created_at")),
+                "date": content.get("date") or doc.get("created_at"),
             }
         )
     return rows
@@ -217,15 +211,15 @@ def get_insights(
         if cached["summary"].get("abstract_pending"):
             # Asked for when it was stored; asked again in case that task was lost (debounced).
             request_refresh(project_id, now=now)
-        return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": False}
+        return {**cached, "computed_at": cached.get("computed_at"), "stale": False}
     if uses_llm(project_id):
         request_refresh(project_id, now=now)
         if cached is None:
             return _store_pending(project_id, target_id, current, now)
-        return {**cached, "computed_at": _aware(cached.get("computed_at")), "stale": True}
+        return {**cached, "computed_at": cached.get("computed_at"), "stale": True}
     if cached is None:
         return refresh(project_id, target_id, now=now)
-    computed = _aware(cached.get("computed_at")) or now - timedelta(seconds=REFRESH_SECONDS)
+    computed = cached.get("computed_at") or now - timedelta(seconds=REFRESH_SECONDS)
     if (now - computed).total_seconds() >= REFRESH_SECONDS:
         return refresh(project_id, target_id, now=now)
     return {**cached, "computed_at": computed, "stale": True}

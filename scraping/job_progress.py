@@ -36,6 +36,4 @@ def still_analysing(completed_at: datetime | None, analysed: int, total: int, no
     """Whether a finished job's page should keep waiting for its results to be analysed."""
     if analysed >= total or notice or completed_at is None:
         return False
-    if completed_at.tzinfo is None:
-        completed_at = completed_at.replace(tzinfo=UTC)
     return datetime.now(UTC) - completed_at < WAIT_AFTER_END

@@ -180,8 +180,6 @@ class ProjectFacts:
             stats.get("last_scrape_at"),
             stats.get("sentiment_count"),
         )
-        if isinstance(last, datetime) and last.tzinfo is None:
-            last = last.replace(tzinfo=UTC)
         return cls(
             project_id,
             total if isinstance(total, int) else None,

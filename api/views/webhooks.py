@@ -27,7 +27,7 @@ def _webhook_refused(exc: DjangoValidationError):
     return ValidationError({"url": exc.messages})
 
 
-def _saved(request, saved, created: bool):
+def _saved(saved, created: bool):
     saved.webhook.secret = saved.new_secret
     return Response(
         s.WebhookSavedSerializer(saved.webhook).data,
@@ -63,7 +63,7 @@ class WebhookListView(ApiView):
             )
         except DjangoValidationError as exc:
             raise _webhook_refused(exc) from exc
-        return _saved(request, saved, created=True)
+        return _saved(saved, created=True)
 
 
 class WebhookDetailView(ApiView):
@@ -93,7 +93,7 @@ class WebhookDetailView(ApiView):
             )
         except DjangoValidationError as exc:
             raise _webhook_refused(exc) from exc
-        return _saved(request, saved, created=False)
+        return _saved(saved, created=False)
 
     @extend_schema(responses={204: None})
     def delete(self, request, webhook_id):
