@@ -25,9 +25,12 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
 
 from analysis.results_store import filters, windows
 from analysis.results_store.docs import get_path
@@ -37,6 +40,9 @@ from analysis.results_store.server import server_profile
 from analysis.results_store.sorting import DATE, DEFAULT_SORT, SORTS, Sort
 from analysis.results_store.windows import Budget, Hint, Line, Stream
 from sentimatrix.mongo import collection, get_db
+
+if TYPE_CHECKING:
+    from analysis.results_store.reads import Selection
 
 #: Newest results read to learn where each sentiment label's scores lie.
 SAMPLE = 150
@@ -59,6 +65,7 @@ class Read:
     total: int | None = None  # the project's results, from its counters
 
     def key(self, doc: dict) -> tuple:
+        assert self.sort is not None  # set by plan() on every read that sorts here
         return self.sort.key_of(doc)
 
     def docs(self) -> Iterator[dict]:
@@ -83,7 +90,9 @@ class Read:
         return (doc for doc in self.docs() if check(doc))
 
 
-def plan(selection, *, budget: Budget, after: tuple | None = None, first: int | None = None) -> Read | None:
+def plan(
+    selection: Selection, *, budget: Budget, after: tuple | None = None, first: int | None = None
+) -> Read | None:
     """How to read the selection on this server: a :class:`Read`, or None for the plain queryset.
 
     ``after`` starts after a position (a sort key of :meth:`~analysis.results_store.sorting.Sort.
@@ -106,7 +115,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None, first: int | 
             query = {"project_id": project_id, **lookup}
             projection["excluded"] = 1
 
-            def candidates(query=query, projection=projection):
+            def candidates(query: dict = query, projection: dict = projection) -> list[dict]:
                 docs = list(collection("results", selection.db).find(query, projection))
                 budget.spend(len(docs))
                 return docs
@@ -148,7 +157,7 @@ def plan(selection, *, budget: Budget, after: tuple | None = None, first: int | 
     return read
 
 
-def _nulls_expected(sort: Sort, facts: ProjectFacts, label) -> int | None:
+def _nulls_expected(sort: Sort, facts: ProjectFacts, label: str | None) -> int | None:
     """How many results of a stream lack the sorted value, when the counters tell: none with a
     sentiment label (a sentiment always has its score), the unanalysed ones for a score order."""
     if sort.path != "analysis.sentiment.score":
@@ -163,13 +172,13 @@ def _nulls_expected(sort: Sort, facts: ProjectFacts, label) -> int | None:
 class ProjectFacts:
     """The project's own record of its results: how many, since when, until when."""
 
-    project_id: object
+    project_id: ObjectId
     total: int | None
     last_write: datetime | None
     analysed: int | None = None  # analysed results in statistics (stats.sentiment_count)
 
     @classmethod
-    def read(cls, project_id, alias: str = "default") -> ProjectFacts:
+    def read(cls, project_id: ObjectId, alias: str = "default") -> ProjectFacts:
         doc = collection("projects", alias).find_one(
             {"_id": project_id},
             {"stats.total_results": 1, "stats.last_scrape_at": 1, "stats.sentiment_count": 1},
@@ -210,7 +219,7 @@ class ProjectFacts:
         return Hint(low.timestamp(), high.timestamp(), self.total)
 
 
-def _hints(sort: Sort, facts: ProjectFacts, labels, alias: str) -> dict:
+def _hints(sort: Sort, facts: ProjectFacts, labels: Sequence[str] | None, alias: str) -> dict:
     """Hints per stream, keyed by sentiment label (None for a stream of every label)."""
     line = Line(sort.kind)
     if sort.path == "created_at":
@@ -236,7 +245,7 @@ _HINTS_KEPT = 256
 _hints_made: dict[tuple, tuple[float, object]] = {}
 
 
-def _remembered(key: tuple, make):
+def _remembered(key: tuple, make: Callable[[], Any]) -> Any:
     now = time.monotonic()
     found = _hints_made.get(key)
     if found is not None and now - found[0] < HINT_SECONDS:
@@ -266,12 +275,15 @@ def _posted_days(facts: ProjectFacts, alias: str) -> Hint:
     )
 
 
-def _sampled(facts: ProjectFacts, sort: Sort, domain: tuple, alias: str, by: str | None = None) -> dict:
+def _sampled(
+    facts: ProjectFacts, sort: Sort, domain: tuple[float, float], alias: str, by: str | None = None
+) -> dict:
     """Where the order's values lie (per value of ``by``), from the newest :data:`SAMPLE`
     results, widened by three times the gap a sample of that size leaves at each end on average:
     beyond the hint one query reads everything, within it windows stay narrow. The values read apart
     do not count towards the density of the ranges between them."""
     path = sort.path
+    assert path is not None  # only sorts by a field are sampled
     sample = Stream(
         collection=collection("results", alias),
         prefix={"project_id": facts.project_id, "excluded": False},
@@ -313,5 +325,5 @@ class _Defaulting(dict):
         super().__init__(found)
         self.default = default
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Any = None) -> Hint:
         return super().get(key, self.default)

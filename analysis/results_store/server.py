@@ -12,6 +12,8 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+from pymongo import MongoClient
+
 from sentimatrix.mongo import get_db
 
 EMBEDDED = "embedded"
@@ -42,7 +44,7 @@ def profile_from_build_info(info: dict) -> ServerProfile:
 _profiles: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def profile_of(client) -> ServerProfile:
+def profile_of(client: MongoClient) -> ServerProfile:
     """The profile of the server behind a pymongo client (asked once per client)."""
     found = _profiles.get(client)
     if found is None:

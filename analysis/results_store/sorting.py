@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from analysis.results_store.docs import get_path
 
@@ -48,7 +49,7 @@ class Sort:
         direction = -1 if self.descending else 1
         return [(self.path, direction), ("_id", direction)] if self.path else []
 
-    def value(self, doc: dict):
+    def value(self, doc: dict) -> Any:
         """The document's value of this order, as MongoDB compares it (None when missing)."""
         return sort_value(get_path(doc, self.path)) if self.path else None
 
@@ -58,14 +59,14 @@ class Sort:
         return (*rank(self.value(doc)), doc["_id"])
 
 
-def sort_value(value):
+def sort_value(value: Any) -> Any:
     """A stored value as the sort compares it: naive datetimes are UTC (as pymongo reads them)."""
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
 
 
-def rank(value) -> tuple:
+def rank(value: Any) -> tuple:
     """``value``'s place in MongoDB's order of the types a sort field holds here."""
     if value is None:
         return (0, 0)

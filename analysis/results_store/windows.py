@@ -36,8 +36,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
+from pymongo.collection import Collection
 
 from analysis.results_store.docs import aware, get_path
 from analysis.results_store.filters import Bounds
@@ -89,14 +91,14 @@ class Line:
 
     kind: str  # "number", "date" or "id"
 
-    def to_number(self, value) -> float:
+    def to_number(self, value: Any) -> float:
         if self.kind == DATE:
             return aware(value).timestamp()
         if self.kind == "id":
             return float(int(value.generation_time.timestamp()))
         return float(value)
 
-    def to_value(self, number: float):
+    def to_value(self, number: float) -> Any:
         if self.kind == DATE:
             return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=number)
         if self.kind == "id":
@@ -104,7 +106,7 @@ class Line:
             return ObjectId.from_datetime(datetime.fromtimestamp(seconds, UTC))
         return number
 
-    def next_up(self, value) -> float:
+    def next_up(self, value: Any) -> float:
         """The number of the smallest stored value above ``value``."""
         if self.kind == DATE:
             return self.to_number(aware(value) + timedelta(milliseconds=1))  # MongoDB keeps ms
@@ -166,7 +168,7 @@ class Axis:
     equal: dict = field(default_factory=dict)
     sparse_after: float = math.inf  # empty windows in a row that lift the density's limit
 
-    def inner(self, low, high) -> tuple[float, float]:
+    def inner(self, low: float | None, high: float | None) -> tuple[float, float]:
         """The part of [low, high) windows step through: within the hint and the line's limits."""
         floor, ceiling = self.line.limits
         inner_low = max(x for x in (low, self.hint.low, floor) if x is not None)
@@ -176,7 +178,7 @@ class Axis:
             return edge, edge
         return inner_low, inner_high
 
-    def condition(self, low, high) -> dict:
+    def condition(self, low: float | None, high: float | None) -> dict:
         """The field within [low, high) (numbers of the line; None: unbounded)."""
         bounds: dict = {}
         if low is not None:
@@ -191,7 +193,7 @@ class Stream:
     """One index range read in sort order: equalities on the index's leading fields
     (``prefix``), then ``path`` ascending or descending, ties by id."""
 
-    collection: object
+    collection: Collection
     prefix: dict
     path: str
     line: Line
@@ -219,7 +221,7 @@ class Stream:
 
     # --- the parts of the line, in walk order -------------------------------------------
 
-    def _parts(self):
+    def _parts(self) -> Iterator[Iterator[dict]]:
         nulls = self.bounds is None or self.bounds.nulls
         low, high = self._range()
         pieces: list = []
@@ -250,7 +252,7 @@ class Stream:
             )
         return low, high
 
-    def _heavy_points(self, low, high) -> set:
+    def _heavy_points(self, low: float | None, high: float | None) -> set:
         if not self.split_ties:
             return set()
         points = set(self.heavy) | _learned_heavy.get(self.memory, set())
@@ -290,7 +292,7 @@ class Stream:
         docs.sort(key=self.key, reverse=self.descending)
         return self._keep(docs)
 
-    def _point(self, value) -> Iterator[dict]:
+    def _point(self, value: Any) -> Iterator[dict]:
         """The results whose value is ``value`` (None: missing or null), in id order."""
         if self._before_start(rank(aware(value))):
             return
@@ -308,15 +310,16 @@ class Stream:
         sparse = SPARSE_AFTER["missing" if value is None else "shared"]
         yield from self._windows(Axis(ID_LINE, "_id", self.id_hint, equal, sparse), low, high)
 
-    def _range_part(self, low, high) -> Iterator[dict]:
+    def _range_part(self, low: float | None, high: float | None) -> Iterator[dict]:
         if self.after is not None:
             low, high = self._from_start(low, high)
         if low is not None and high is not None and low >= high:
             return
         yield from self._windows(Axis(self.line, self.path, self.hint), low, high)
 
-    def _from_start(self, low, high) -> tuple:
+    def _from_start(self, low: float | None, high: float | None) -> tuple:
         """[low, high) narrowed to what lies at or after the start position (empty: (0, 0))."""
+        assert self.after is not None  # only asked when the read starts after a position
         after_rank = self.after[:2]
         if after_rank[0] == 0:  # the position is among the missing values ...
             return (0.0, 0.0) if self.descending else (low, high)  # ... last when descending
@@ -326,7 +329,7 @@ class Stream:
             return low, upper if high is None else min(high, upper)
         return (position if low is None else max(low, position)), high
 
-    def _windows(self, axis: Axis, low, high) -> Iterator[dict]:
+    def _windows(self, axis: Axis, low: float | None, high: float | None) -> Iterator[dict]:
         """Every result with the axis's field in [low, high) (None: unbounded), window by window
         in the stream's direction. Beyond the hinted range (and the line's limits) one query reads
         each side; inside, windows adapt to what they find."""
@@ -373,7 +376,7 @@ class Stream:
             limit = widest if empty_run < axis.sparse_after else math.inf
             width = max(min(width * growth, limit), axis.line.smallest)
 
-    def _window(self, axis: Axis, low, high) -> list[dict]:
+    def _window(self, axis: Axis, low: float | None, high: float | None) -> list[dict]:
         docs = self._query({**axis.equal, **axis.condition(low, high)})
         if axis.path == self.path and not axis.equal:
             self._learn(docs)
