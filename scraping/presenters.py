@@ -161,8 +161,8 @@ def job_summary(
                     "" if entry.partial and entry.status != JobStatus.FAILED else entry.error,
                     project_id=job.project_id,
                     target_id=entry.target_id if target else None,
-                    job_id=job.pk,
-                    retry=job.status in FINISHED_STATUSES,
+                    # The page has one "retry failed targets" button for them all, below the table.
+                    retry=False,
                 ),
                 requests=entry.requests_made,
             )
