@@ -1,5 +1,5 @@
-"""Email notifications through Django's email backend: a job failed, a webhook was
-disabled, and the weekly digest.
+"""Email notifications through Django's email backend: a job failed (wholly, or for some of
+its targets), a webhook was disabled, and the weekly digest.
 
 The first two go to users whose ``settings.email_notifications`` is on, the digest to
 those whose ``settings.weekly_digest`` is on (beat sends it on Mondays, 08:00 UTC).
