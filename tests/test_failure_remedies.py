@@ -225,6 +225,10 @@ def test_failed_attempts_are_counted_as_requests(loopback, settings, httpserver)
     assert "could not be reached after 3 attempts" in entries[refusing.pk].error
     assert entries[refusing.pk].requests_made == 3 and entries[failing.pk].requests_made == 3
     assert job.stats.requests_made == 6 and len(httpserver.log) == 3
+    client = Client()
+    client.force_login(user)
+    html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "<strong>6</strong>" in html and html.count(">3 requests</small>") == 2
     assert job.status == JobStatus.FAILED
 
 
