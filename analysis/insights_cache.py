@@ -225,6 +225,22 @@ def get_insights(
     return {**cached, "computed_at": computed, "stale": True}
 
 
+def sample_of(doc: dict) -> dict:
+    """Which results a summary was computed from, as every page that shows it says it:
+    ``size`` (the sample), ``population`` (the analysed, non-excluded results of the project or
+    target when it was computed, from the stamp), ``sampled`` (True when the sample is not all
+    of them) and ``text`` ("the latest 500 of 12,345 analysed results")."""
+    size = int(doc.get("sample_size") or 0)
+    population = max(size, int((doc.get("stamp") or {}).get("sentiment_count") or 0))
+    sampled = population > size
+    text = (
+        f"the latest {size:,} of {population:,} analysed results"
+        if sampled
+        else f"the latest {size:,} analysed result{'' if size == 1 else 's'} (all of them)"
+    )
+    return {"size": size, "population": population, "sampled": sampled, "text": text}
+
+
 # --- the refresh task of LLM-analysed projects, debounced ---------------------------------
 
 

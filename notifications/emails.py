@@ -1,5 +1,5 @@
-"""Email notifications through Django's email backend: a job failed, a webhook was
-disabled, and the weekly digest.
+"""Email notifications through Django's email backend: a job failed (wholly, or for some of
+its targets), a webhook was disabled, and the weekly digest.
 
 The first two go to users whose ``settings.email_notifications`` is on, the digest to
 those whose ``settings.weekly_digest`` is on (beat sends it on Mondays, 08:00 UTC).
@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -27,6 +28,7 @@ from accounts.models import Status, User
 from notifications import payloads
 from notifications.models import Webhook
 from scraping.models import JobStatus
+from scraping.remedies import remedy_for
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -64,10 +66,30 @@ def queue_job_failed(job: dict) -> bool:
     return True
 
 
+def partly_failed(job: dict) -> bool:
+    """A job that completed although some of its targets failed."""
+    return (
+        job.get("status") == JobStatus.COMPLETED
+        and int((job.get("stats") or {}).get("errors_count") or 0) > 0
+    )
+
+
 def on_job_finished(sender: object, job: dict, **kwargs: object) -> None:
-    """Receiver of ``scraping.signals.job_finished``: a failed job's email."""
-    if job.get("status") == JobStatus.FAILED:
+    """Receiver of ``scraping.signals.job_finished``: the failure email of a job that failed,
+    or that completed with some targets failed (a partial failure is a failure to act on)."""
+    if job.get("status") == JobStatus.FAILED or partly_failed(job):
         queue_job_failed(job)
+
+
+def _remedy_lines(error: str, job: dict, target_id: ObjectId) -> list[str]:
+    """The remedy of a failed target, for a plain-text mail: its advice, then its pages as full
+    links (a retry is a button on the job page, so the mail links there)."""
+    remedy = remedy_for(error, project_id=job["project_id"], target_id=target_id, retry=False)
+    if remedy is None:
+        return []
+    lines = [remedy.advice]
+    lines += [f"{action.label}: {settings.SITE_URL}{action.url}" for action in remedy.links]
+    return lines
 
 
 def send_job_failed(job_id: ObjectId | str) -> bool:
@@ -85,16 +107,31 @@ def send_job_failed(job_id: ObjectId | str) -> bool:
             {"_id": {"$in": [t["target_id"] for t in failed_targets]}}, {"label": 1, "url": 1}
         )
     }
+    partial = job.get("status") != JobStatus.FAILED
+    name = project.get("name", "")
+    subject = (
+        f"{len(failed_targets)} of {len(job.get('targets') or [])} targets of “{name}” failed"
+        if partial
+        else f"A scrape of “{name}” failed"
+    )
     _send(
         user,
-        f"A scrape of “{project.get('name', '')}” failed",
+        subject,
         "notifications/email/job_failed.txt",
         {
-            "project_name": project.get("name", ""),
+            "project_name": name,
             "job": job,
+            "partial": partial,
+            "failed_count": len(failed_targets),
+            "targets_count": len(job.get("targets") or []),
             "trigger": job.get("trigger", "manual"),
-            "errors": [
-                (labels.get(t["target_id"], str(t["target_id"])), t.get("error", "")) for t in failed_targets
+            "failures": [
+                {
+                    "label": labels.get(t["target_id"], str(t["target_id"])),
+                    "error": t.get("error", ""),
+                    "remedy": _remedy_lines(t.get("error", ""), job, t["target_id"]),
+                }
+                for t in failed_targets
             ],
             "message": job.get("error_message") or "",
             "job_url": payloads.job_url(job["_id"]),

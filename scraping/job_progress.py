@@ -1,4 +1,5 @@
-"""How far the analysis of a scrape job's new results has got, for the job pages.
+"""How far a scrape job has got: its collection (:func:`job_percent`, the one formula every page,
+the ``scrape`` command and the API show) and the analysis of its new results.
 
 A job ends when its targets are collected; their results are analysed by separate tasks
 right after, so the job page keeps showing (and polling) the analysis until it catches up.
@@ -6,6 +7,8 @@ right after, so the job page keeps showing (and polling) the analysis until it c
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
@@ -17,6 +20,30 @@ from sentimatrix.mongo import collection
 # broken provider or a re-analysis in between leave results unanalysed; the project page
 # tells why).
 WAIT_AFTER_END = timedelta(minutes=30)
+
+
+#: Target states that have ended (a target in one of them counts in full).
+ENDED = frozenset({"completed", "failed", "cancelled"})
+
+
+def job_percent(finished: bool, targets: Iterable[tuple[str, int]], stored: int = 0) -> int:
+    """Percent collected of a job: each target's share is its own progress (the fraction of the
+    items or pages it expects, written by its worker after every page; 100 once it ended), and the
+    job's is their mean, rounded down.
+
+    ``targets`` are ``(status, progress)`` of the job's target entries. A job reads 100 only once
+    it is ``finished``; while any target has not ended it reads 99 at most, however many targets
+    are done. ``stored`` is the job's own figure, used before it has target entries.
+    """
+    if finished:
+        return 100
+    entries = list(targets)
+    if not entries:
+        return stored
+    percent = math.floor(sum(progress for _, progress in entries) / len(entries))
+    if any(status not in ENDED for status, _ in entries):
+        percent = min(percent, 99)
+    return max(0, min(percent, 100))
 
 
 def analysed_counts(job_id: ObjectId) -> tuple[int, int]:

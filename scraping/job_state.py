@@ -230,6 +230,15 @@ def report_page(
     )
 
 
+def count_requests(job_id: ObjectId, target_id: ObjectId, requests: int) -> JobUpdate:
+    """Requests a running target sent that no page reported (the attempts of a fetch that
+    failed): counted on the target and the job like a page's."""
+    return JobUpdate(
+        _entry(job_id, target_id, [RUNNING], {}),
+        {"$inc": {"targets.$.requests_made": requests, "stats.requests_made": requests}},
+    )
+
+
 def touch_queued(job_id: ObjectId, target_id: ObjectId, now: datetime) -> JobUpdate:
     """A queued target's heartbeat, when the reaper sends its task again."""
     return JobUpdate(_entry(job_id, target_id, [QUEUED], {}), {"$set": {"targets.$.heartbeat_at": now}})

@@ -37,6 +37,10 @@ from sentimatrix.refusals import Refused
 logger = logging.getLogger(__name__)
 
 
+#: Target statuses a job collects (a target whose last run failed is tried again).
+COLLECTABLE = ["active", "error"]
+
+
 class JobRefused(Refused):
     """A job cannot start; the message says why (already running, paused, plan limit...)."""
 
@@ -88,7 +92,7 @@ def start_job(
         raise JobRefused("This project is archived; it is kept read-only.")
     if project.status == ProjectStatus.PAUSED and trigger == JobTrigger.SCHEDULED:
         raise JobRefused("This project is paused.")
-    chosen = Target.objects.filter(project=project, status__in=["active", "error"])
+    chosen = Target.objects.filter(project=project, status__in=COLLECTABLE)
     if target_ids is not None:
         chosen = chosen.filter(pk__in=[ObjectId(str(t)) for t in target_ids])
     targets = list(chosen.order_by("created_at"))
@@ -143,6 +147,41 @@ def run_project(
     return start_job(
         project, trigger=trigger, triggered_by=user, target_ids=[target.pk] if target is not None else None
     )
+
+
+def failed_target_ids(job: ScrapeJob) -> list[ObjectId]:
+    """The targets that failed in ``job``, in the job's order."""
+    return [entry.target_id for entry in job.targets if entry.status == JobStatus.FAILED]
+
+
+def retry_failed(job: ScrapeJob, *, user: User | None = None) -> ScrapeJob:
+    """Start a new job for only the targets that failed in ``job`` (a finished job), with the
+    same options (limit, date range, replies), through :func:`start_job`.
+
+    Raises a :class:`~sentimatrix.refusals.Refused` with the reason: the job has not ended,
+    none of its targets failed, a job is running, the project is read-only, or the failed
+    targets were paused or removed since.
+    """
+    if not job.is_finished:
+        raise JobRefused("This job is still running: wait for it to end before retrying its failed targets.")
+    failed = failed_target_ids(job)
+    if not failed:
+        raise JobRefused("No target of this job failed: there is nothing to retry.")
+    project = Project.objects.get(pk=job.project_id)
+    ensure_writable(project)
+    if active_job(project.pk) is not None:
+        raise JobRefused("A job is already running for this project: retry once it has ended.")
+    options = JobOptions(
+        max_results=job.options.max_results,
+        include_replies=job.options.include_replies,
+        date_from=job.options.date_from,
+        date_to=job.options.date_to,
+    )
+    if not Target.objects.filter(project=project, pk__in=failed, status__in=COLLECTABLE).exists():
+        raise JobRefused(
+            "The failed targets were paused or removed since: resume them on the project page to collect them."
+        )
+    return start_job(project, triggered_by=user, target_ids=failed, options=options)
 
 
 def dispatch(job_id: ObjectId, target_ids: Iterable[ObjectId]) -> None:

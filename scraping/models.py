@@ -10,6 +10,7 @@ from django_mongodb_backend.fields import (
     ObjectIdField,
 )
 
+from scraping.job_progress import job_percent
 from sentimatrix.validators import (
     PERCENT_RANGE,
     ValidatedEmbeddedModel,
@@ -132,10 +133,6 @@ class ScrapeJob(ValidatedModel):
 
     @property
     def overall_progress(self) -> int:
-        """Percent done, as every page and the API show it: the mean of the targets' progress
-        while the job runs, 100 once it is finished."""
-        if self.is_finished:
-            return 100
-        if self.targets:
-            return round(sum(t.progress for t in self.targets) / len(self.targets))
-        return self.progress
+        """Percent done, as every page and the API show it (see
+        :func:`scraping.job_progress.job_percent`)."""
+        return job_percent(self.is_finished, ((t.status, t.progress) for t in self.targets), self.progress)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from projects.models import Project, Target
 from scraping.job_progress import analysed_counts, still_analysing
-from scraping.models import JobStatus, ScrapeJob
+from scraping.models import FINISHED_STATUSES, JobStatus, ScrapeJob
+from scraping.remedies import Remedy, remedy_for
 
 STATUS_CHIPS = {JobStatus.COMPLETED: "positive", JobStatus.FAILED: "negative"}
 
@@ -29,10 +30,16 @@ class TargetProgress:
     caveat: str
     attempts: int
     removed: bool = False
+    remedy: Remedy | None = None
+    requests: int = 0
 
     @property
     def chip(self) -> str:
         return STATUS_CHIPS.get(self.status, "neutral")
+
+    @property
+    def failed(self) -> bool:
+        return self.status == JobStatus.FAILED
 
 
 @dataclass
@@ -56,6 +63,15 @@ class JobSummary:
         return round(100 * self.analysed / self.analysis_total) if self.analysis_total else 100
 
     @property
+    def failed_count(self) -> int:
+        return sum(entry.status == JobStatus.FAILED for entry in self.job.targets)
+
+    @property
+    def can_retry(self) -> bool:
+        """The job offers "retry failed targets": it ended and some of its targets failed."""
+        return not self.active and self.failed_count > 0
+
+    @property
     def targets_done(self) -> int:
         return self.job.stats.targets_completed
 
@@ -74,6 +90,15 @@ def _partial_reason(entry, limit: int | None) -> str:
     if limit:
         return f"stopped at the limit of {limit:,} results per target"
     return "stopped before the end"
+
+
+def collected_share(collected: int, available: int | None, limit: int | None) -> int:
+    """What a failed target's bar shows: the share of what it expected that it did collect
+    (of what the platform reported, capped by the limit), never a full bar it did not earn."""
+    goal = min(x for x in (available, limit) if x) if (available or limit) else 0
+    if not goal:
+        return 0
+    return max(0, min(100, 100 * collected // goal))
 
 
 def job_summary(
@@ -120,7 +145,9 @@ def job_summary(
                 status_label=JobStatus(entry.status).label
                 if entry.status in JobStatus.values
                 else entry.status,
-                progress=entry.progress,
+                progress=collected_share(entry.results_count, entry.available_total, limit)
+                if entry.status == JobStatus.FAILED
+                else entry.progress,
                 collected=entry.results_count,
                 available=entry.available_total,
                 partial=entry.partial,
@@ -130,6 +157,56 @@ def job_summary(
                 caveat=target.caveat if target else "",
                 attempts=entry.attempts,
                 removed=target is None,
+                remedy=remedy_for(
+                    "" if entry.partial and entry.status != JobStatus.FAILED else entry.error,
+                    project_id=job.project_id,
+                    target_id=entry.target_id if target else None,
+                    # The page has one "retry failed targets" button for them all, below the table.
+                    retry=False,
+                ),
+                requests=entry.requests_made,
             )
         )
     return summary
+
+
+@dataclass
+class LastFailure:
+    """The failure of a project's last finished job, for the pages that would otherwise say
+    "nothing yet": which job, how many of its targets failed, the first reason and its remedy."""
+
+    job: ScrapeJob
+    failed: int
+    total: int
+    reason: str
+    remedy: Remedy | None
+
+    @property
+    def whole(self) -> bool:
+        """Every target failed (the job failed), not only some."""
+        return self.failed == self.total
+
+
+def last_failure(project: Project) -> LastFailure | None:
+    """The failure of the project's last finished job, None when it did not fail (cancelled
+    and clean jobs included)."""
+    last = (
+        ScrapeJob.objects.filter(project=project, status__in=list(FINISHED_STATUSES))
+        .order_by("-created_at")
+        .first()
+    )
+    if last is None or last.status == JobStatus.CANCELLED:
+        return None
+    failed = [entry for entry in last.targets if entry.status == JobStatus.FAILED]
+    if not failed:
+        return None
+    first = failed[0]
+    return LastFailure(
+        job=last,
+        failed=len(failed),
+        total=len(last.targets),
+        reason=first.error or "no detail was recorded",
+        remedy=remedy_for(
+            first.error or "failed", project_id=project.pk, target_id=first.target_id, job_id=last.pk
+        ),
+    )

@@ -200,6 +200,12 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
         outcome.error = str(exc)
     finally:
         http.close()
+        # A fetch that failed sent its attempts without yielding a page: they count all the same.
+        unreported = http.requests_made - seen_requests
+        if unreported > 0:
+            outcome.requests += unreported
+            job_state.count_requests(job["_id"], target["_id"], unreported).apply()
+            take_requests(project["_id"], unreported, daily_cap)
     if outcome.status == JobStatus.COMPLETED and outcome.collected == 0 and outcome.reported_total:
         already = collection("results").count_documents({"target_id": target["_id"]}, limit=1)
         if not already:

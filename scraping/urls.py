@@ -11,6 +11,7 @@ urlpatterns = [
     path("jobs/<oid:job_id>/", views.job_detail, name="detail"),
     path("jobs/<oid:job_id>/progress/", views.job_progress, name="progress"),
     path("jobs/<oid:job_id>/cancel/", views.job_cancel, name="cancel"),
+    path("jobs/<oid:job_id>/retry/", views.job_retry, name="retry"),
     path("projects/<oid:project_id>/run/", views.project_run, name="run"),
     path("projects/<oid:project_id>/targets/<oid:target_id>/run/", views.target_run, name="run_target"),
 ]

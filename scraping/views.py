@@ -93,6 +93,20 @@ def job_cancel(request, job_id):
 
 @login_required
 @require_POST
+def job_retry(request, job_id):
+    """Start a new job for the targets that failed in this one (its "Retry failed targets")."""
+    job = _own_job(request, job_id)
+    try:
+        retried = jobs.retry_failed(job, user=request.user)
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return redirect("jobs:detail", job_id=job.pk)
+    messages.success(request, f"Retrying {len(retried.targets)} failed target(s) now.")
+    return redirect("jobs:detail", job_id=retried.pk)
+
+
+@login_required
+@require_POST
 def project_run(request, project_id):
     """Collect the project's active targets now (the project page's "Run now")."""
     project = pages.own_project(request, project_id)

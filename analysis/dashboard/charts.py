@@ -222,7 +222,17 @@ def over_time_chart(project, docs, granularity, group_by, target_labels, *, peri
         )
     else:
         summary = "No analysed results in this period."
-    return make_chart(
+    bucket_links = [
+        explorer_url(project, **period_filters((max(s, first), min(bucket_end(s, granularity), last))))
+        for s in starts
+    ]
+    volume = [sum(grouped[group][i].count for group in order) for i in range(len(starts))]
+    empty_buckets = sum(1 for n in volume if not n)
+    if datasets and empty_buckets:
+        summary += (
+            f" {empty_buckets} of the {len(starts)} {granularity}s have no analysed result: gaps in the line."
+        )
+    made = make_chart(
         "over_time",
         "line",
         f"Average sentiment per {granularity}",
@@ -231,12 +241,18 @@ def over_time_chart(project, docs, granularity, group_by, target_labels, *, peri
         summary=summary,
         columns=columns,
         rows=table_rows,
-        row_links=[
-            explorer_url(project, **period_filters((max(s, first), min(bucket_end(s, granularity), last))))
-            for s in starts
-        ],
-        options={"y_min": -1, "y_max": 1, "y_title": "Average sentiment (-1 to 1)"},
+        row_links=bucket_links,
+        # Empty buckets are null in every series: the line breaks there, never joins across them.
+        options={"y_min": -1, "y_max": 1, "y_title": "Average sentiment (-1 to 1)", "span_gaps": False},
     )
+    # How many results each mean stands on, drawn as bars on their own axis beside the line.
+    made["volume"] = {
+        "label": "Analysed results",
+        "data": volume,
+        "links": bucket_links,
+        "colors": ["neutral"],
+    }
+    return made
 
 
 def rating_chart(project, per_target: dict, target_labels, period) -> dict:
@@ -274,7 +290,9 @@ def rating_chart(project, per_target: dict, target_labels, period) -> dict:
 CHART_TOPICS = 15
 
 
-def topics_chart(project, summary: dict) -> dict:
+def topics_chart(project, summary: dict, sample: dict | None = None) -> dict:
+    """The most discussed aspects; ``sample`` (:func:`analysis.insights_cache.sample_of`) says
+    which results they come from."""
     topics = (summary.get("topics") or [])[:CHART_TOPICS]
     labels = [t["topic"] for t in topics]
     colors = [
@@ -286,7 +304,9 @@ def topics_chart(project, summary: dict) -> dict:
         for t in topics
     ]
     links = [aspect_link(project, t) for t in topics]
-    sample = (summary.get("sample") or {}).get("results", summary.get("total_results") or 0)
+    if sample is None:
+        size = (summary.get("sample") or {}).get("results", summary.get("total_results") or 0)
+        sample = {"text": f"the latest {size} analysed results"}
     return make_chart(
         "topics",
         "bar",
@@ -301,7 +321,7 @@ def topics_chart(project, summary: dict) -> dict:
             }
         ],
         summary=(
-            f"From the latest {sample} analysed results. Most discussed: "
+            f"Topics from {sample['text']}. Most discussed: "
             + ", ".join(
                 f"{t['topic']} ({t['count']}, {signed_text(t['mean_sentiment'])})" for t in topics[:3]
             )

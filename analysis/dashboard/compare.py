@@ -18,8 +18,8 @@ from analysis.dashboard.charts import (
     signed_text,
 )
 from analysis.dashboard.options import LABEL_OF_BUCKET, LABELS_IN_BUCKET, DashboardOptions
-from analysis.dashboard.page import in_period, period_bounds
-from analysis.dashboard.sums import Totals, daily_documents, totals
+from analysis.dashboard.page import counted_documents
+from analysis.dashboard.sums import Totals, totals
 from analysis.stats import BUCKETS
 
 
@@ -32,14 +32,8 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
     today = today or datetime.now(UTC).date()
     chosen = [tid for tid in options.targets if tid in targets]
     target_labels = {tid: str(targets[tid]) for tid in chosen}
-    change_current, _ = period_bounds(options.days, today)
-    period = change_current if options.days else None
     object_ids = [targets[tid].pk for tid in chosen]
-    docs = [
-        d
-        for d in daily_documents(project.pk, period[0] if period else None, object_ids)
-        if in_period(d, period)
-    ]
+    period, docs, _ = counted_documents(project.pk, options.days, today, object_ids)
     per_target = totals(docs, key=lambda d: str(d["target_id"]))
     columns = []
     for tid in chosen:
@@ -58,6 +52,7 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
                 "pros": linked["pros"][:5],
                 "cons": linked["cons"][:5],
                 "sample_size": found.get("sample_size") or 0,
+                "sample": insights_cache.sample_of(found),
                 "abstract": insight.get("abstract"),
                 "link": explorer_url(project, targets=[tid], **period_filters(period)),
             }

@@ -35,6 +35,21 @@ def in_period(doc, period: tuple[date, date] | None) -> bool:
     return period is None or period[0] <= doc["day"] <= period[1]
 
 
+def counted_documents(
+    project_id, days: int | None, today: date, target_ids=None, *, since: date | None = None
+) -> tuple[tuple[date, date] | None, list[dict], list[dict]]:
+    """``(period, documents in it, documents read)``: the daily aggregates the dashboard and the
+    comparison count, so both pages' counts for the same targets and period are the same sums.
+
+    ``days`` None is all time; ``since`` reads from an earlier day too (the dashboard's change
+    against the period before), returned in the third list only.
+    """
+    period = period_bounds(days, today)[0] if days else None
+    start = since if since is not None else (period[0] if period else None)
+    read = daily_documents(project_id, start, target_ids)
+    return period, [d for d in read if in_period(d, period)], read
+
+
 def project_dashboard(
     project, options: DashboardOptions, *, targets: dict | None = None, today: date | None = None
 ) -> dict:
@@ -47,10 +62,9 @@ def project_dashboard(
         targets = {str(t.pk): t for t in project.targets.all()}
     target_labels = {tid: str(t) for tid, t in targets.items()}
     change_current, change_previous = period_bounds(options.days, today)
-    period = change_current if options.days else None
-    start = None if options.days is None else change_previous[0]
-    docs = daily_documents(project.pk, start)
-    current_docs = [d for d in docs if in_period(d, period)]
+    period, current_docs, docs = counted_documents(
+        project.pk, options.days, today, since=None if options.days is None else change_previous[0]
+    )
     total = totals(current_docs)[None]
     now_t = totals(d for d in docs if in_period(d, change_current))[None]
     before_t = totals(d for d in docs if in_period(d, change_previous))[None]
@@ -95,6 +109,7 @@ def project_dashboard(
     ]
     insights = insights_cache.get_insights(project.pk)
     summary = insights["summary"]
+    sample = insights_cache.sample_of(insights)
     charts = [
         distribution_chart(project, total, period),
         over_time_chart(
@@ -110,7 +125,7 @@ def project_dashboard(
         grouped_bar("per_platform", "Results per platform", project, platform_groups, period),
         grouped_bar("per_target", "Results per target", project, target_groups, period),
         emotion_chart(project, total, period),
-        topics_chart(project, summary),
+        topics_chart(project, summary, sample),
         rating_chart(
             project, {tid: t for tid, t in per_target.items() if tid in target_labels}, target_labels, period
         ),
@@ -125,6 +140,8 @@ def project_dashboard(
         "per_target": {tid: t.as_dict() for tid, t in per_target.items()},
         "charts": charts,
         "insights": insights,
+        # What people say comes from a sample: the page says which (see insights_cache.sample_of).
+        "sample": sample,
         **aspect_rows(project, summary),
         "links": {
             "flagged": explorer_url(project, flagged=True, **period_filters(period)),

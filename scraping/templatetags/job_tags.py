@@ -4,7 +4,8 @@ from django import template
 
 from scraping.jobs import active_job
 from scraping.models import FINISHED_STATUSES, ScrapeJob
-from scraping.presenters import JobSummary, job_summary
+from scraping.presenters import JobSummary, LastFailure, job_summary, last_failure
+from scraping.remedies import Remedy, remedy_for
 
 register = template.Library()
 
@@ -25,3 +26,16 @@ def last_finished_job(project) -> JobSummary | None:
         .first()
     )
     return job_summary(last) if last else None
+
+
+@register.simple_tag
+def target_remedy(target) -> Remedy | None:
+    """What to do about the target's last error (None without one). Its row has its own
+    "Scrape" button, so the remedy offers no run."""
+    return remedy_for(target.error_message, project_id=target.project_id, target_id=target.pk, retry=False)
+
+
+@register.simple_tag
+def last_job_failure(project) -> LastFailure | None:
+    """Why the project's last job failed (wholly or for some targets), None when it did not."""
+    return last_failure(project)

@@ -22,7 +22,7 @@
   }
 
   function linkAt(spec, datasetIndex, index) {
-    var dataset = spec.datasets[datasetIndex];
+    var dataset = datasetIndex < spec.datasets.length ? spec.datasets[datasetIndex] : spec.volume;
     return dataset && dataset.links ? dataset.links[index] : null;
   }
 
@@ -36,8 +36,9 @@
       var out = { label: d.label, data: d.data, backgroundColor: c, borderColor: c };
       if (spec.type === "line") {
         out.fill = false;
-        out.spanGaps = true;
-        out.tension = 0.2;
+        // An empty time step is null: the line breaks there instead of inventing a trend across it.
+        out.spanGaps = false;
+        out.tension = 0;
         out.pointRadius = 3;
         out.pointHoverRadius = 6;
       }
@@ -45,6 +46,14 @@
       if (spec.type === "scatter") out.pointRadius = 6;
       return out;
     });
+    if (spec.volume) {
+      // How many results each point stands on: bars on a second axis, behind the line.
+      var bar = colour((spec.volume.colors || ["neutral"])[0]);
+      datasets.push({
+        type: "bar", label: spec.volume.label, data: spec.volume.data, yAxisID: "volume", order: 2,
+        backgroundColor: /^#[0-9a-f]{6}$/i.test(bar) ? bar + "59" : bar, borderWidth: 0
+      });
+    }
     var scales = {};
     if (spec.type !== "doughnut") {
       var valueAxis = horizontal ? "x" : "y";
@@ -57,6 +66,12 @@
       if (opts.y_title) scales.y.title = { display: true, text: opts.y_title, color: text };
       if (opts.x_title) scales.x.title = { display: true, text: opts.x_title, color: text };
       if (spec.type === "scatter") { scales.x.type = "linear"; scales.x.beginAtZero = false; }
+      if (spec.volume) {
+        scales.volume = {
+          position: "right", beginAtZero: true, ticks: { color: text, precision: 0 },
+          grid: { drawOnChartArea: false }, title: { display: true, text: spec.volume.label, color: text }
+        };
+      }
     }
     var config = {
       type: spec.type,
@@ -68,11 +83,11 @@
         indexAxis: horizontal ? "y" : "x",
         scales: scales,
         plugins: {
-          legend: { display: spec.datasets.length > 1 || spec.type === "doughnut", labels: { color: text } },
+          legend: { display: datasets.length > 1 || spec.type === "doughnut", labels: { color: text } },
           tooltip: {
             callbacks: {
               label: function (item) {
-                var dataset = spec.datasets[item.datasetIndex];
+                var dataset = item.datasetIndex < spec.datasets.length ? spec.datasets[item.datasetIndex] : spec.volume;
                 if (spec.type === "scatter") {
                   return spec.labels[item.dataIndex] + ": rating " + item.raw.x + ", sentiment " + item.raw.y;
                 }
