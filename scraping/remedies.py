@@ -48,7 +48,10 @@ class Remedy:
 _KINDS: list[tuple[str, re.Pattern, str]] = [
     (
         "missing_key",
-        re.compile(r"needs an? .*(key|token)|no \w+ (key|token) is stored|add one to the vault", re.I),
+        re.compile(
+            r"needs an? .*(key|token)|no \w+ (key|token) is stored|add one (to the vault|on the API keys page)",
+            re.I,
+        ),
         "This platform needs an API key that is not stored yet: add it on the API keys page, "
         "then retry the failed targets.",
     ),

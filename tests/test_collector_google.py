@@ -118,9 +118,9 @@ def test_date_window_filters_the_five_reviews(google):
     }
 
 
-def test_missing_key_asks_for_one_in_the_vault(google):
+def test_missing_key_asks_for_one_on_the_api_keys_page(google):
     playback = serve_google(google)
-    with pytest.raises(MissingCredentialError, match='vault under "google_places"'):
+    with pytest.raises(MissingCredentialError, match='API keys page under "google_places"'):
         collect(playback.place_id, key=None)
     assert playback.requests == []
 

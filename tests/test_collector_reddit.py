@@ -223,9 +223,11 @@ def test_expired_token_is_renewed_once(reddit):
     assert reddit.log[3][0].headers["Authorization"] == "bearer fresh-token"
 
 
-def test_wrong_app_secret_points_at_the_vault(reddit):
+def test_wrong_app_secret_points_at_the_api_keys_page(reddit):
     serve_reddit(reddit)
-    with pytest.raises(MissingCredentialError, match="refused the app id and secret stored in the vault"):
+    with pytest.raises(
+        MissingCredentialError, match="refused the app id and secret stored on the API keys page"
+    ):
         list(RedditCollector().pages(target(), context(credentials={"reddit": "playback-app:wrong"})))
 
 

@@ -195,7 +195,7 @@ def test_replicated_threads_keep_ids_unique(youtube):
 
 def test_missing_key_asks_for_one_in_the_vault(youtube):
     playback = serve_youtube(youtube, VIDEO)
-    with pytest.raises(MissingCredentialError, match='add one to the vault under "youtube"'):
+    with pytest.raises(MissingCredentialError, match='add one on the API keys page under "youtube"'):
         list(YouTubeCollector().pages(target(), context(key=None)))
     assert playback.requests == []
 

@@ -33,12 +33,12 @@ SORTS = SORT_ORDERS[Platform.GOOGLE]
 _CONTRIBUTOR = re.compile(r"/contrib/(\d+)")
 
 MISSING_KEY = (
-    "collecting Google reviews needs a Google Places API key: add one to the vault under "
+    "collecting Google reviews needs a Google Places API key: add one on the API keys page under "
     '"google_places" (Google Cloud console, Places API)'
 )
 # Place Details statuses other than OK -> what the user can do about them.
 STATUS_MESSAGES = {
-    "REQUEST_DENIED": 'Google refused the Places API key stored in the vault under "google_places"',
+    "REQUEST_DENIED": 'Google refused the Places API key stored on the API keys page under "google_places"',
     "OVER_QUERY_LIMIT": "the Google Places API key is over its quota or has no billing account",
     "NOT_FOUND": "Google has no place with this id any more; re-add the place from its Maps URL",
     "INVALID_REQUEST": "Google rejected the request: the place id looks wrong",

@@ -67,7 +67,7 @@ class RedditApi:
             client_id, sep, client_secret = secret.partition(":")
             if not sep or not client_id.strip() or not client_secret.strip():
                 raise MissingCredentialError(
-                    'the Reddit credential in the vault must be "client_id:client_secret" '
+                    'the Reddit credential on the API keys page must be "client_id:client_secret" '
                     "(the id and secret of a Reddit script or web app)"
                 )
             self.app = (client_id.strip(), client_secret.strip())
@@ -86,7 +86,7 @@ class RedditApi:
         except HttpStatusError as exc:
             if exc.status in (400, 401, 403):
                 raise MissingCredentialError(
-                    "Reddit refused the app id and secret stored in the vault; check them or remove them "
+                    "Reddit refused the app id and secret stored on the API keys page; check them or remove them "
                     "to use the public listing"
                 ) from exc
             raise

@@ -34,7 +34,7 @@ PAGE_SIZE = 100  # the API's maximum for both endpoints
 ORDERS = SORT_ORDERS[Platform.YOUTUBE]
 
 MISSING_KEY = (
-    "collecting YouTube comments needs a YouTube Data API key: add one to the vault under "
+    "collecting YouTube comments needs a YouTube Data API key: add one on the API keys page under "
     '"youtube" (Google Cloud console, YouTube Data API v3)'
 )
 # API error reasons -> what the user can do about them.
@@ -43,8 +43,8 @@ ERROR_REASONS = {
     "videoNotFound": "YouTube has no video with this id (deleted, private or a wrong id)",
     "quotaExceeded": "the YouTube API key has used up its daily quota; try again tomorrow",
     "dailyLimitExceeded": "the YouTube API key has used up its daily quota; try again tomorrow",
-    "keyInvalid": 'YouTube refused the API key stored in the vault under "youtube"; check it',
-    "keyExpired": 'the YouTube API key stored in the vault under "youtube" has expired',
+    "keyInvalid": 'YouTube refused the API key stored on the API keys page under "youtube"; check it',
+    "keyExpired": 'the YouTube API key stored on the API keys page under "youtube" has expired',
     "accessNotConfigured": "the YouTube Data API v3 is not enabled for the key's Google Cloud project",
     "forbidden": "YouTube refused access to this video's comments",
     "processingFailure": "YouTube could not process the comment request; try again later",
