@@ -13,6 +13,7 @@ urlpatterns = [
     path("results/<oid:result_id>/pin/", views.result_pin, name="result_pin"),
     path("results/<oid:result_id>/tags/", views.result_tags, name="result_tags"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
+    path("dashboard/export/<str:table>/<str:format>/", views.dashboard_export_view, name="dashboard_export"),
     path("compare/", views.compare_view, name="compare"),
     path("export/<str:format>/", views.export_view, name="export"),
     path("report/", views.report_view, name="report"),

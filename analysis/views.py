@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
 from analysis import dashboard, explorer, exports, insights_cache, reanalysis, removal
+from analysis.dashboard.tables import TABLES, dashboard_table
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
 from analysis.results_store import filters, reads, sorting
@@ -206,6 +207,7 @@ def dashboard_view(request, project_id):
         "chart_data": dashboard.chart_payload(data["charts"]),
         "point_lists": [("Pros", data["pros"]), ("Cons", data["cons"])],
         "export_formats": [(fmt, label) for fmt, (_, _, label) in exports.FORMATS.items()],
+        "dashboard_tables": TABLES.items(),
         "periods": dashboard.PERIODS.items(),
         "granularities": dashboard.GRANULARITIES.items(),
         "groups": dashboard.GROUPS.items(),
@@ -385,3 +387,36 @@ def target_remove(request, project_id, target_id):
         messages.success(request, f"Removed “{target.label}” and its {removed} result(s).")
         return redirect("projects:detail", project_id=project.pk)
     return render(request, "analysis/target_remove.html", {"project": project, "target": target})
+
+
+@login_required
+@require_POST
+def dashboard_export_view(request, project_id, table, format):
+    """One of the dashboard's tables (:data:`analysis.dashboard.tables.TABLES`) for the options
+    in the query string, as a file: the figures the page shows for the same options. Counts as
+    one API call of the plan."""
+    fmt = format
+    project = _project(request, project_id)
+    if fmt not in exports.FORMATS or table not in TABLES:
+        raise Http404("Unknown export.")
+    options = dashboard.DashboardOptions.parse(request.GET)
+    query = options.query_string()
+    try:
+        consume(request.user, "api_calls_this_month")
+    except PlanLimitReached as exc:
+        audit.record("data.export", request=request, success=False, scope=f"dashboard.{table}", format=fmt,
+                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('analysis:dashboard', args=[project.pk])}?{query}")
+    audit.record("data.export", request=request, scope=f"dashboard.{table}", format=fmt,
+                 project=str(project.pk), filter=query)  # fmt: skip
+    data = dashboard.project_dashboard(project, options, targets=_targets(project))
+    found = dashboard_table(data, table)
+    content_type, _, _ = exports.FORMATS[fmt]
+    response = HttpResponse(
+        exports.table_export(found.title, found.columns, found.rows, fmt), content_type=content_type
+    )
+    name = exports.export_filename(project, fmt, kind=table.replace("_", "-"))
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
