@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class AnalysisConfig(AppConfig):
     name = "analysis"
+
+    def ready(self):
+        # These modules import the models, which load only once the app registry is ready.
+        from analysis.engine.local import LocalEngine  # noqa: PLC0415 - app registry
+        from projects import capabilities  # noqa: PLC0415 - app registry
+
+        # The pages that say which engine produces what ask the local engine what it cannot do
+        # in this installation (an untrained emotion model); projects cannot import this app.
+        capabilities.register_local_check("local engine", LocalEngine().unsupported)

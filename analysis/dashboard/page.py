@@ -20,6 +20,7 @@ from analysis.dashboard.charts import (
 from analysis.dashboard.options import CHANGE_WINDOW_DAYS, LABELS_IN_BUCKET, DashboardOptions
 from analysis.dashboard.sums import daily_documents, totals
 from analysis.stats import BUCKETS
+from projects import capabilities
 from projects.platforms import Platform
 
 
@@ -93,6 +94,7 @@ def project_dashboard(
         for tid, t in sorted(per_target.items(), key=lambda i: -i[1].count)
         if tid in target_labels
     ]
+    parts = capabilities.for_project(project)
     insights = insights_cache.get_insights(project.pk)
     summary = insights["summary"]
     charts = [
@@ -109,7 +111,7 @@ def project_dashboard(
         ),
         grouped_bar("per_platform", "Results per platform", project, platform_groups, period),
         grouped_bar("per_target", "Results per target", project, target_groups, period),
-        emotion_chart(project, total, period),
+        emotion_chart(project, total, period, capabilities.part(parts, "Emotions")),
         topics_chart(project, summary),
         rating_chart(
             project, {tid: t for tid, t in per_target.items() if tid in target_labels}, target_labels, period
@@ -125,6 +127,8 @@ def project_dashboard(
         "per_target": {tid: t.as_dict() for tid, t in per_target.items()},
         "charts": charts,
         "insights": insights,
+        "capabilities": parts,
+        "capabilities_missing": sum(1 for c in parts if not c.available),
         **aspect_rows(project, summary),
         "links": {
             "flagged": explorer_url(project, flagged=True, **period_filters(period)),
