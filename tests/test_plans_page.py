@@ -14,6 +14,7 @@ from accounts.usage import PlanLimitReached
 from projects import services
 from projects.models import Project
 from sentimatrix.mongo import collection
+from tests.api_helpers import api_client, error_of, make_token, post_json
 from tests.factories import make_user
 from tests.page_helpers import add_target
 
@@ -150,3 +151,25 @@ def test_an_admin_action_moves_users_to_another_plan_and_the_new_limits_apply(cl
     client.force_login(ana)
     page = BeautifulSoup(client.get(reverse("accounts:plans")).content, "html.parser")
     assert page.find("th", attrs={"aria-current": "true"}).get_text(" ", strip=True) == "Standard (yours)"
+
+
+def test_api_refusals_at_a_plan_limit_name_the_plans_page():
+    user = make_user()
+    _set_usage(user, projects_count=user.get_plan().max_projects)
+    client = api_client(make_token(user))
+
+    refused = post_json(client, "/api/v1/projects/", {"name": "One more"})
+
+    assert refused.status_code == 409
+    error = error_of(refused)
+    assert "upgrade your plan" in error["message"]
+    assert error["details"]["plans_url"] == f"http://testserver{reverse('accounts:plans')}"
+    assert not Project.objects.filter(user=user, name="One more").exists()
+
+    _set_usage(user, api_calls_this_month=user.get_plan().api_calls_per_month)
+    over_quota = client.get("/api/v1/projects/")
+    assert over_quota.status_code == 429
+    assert error_of(over_quota)["details"]["plans_url"].endswith(reverse("accounts:plans"))
+    # A refusal that is not about the plan carries no such link.
+    unknown = post_json(api_client(make_token(make_user())), "/api/v1/projects/", {})
+    assert "plans_url" not in error_of(unknown)["details"]
