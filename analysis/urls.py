@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("dashboard/export/<str:table>/<str:format>/", views.dashboard_export_view, name="dashboard_export"),
     path("compare/", views.compare_view, name="compare"),
+    path("compare/export/<str:format>/", views.compare_export_view, name="compare_export"),
     path("export/<str:format>/", views.export_view, name="export"),
     path("report/", views.report_view, name="report"),
     path("aspects/<str:format>/", views.aspects_export_view, name="aspects_export"),

@@ -1,6 +1,7 @@
 """Exports of what the dashboard shows (aspects, pros and cons, sentiment over time, targets
-compared): each file holds the page's own figures for the same options, in CSV, JSON Lines and
-Excel (sized columns, an autofilter), counts against the plan, and is the owner's only."""
+compared) and of the comparison page: each file holds the page's own figures for the same
+options, in CSV, JSON Lines and Excel (sized columns, an autofilter), counts against the plan,
+and is the owner's only."""
 
 import csv
 import io
@@ -217,3 +218,45 @@ def test_dashboard_exports_are_the_owners_count_against_the_plan_and_are_audited
             client.post(reverse("analysis:dashboard_export", args=[project.pk, table, "xlsx"])).status_code
             == 404
         )
+
+
+def test_the_comparison_export_has_one_row_per_compared_target_with_the_pages_figures(seeded, client):
+    project = seeded.project
+    client.force_login(project.user)
+    first, second = seeded.targets[0], seeded.targets[2]
+    params = {"target": [str(first.pk), str(second.pk)], "period": "all"}
+    page = client.get(reverse("analysis:compare", args=[project.pk]), params)
+    columns = page.context["data"]["columns"]
+    forms = BeautifulSoup(page.content, "html.parser").select(".compare-exports form")
+    assert {f["action"].split("?")[0] for f in forms} == {
+        reverse("analysis:compare_export", args=[project.pk, fmt]) for fmt in exports.FORMATS
+    }
+    query = forms[0]["action"].split("?", 1)[1]
+    assert f"target={first.pk}" in query and f"target={second.pk}" in query
+
+    response = client.post(reverse("analysis:compare_export", args=[project.pk, "jsonl"]) + "?" + query)
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in response.content.decode().splitlines()]
+
+    assert (
+        [line["target_id"] for line in lines] == [c["id"] for c in columns] == [str(first.pk), str(second.pk)]
+    )
+    for line, column in zip(lines, columns, strict=True):
+        assert line["analysed_results"] == column["totals"]["count"]
+        assert line["average_sentiment"] == pytest.approx(column["totals"]["average"])
+        assert line["positive_share"] == column["totals"]["shares"]["positive"]
+        assert line["rating_text_disagree"] == column["totals"]["flagged"]
+        assert line["pros"] == [p["text"] for p in column["pros"]]
+        assert line["most_discussed_aspects"] == [t["topic"] for t in column["topics"]]
+
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(
+            client.post(reverse("analysis:compare_export", args=[project.pk, "xlsx"]) + "?" + query).content
+        )
+    ).active
+    assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(sheet.max_column)}3"
+    client.force_login(make_user(email="stranger@example.com"))
+    assert (
+        client.post(reverse("analysis:compare_export", args=[project.pk, "csv"]) + "?" + query).status_code
+        == 404
+    )

@@ -9,6 +9,9 @@ file and the page it was downloaded from show the same numbers for the same opti
   number of results of each line);
 - ``targets``: the per-target chart's table (results, average sentiment, results per sentiment),
   with each target's average rating and rating/text disagreements from the rating chart.
+
+:func:`compare_table` does the same for the comparison page (:func:`analysis.dashboard.compare_targets`):
+one row per compared target, the figures of its column.
 """
 
 from __future__ import annotations
@@ -66,3 +69,38 @@ def dashboard_table(data: dict, kind: str) -> Table:
         rated = ratings.get(name, {})
         joined.append({"Target": name, **row, **{c: rated.get(c) for c in extra}})
     return Table(title, (*columns, *extra), joined)
+
+
+COMPARE_COLUMNS = (
+    "target_id", "target", "analysed_results", "average_sentiment", "positive_share", "neutral_share",
+    "negative_share", "average_rating", "rating_text_disagree", "top_emotion", "aspects_sample_size",
+    "most_discussed_aspects", "pros", "cons",
+)  # fmt: skip
+
+
+def compare_table(data: dict) -> Table:
+    """The comparison page's table, one row per compared target (aspects, pros and cons are the
+    ones the page lists, as lists)."""
+    rows = []
+    for column in data["columns"]:
+        totals = column["totals"]
+        shares = totals["shares"]
+        rows.append(
+            {
+                "target_id": column["id"],
+                "target": column["label"],
+                "analysed_results": totals["count"],
+                "average_sentiment": totals["average"],
+                "positive_share": shares.get("positive"),
+                "neutral_share": shares.get("neutral"),
+                "negative_share": shares.get("negative"),
+                "average_rating": totals["average_rating"],
+                "rating_text_disagree": totals["flagged"],
+                "top_emotion": column["top_emotion"] or "",
+                "aspects_sample_size": column["sample_size"],
+                "most_discussed_aspects": [t["topic"] for t in column["topics"]],
+                "pros": [p["text"] for p in column["pros"]],
+                "cons": [c["text"] for c in column["cons"]],
+            }
+        )
+    return Table("Targets compared", COMPARE_COLUMNS, rows)
