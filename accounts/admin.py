@@ -16,6 +16,8 @@ from django.utils.html import format_html
 
 from accounts import audit, data
 from accounts.models import ApiKey, AuditLog, Status, User
+from accounts.plan_change import change_plan
+from accounts.plans import PLANS
 
 # Changes an admin makes to these fields are written to the audit trail.
 AUDITED_FIELDS = ("plan", "role", "status")
@@ -34,9 +36,23 @@ class UserCreationForm(AdminUserCreationForm):
         field_classes = {}
 
 
+def _move_to_plan_action(plan_key: str):
+    """The change-list action that puts the selected users on one plan (no payment provider:
+    an administrator changes plans, each change audited)."""
+    plan = PLANS[plan_key]
+
+    def action(modeladmin, request, queryset):
+        changed = sum(change_plan(user, plan_key, request=request) for user in queryset)
+        modeladmin.message_user(request, f"{changed} user(s) moved to the {plan.label} plan.")
+
+    action.__name__ = f"move_to_{plan_key}_plan"
+    return admin.action(description=f"Move selected users to the {plan.label} plan")(action)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
+    actions = [_move_to_plan_action(key) for key in PLANS]
     add_form = UserCreationForm
     fieldsets = (
         (None, {"fields": ("email", "password_link")}),

@@ -29,3 +29,17 @@ PLAN_CHOICES = [(p.key, p.label) for p in PLANS.values()]
 
 def get_plan(key: str) -> Plan:
     return PLANS.get(key, PLANS[DEFAULT_PLAN])
+
+
+# Every refusal at a plan limit says this; the pages turn it into a link to the plans page
+# (accounts.templatetags.plans), so the message and its link cannot drift apart.
+UPGRADE_PHRASE = "upgrade your plan"
+
+# The limits the plans page compares, in its order: (Plan attribute, what the user reads).
+LIMITS = (
+    ("max_projects", "Projects"),
+    ("max_targets_per_project", "Targets per project"),
+    ("scrapes_per_month", "Scrapes per month"),
+    ("api_calls_per_month", "API calls and exports per month"),
+    ("retention_days", "Results kept (days)"),
+)

@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 
 from accounts.models import User
-from accounts.plans import get_plan
+from accounts.plans import LIMITS, PLANS, UPGRADE_PHRASE, Plan, get_plan
 from sentimatrix.mongo import collection
 from sentimatrix.refusals import Refused
 
@@ -64,9 +64,9 @@ def consume(user: User, counter: str, amount: int = 1) -> int:
     if doc is None:
         plan = get_plan(user.plan)
         advice = (
-            "Upgrade your plan or wait for the monthly reset."
+            f"{UPGRADE_PHRASE.capitalize()} or wait for the monthly reset."
             if counter in MONTHLY
-            else "Archive or delete one, or upgrade your plan."
+            else f"Archive or delete one, or {UPGRADE_PHRASE}."
         )
         raise PlanLimitReached(f"Your {plan.label} plan allows {limit} {label}. {advice}")
     setattr(user.usage, counter, doc["usage"][counter])
@@ -102,3 +102,52 @@ def usage_bars(user: User) -> list[UsageBar]:
         UsageBar(label.capitalize(), getattr(user.usage, counter), getattr(plan, limit_attr))
         for counter, (limit_attr, label) in COUNTERS.items()
     ]
+
+
+# What the plans page shows as used against each limit (a Plan attribute): the usage counter
+# it is checked against, or None for a limit that is not a count of the user's (retention).
+_USED_BY = {
+    "max_projects": "projects_count",
+    "scrapes_per_month": "scrapes_this_month",
+    "api_calls_per_month": "api_calls_this_month",
+}
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """One line of the plans page: a limit, the user's use of it and every plan's value."""
+
+    label: str
+    used: int | None  # None: not a count (retention)
+    limits: list[tuple[bool, int | None]]  # (the user's plan?, its limit) per plan; None = unlimited
+    current: int | None  # the user's plan's limit
+
+    @property
+    def percent(self) -> int:
+        return UsageBar(self.label, self.used or 0, self.current).percent
+
+
+def largest_project_targets(user: User) -> int:
+    """The most targets any of ``user``'s projects has: what the per-project limit is checked
+    against (read from the projects' counters, which the limit itself is enforced on)."""
+    docs = collection("projects").find({"user_id": user.pk}, {"stats.total_targets": 1})
+    return max(((d.get("stats") or {}).get("total_targets") or 0 for d in docs), default=0)
+
+
+def plan_overview(user: User) -> tuple[list[Plan], list[LimitRow]]:
+    """Every plan and one row per limit with ``user``'s own usage against it (the plans page)."""
+    reset_if_new_month(user.pk)
+    user.refresh_from_db(fields=["usage", "plan"])
+    plan = get_plan(user.plan)
+    plans = list(PLANS.values())
+    rows = []
+    for attr, label in LIMITS:
+        if attr == "max_targets_per_project":
+            used = largest_project_targets(user)
+        elif attr in _USED_BY:
+            used = getattr(user.usage, _USED_BY[attr])
+        else:
+            used = None
+        limits = [(p.key == plan.key, getattr(p, attr)) for p in plans]
+        rows.append(LimitRow(label, used, limits, getattr(plan, attr)))
+    return plans, rows

@@ -3,12 +3,13 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit, data, key_check, vault
 from accounts.forms import ApiKeyForm, DeleteAccountForm, ProfileForm, preset_choices
 from accounts.models import ApiKey, AuditLog
-from accounts.usage import usage_bars
+from accounts.plan_change import upgrade_url
+from accounts.usage import plan_overview, usage_bars
 from sentimatrix.ownership import owned_or_404
 
 
@@ -26,6 +27,18 @@ def settings_view(request):
         request,
         "accounts/settings.html",
         {"form": form, "usage": usage_bars(request.user), "plan": request.user.get_plan()},
+    )
+
+
+@login_required
+@require_GET
+def plans_view(request):
+    """Every plan's limits beside the signed-in user's own usage, and how to change plan."""
+    plans, rows = plan_overview(request.user)
+    return render(
+        request,
+        "accounts/plans.html",
+        {"plans": plans, "rows": rows, "plan": request.user.get_plan(), "upgrade_url": upgrade_url()},
     )
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
 from analysis import dashboard, explorer, exports, insights_cache, reanalysis, removal
+from analysis.dashboard.tables import TABLES, compare_table, dashboard_table
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
 from analysis.results_store import filters, reads, sorting
@@ -206,6 +207,7 @@ def dashboard_view(request, project_id):
         "chart_data": dashboard.chart_payload(data["charts"]),
         "point_lists": [("Pros", data["pros"]), ("Cons", data["cons"])],
         "export_formats": [(fmt, label) for fmt, (_, _, label) in exports.FORMATS.items()],
+        "dashboard_tables": TABLES.items(),
         "periods": dashboard.PERIODS.items(),
         "granularities": dashboard.GRANULARITIES.items(),
         "groups": dashboard.GROUPS.items(),
@@ -214,16 +216,22 @@ def dashboard_view(request, project_id):
     return render(request, "analysis/dashboard.html", context)
 
 
-@login_required
-@require_GET
-def compare_view(request, project_id):
-    project = _project(request, project_id)
-    targets = _targets(project)
+def _compare_options(request, targets):
+    """The comparison's options from the query string; no target chosen: the first four."""
     options = dashboard.DashboardOptions.parse(request.GET, target_ids=list(targets))
     if not options.targets:
         options = dashboard.DashboardOptions(
             period=options.period, granularity=options.granularity, targets=tuple(list(targets)[:4])
         )
+    return options
+
+
+@login_required
+@require_GET
+def compare_view(request, project_id):
+    project = _project(request, project_id)
+    targets = _targets(project)
+    options = _compare_options(request, targets)
     data = dashboard.compare_targets(project, options, targets=targets) if len(options.targets) >= 2 else None
     context = {
         "project": project,
@@ -385,3 +393,72 @@ def target_remove(request, project_id, target_id):
         messages.success(request, f"Removed “{target.label}” and its {removed} result(s).")
         return redirect("projects:detail", project_id=project.pk)
     return render(request, "analysis/target_remove.html", {"project": project, "target": target})
+
+
+@login_required
+@require_POST
+def dashboard_export_view(request, project_id, table, format):
+    """One of the dashboard's tables (:data:`analysis.dashboard.tables.TABLES`) for the options
+    in the query string, as a file: the figures the page shows for the same options. Counts as
+    one API call of the plan."""
+    fmt = format
+    project = _project(request, project_id)
+    if fmt not in exports.FORMATS or table not in TABLES:
+        raise Http404("Unknown export.")
+    options = dashboard.DashboardOptions.parse(request.GET)
+    query = options.query_string()
+    try:
+        consume(request.user, "api_calls_this_month")
+    except PlanLimitReached as exc:
+        audit.record("data.export", request=request, success=False, scope=f"dashboard.{table}", format=fmt,
+                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('analysis:dashboard', args=[project.pk])}?{query}")
+    audit.record("data.export", request=request, scope=f"dashboard.{table}", format=fmt,
+                 project=str(project.pk), filter=query)  # fmt: skip
+    data = dashboard.project_dashboard(project, options, targets=_targets(project))
+    found = dashboard_table(data, table)
+    content_type, _, _ = exports.FORMATS[fmt]
+    response = HttpResponse(
+        exports.table_export(found.title, found.columns, found.rows, fmt), content_type=content_type
+    )
+    name = exports.export_filename(project, fmt, kind=table.replace("_", "-"))
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def compare_export_view(request, project_id, format):
+    """The comparison of the targets in the query string as a file, one row per target: the
+    figures the comparison page shows for the same options. Counts as one API call of the plan."""
+    fmt = format
+    project = _project(request, project_id)
+    if fmt not in exports.FORMATS:
+        raise Http404("Unknown export format.")
+    targets = _targets(project)
+    options = _compare_options(request, targets)
+    query = options.query_string()
+    back = f"{reverse('analysis:compare', args=[project.pk])}?{query}"
+    if len(options.targets) < 2:
+        messages.error(request, "Choose at least two targets to compare.")
+        return redirect(back)
+    try:
+        consume(request.user, "api_calls_this_month")
+    except PlanLimitReached as exc:
+        audit.record("data.export", request=request, success=False, scope="compare", format=fmt,
+                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
+        messages.error(request, exc.message)
+        return redirect(back)
+    audit.record("data.export", request=request, scope="compare", format=fmt, project=str(project.pk),
+                 filter=query)  # fmt: skip
+    found = compare_table(dashboard.compare_targets(project, options, targets=targets))
+    content_type, _, _ = exports.FORMATS[fmt]
+    response = HttpResponse(
+        exports.table_export(found.title, found.columns, found.rows, fmt), content_type=content_type
+    )
+    name = exports.export_filename(project, fmt, kind="comparison")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -14,8 +14,11 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+from accounts.plans import UPGRADE_PHRASE
 
 logger = logging.getLogger(__name__)
 
@@ -121,5 +124,14 @@ def exception_handler(exc, context):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, dict | list) else INVALID_MESSAGE
         body = error_body(_code_of(exc), message)
+    _link_plans(body, context.get("request"))
     response.data = body
     return response
+
+
+def _link_plans(body: dict, request) -> None:
+    """A refusal at a plan limit names the page that shows the plans (``details.plans_url``),
+    as the web pages link it."""
+    if request is None or UPGRADE_PHRASE not in body["error"]["message"].lower():
+        return
+    body["error"]["details"]["plans_url"] = request.build_absolute_uri(reverse("accounts:plans"))

@@ -20,13 +20,14 @@ from bson.errors import InvalidId
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from projects import capabilities
 from projects.analysis_options import EmotionModel, SentimentClasses
+from projects.capabilities import LOCAL_LANGUAGES  # noqa: F401 - where other modules read it
 from projects.models import (
     AnalysisConfig,
     Frequency,
     LimitsConfig,
     LLMConfig,
-    LLMScope,
     Preset,
     PresetKey,
     Project,
@@ -276,46 +277,8 @@ def save_as_preset(project: Project, name: str, description: str = "") -> Preset
     return preset
 
 
-# Languages the local engine's sentiment models cover (analysis/engine/models), for the text below.
-LOCAL_LANGUAGES = "English, Arabic, French, German, Hindi, Italian, Portuguese and Spanish"
-
-
 def engines_for(analysis: AnalysisConfig, llm: LLMConfig | None = None) -> list[tuple[str, str]]:
     """Which engine produces each part the analysis settings ask for, as (part, engine) lines
-    for the pages that let a user choose them: nothing promised is left unsaid. ``llm``: the
-    LLM settings when the project's analysis uses them (:func:`projects.llm_usage.uses_llm`)."""
-    everything = llm is not None and llm.scope == LLMScope.ALL
-    local = (
-        f"the LLM ({llm.model or llm.provider})"
-        if llm is not None and everything
-        else "the local trained model"
-    )
-    lines = []
-    if analysis.sentiment:
-        lines.append(("Sentiment", local if everything else f"the local trained models ({LOCAL_LANGUAGES})"))
-    if analysis.emotions:
-        if everything:
-            lines.append(("Emotions", local))
-        elif analysis.emotion_model == EmotionModel.PLUTCHIK:
-            lines.append(("Emotions", "the NRC emotion lexicon (Plutchik's eight; English texts)"))
-        else:
-            names = (
-                "27 emotions and neutral"
-                if analysis.emotion_model == EmotionModel.GOEMOTIONS
-                else "Ekman's six"
-            )
-            lines.append(("Emotions", f"the local GoEmotions model ({names}; English texts)"))
-    if analysis.summarize:
-        lines.append(("Summaries", local if everything else "extractive, in the local engine"))
-    if analysis.extract_insights:
-        lines.append(
-            ("Pros, cons and topics", "aspects found in the local engine, judged sentence by sentence")
-        )
-    if everything:
-        other = "analysed by the LLM"
-    elif llm is not None:
-        other = "analysed by the LLM (its scope: languages the local engine does not cover)"
-    else:
-        other = "left unanalysed and counted apart: choose an LLM to cover them"
-    lines.append(("Other languages", other))
-    return lines
+    (:func:`projects.capabilities.capabilities` in words). ``llm``: the LLM settings when the
+    project's analysis uses them (:func:`projects.llm_usage.uses_llm`)."""
+    return [(c.part, c.engine) for c in capabilities.capabilities(analysis, llm)]

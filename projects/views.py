@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from projects import pages, presets, services
+from projects import capabilities, pages, presets, services
 from projects.forms import (
     TARGET_FORMS,
     BulkAddForm,
@@ -93,6 +93,15 @@ def project_list(request):
     )
 
 
+def _preset_capabilities(user):
+    """Each system preset with what its analysis gets for ``user`` (no LLM is set by one)."""
+    has_key = capabilities.has_llm_key(user.pk)
+    return [
+        (preset, capabilities.capabilities(presets.config_from_preset(preset).analysis, has_key=has_key))
+        for preset in presets.SYSTEM_PRESETS.values()
+    ]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_create(request):
@@ -115,7 +124,11 @@ def project_create(request):
     return render(
         request,
         "projects/create.html",
-        {"form": form, "system_presets": presets.SYSTEM_PRESETS.values(), "plan": request.user.get_plan()},
+        {
+            "form": form,
+            "system_presets": _preset_capabilities(request.user),
+            "plan": request.user.get_plan(),
+        },
     )
 
 
@@ -190,6 +203,7 @@ def project_edit(request, project_id):
             "engines": presets.engines_for(
                 project.config.analysis, project.config.llm if uses_llm(project) else None
             ),
+            "capabilities": capabilities.for_project(project),
         },
     )
 

@@ -35,13 +35,13 @@ def download(client, seeded, fmt, query=""):
     return response, b"".join(response.streaming_content)
 
 
-def expected_rows(seeded, query=""):
+def expected_rows(seeded, query="", row=exports.flatten):
     """The explorer's rows for the same filter, flattened, in the explorer's order."""
 
     queryset = reads.select(seeded.project.user, seeded.project, QueryDict(query)).queryset
     labels = {str(t.pk): t.label for t in seeded.targets}
     by_id = {d["_id"]: d for d in seeded.docs}
-    return [exports.flatten(by_id[pk], labels) for pk in queryset.values_list("pk", flat=True)]
+    return [row(by_id[pk], labels) for pk in queryset.values_list("pk", flat=True)]
 
 
 def as_text(value):
@@ -74,13 +74,54 @@ def test_jsonl_parses_back_with_the_same_rows_and_columns(seeded, client):
     response, body = download(client, seeded, "jsonl", query)
     assert response["Content-Type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in body.decode().splitlines()]
-    want = expected_rows(seeded, query)
+    want = expected_rows(seeded, query, row=exports.result_row)
     assert want and len(want) < len(seeded.visible())
     assert [tuple(line) for line in lines] == [exports.COLUMNS] * len(want)
     assert lines == [
-        {c: as_text(row[c]) if row[c] is not None else None for c in exports.COLUMNS} for row in want
+        {c: exports.json_value(as_text(row[c])) if row[c] is not None else None for c in exports.COLUMNS}
+        for row in want
     ]
     assert all(line["sentiment_label"] in {"negative", "very_negative"} for line in lines)
+
+
+def test_jsonl_writes_list_values_as_json_arrays(seeded, client):
+    client.force_login(seeded.project.user)
+    _, body = download(client, seeded, "jsonl", "status=all")
+    lines = [json.loads(line) for line in body.decode().splitlines()]
+    for name in ("emotions_detected", "key_points", "pros", "cons", "topics", "tags"):
+        assert all(isinstance(line[name], list) for line in lines), name
+    tagged = [line for line in lines if line["tags"]]
+    assert tagged and all(line["tags"] == ["battery"] for line in tagged)
+    assert not any(exports.LIST_SEPARATOR in json.dumps(line["tags"]) for line in lines)
+    scored = next(line for line in lines if line["topics"])
+    assert scored["topics"][0]["topic"] == "puzzles" and isinstance(scored["topics"][0]["sentiment"], float)
+    detected = next(line for line in lines if line["emotions_detected"])
+    assert set(detected["emotions_detected"][0]) == {"emotion", "score"}
+    assert next(line for line in lines if line["key_points"])["key_points"][0]
+    # CSV keeps one cell per list, joined.
+    _, csv_body = download(client, seeded, "csv", "status=all")
+    rows = list(csv.DictReader(io.StringIO(csv_body.decode("utf-8-sig"))))
+    assert {r["tags"] for r in rows} == {"battery", ""}
+    assert all(
+        " | " in r["emotions_detected"] or ":" in r["emotions_detected"]
+        for r in rows
+        if r["emotions_detected"]
+    )
+
+
+def test_xlsx_results_have_column_widths_and_an_autofilter(seeded, client):
+    client.force_login(seeded.project.user)
+    _, body = download(client, seeded, "xlsx", "status=all")
+    sheet = openpyxl.load_workbook(io.BytesIO(body))["Results"]
+    last_column = openpyxl.utils.get_column_letter(len(exports.COLUMNS))
+    assert sheet.auto_filter.ref == f"A1:{last_column}{len(seeded.docs) + 1}"
+    widths = {}
+    for dimension in sheet.column_dimensions.values():  # a run of equal widths is one range
+        for index in range(dimension.min, dimension.max + 1):
+            widths[exports.COLUMNS[index - 1]] = dimension.width
+    assert set(widths) == set(exports.COLUMNS)
+    for name, width in widths.items():
+        assert width == pytest.approx(exports.RESULT_WIDTHS[name], abs=1), name
 
 
 def test_xlsx_parses_back_with_the_same_rows_and_columns(seeded, client):

@@ -143,7 +143,23 @@ def grouped_bar(chart_id, title, project, groups: list[tuple[str, str, Totals, d
     )
 
 
-def emotion_chart(project, total: Totals, period) -> dict:
+def no_emotions_text(emotions_part) -> str:
+    """Why the emotion chart is empty, from what produces emotions for the project
+    (:mod:`projects.capabilities`; None: the settings do not ask for emotions)."""
+    if emotions_part is None:
+        return "No emotions analysed: turn on emotions in the project's analysis settings."
+    if not emotions_part.available:
+        return f"No emotions: {emotions_part.missing}"
+    english = " The local models read English texts only." if emotions_part.source == "local" else ""
+    return (
+        f"Emotions are on ({emotions_part.engine}), but no analysed result here has one yet: results "
+        f"analysed before emotions were turned on need a re-analysis.{english}"
+    )
+
+
+def emotion_chart(project, total: Totals, period, emotions_part=None) -> dict:
+    """Primary emotions; ``emotions_part``: the project's "Emotions" capability, None when its
+    settings do not ask for emotions (the empty chart then says which)."""
     emotions = total.emotions.most_common()
     labels = [e.capitalize() for e, _ in emotions]
     data = [n for _, n in emotions]
@@ -151,7 +167,7 @@ def emotion_chart(project, total: Totals, period) -> dict:
     summary = (
         "Most frequent primary emotions: " + ", ".join(f"{e} ({n})" for e, n in emotions[:3]) + "."
         if emotions
-        else "No emotions analysed: turn on emotions in the project's analysis settings."
+        else no_emotions_text(emotions_part)
     )
     return make_chart(
         "emotions",

@@ -20,6 +20,7 @@ from analysis.dashboard.charts import (
 from analysis.dashboard.options import CHANGE_WINDOW_DAYS, LABELS_IN_BUCKET, DashboardOptions
 from analysis.dashboard.sums import daily_documents, totals
 from analysis.stats import BUCKETS
+from projects import capabilities
 from projects.platforms import Platform
 
 
@@ -107,6 +108,7 @@ def project_dashboard(
         for tid, t in sorted(per_target.items(), key=lambda i: -i[1].count)
         if tid in target_labels
     ]
+    parts = capabilities.for_project(project)
     insights = insights_cache.get_insights(project.pk)
     summary = insights["summary"]
     sample = insights_cache.sample_of(insights)
@@ -124,7 +126,7 @@ def project_dashboard(
         ),
         grouped_bar("per_platform", "Results per platform", project, platform_groups, period),
         grouped_bar("per_target", "Results per target", project, target_groups, period),
-        emotion_chart(project, total, period),
+        emotion_chart(project, total, period, capabilities.part(parts, "Emotions")),
         topics_chart(project, summary, sample),
         rating_chart(
             project, {tid: t for tid, t in per_target.items() if tid in target_labels}, target_labels, period
@@ -142,6 +144,8 @@ def project_dashboard(
         "insights": insights,
         # What people say comes from a sample: the page says which (see insights_cache.sample_of).
         "sample": sample,
+        "capabilities": parts,
+        "capabilities_missing": sum(1 for c in parts if not c.available),
         **aspect_rows(project, summary),
         "links": {
             "flagged": explorer_url(project, flagged=True, **period_filters(period)),

@@ -48,6 +48,18 @@ def web_url(url) -> str:
     return safe_web_url(url)
 
 
+# What an engine may store as the primary emotion of a text in which none stood out.
+NO_EMOTION = frozenset({"", "none", "null"})
+
+
+@register.filter
+def emotion_name(value) -> str:
+    """An emotion's name for a badge, or "" when there is none (never a literal "None")."""
+    if value is None or str(value).strip().lower() in NO_EMOTION:
+        return ""
+    return str(value).strip().capitalize()
+
+
 @register.filter
 def percent(value) -> str:
     """0.42 -> "42%"; nothing -> an en dash."""

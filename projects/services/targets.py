@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError
 
+from accounts.plans import UPGRADE_PHRASE
 from projects import uploads
 from projects.models import (
     PlatformData,
@@ -46,7 +47,7 @@ def target_limit_message(project: Project) -> str:
     plan = project.user.get_plan()
     return (
         f"Your {plan.label} plan allows {plan.max_targets_per_project} targets per project. "
-        "Remove one or upgrade your plan."
+        f"Remove one or {UPGRADE_PHRASE}."
     )
 
 

@@ -46,6 +46,9 @@ ENCRYPTION_KEYS = valid_key_spec(env_str("SENTIMATRIX_ENCRYPTION_KEYS"))
 BACKUP_ENCRYPTION_KEYS = env_str("BACKUP_ENCRYPTION_KEYS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where the plans page sends a user who wants another plan (a checkout or contact page, or a
+# mailto: link). Empty: a mail to this installation's administrator, who changes plans in the admin.
+PLAN_UPGRADE_URL = env_str("PLAN_UPGRADE_URL")
 
 INSTALLED_APPS = [
     "sentimatrix.apps.MongoAdminConfig",
