@@ -39,7 +39,13 @@ class TargetSerializer(serializers.Serializer):
     user_id = id_field()
     url = serializers.CharField()
     canonical_url = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField(
+        help_text="What the target is called: the user's name, else the platform's."
+    )
+    name = serializers.CharField(help_text="The platform's name: the link's slug until the first collection.")
+    renamed = serializers.BooleanField(
+        help_text="The user named the target; a fetched name never replaces it."
+    )
     platform = serializers.ChoiceField(choices=Platform.choices)
     detected_type = serializers.ChoiceField(choices=DetectedType.choices, allow_blank=True)
     platform_data = serializers.SerializerMethodField(
