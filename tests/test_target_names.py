@@ -4,14 +4,18 @@ collection, and the user's name for it when they rename it (which nothing overwr
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from werkzeug import Response
 
 from accounts import vault
 from projects import services
 from projects.models import Target
 from projects.recognition import recognize
+from projects.services import record_platform_name
 from scraping import jobs
 from scraping.models import JobStatus
+from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
 from tests.playback import API_KEY, REDDIT_POST, serve_reddit, serve_steam, serve_youtube, use_server
 
@@ -154,3 +158,30 @@ def test_a_failed_name_fetch_does_not_fail_the_collection(settings, httpserver):
     project = make_project(make_user(), max_reviews_per_target=20, max_requests_per_day=50)
     target = _collect(project, services.add_url_target(project, FFXIV))
     assert target.label == "FINAL FANTASY XIV Online" and not target.name_fetched
+
+
+def test_targets_added_before_names_keep_a_label_their_user_gave():
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("projects", "0004_project_analysis_notice")])
+    try:
+        project = make_project(make_user())
+        base = {"project_id": project.pk, "user_id": project.user_id, "platform": "steam"}
+        given, by_id = (
+            collection("targets")
+            .insert_many(
+                [
+                    {**base, "url": "https://store.steampowered.com/app/570/", "label": "Dota"},
+                    {**base, "url": "https://store.steampowered.com/app/620/", "label": "Steam app 620"},
+                ]
+            )
+            .inserted_ids
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)
+    assert (Target.objects.get(pk=given).renamed, Target.objects.get(pk=by_id).renamed) == (True, False)
+    record_platform_name(given, "Dota 2")
+    record_platform_name(by_id, "Portal 2")
+    assert Target.objects.get(pk=given).label == "Dota" and Target.objects.get(pk=by_id).label == "Portal 2"
