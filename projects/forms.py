@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 
-import soupsieve
 from bson import ObjectId
 from bson.errors import InvalidId
 from django import forms
@@ -26,7 +25,7 @@ from projects.models import (
     ProjectConfig,
 )
 from projects.platforms import Platform
-from projects.services import FROM_SCRATCH
+from projects.services import FROM_SCRATCH, selector_error
 from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 NAME_MAX = Project._meta.get_field("name").max_length
@@ -366,10 +365,9 @@ class SelectorFields(forms.Form):
             selector = (data.get(name) or "").strip()
             if not selector:
                 continue
-            try:
-                soupsieve.compile(selector)
-            except soupsieve.SelectorSyntaxError:
-                self.add_error(name, f"“{selector}” is not a valid CSS selector.")
+            error = selector_error(selector)
+            if error:
+                self.add_error(name, error)
             data[name] = selector
         return data
 

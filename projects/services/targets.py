@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import soupsieve
 from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -131,10 +132,27 @@ WEB_NEEDS_SELECTORS = (
 )
 
 
+def selector_error(selector: str) -> str:
+    """Why ``selector`` is not a CSS selector the collector can use; "" when it is."""
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError:
+        return f"“{selector}” is not a valid CSS selector."
+    return ""
+
+
 def _check_selectors(recognition: Recognition, data: dict) -> None:
-    """A web page without an item selector would fail at every collection: refused now."""
-    if recognition.platform == Platform.WEB and not (data.get("selectors") or {}).get("item_selector"):
+    """A web page without an item selector, or with a selector that is not CSS, would fail
+    at every collection: refused now."""
+    if recognition.platform != Platform.WEB:
+        return
+    selectors = data.get("selectors") or {}
+    if not selectors.get("item_selector"):
         raise ActionRefused(WEB_NEEDS_SELECTORS, field="url")
+    for name, selector in selectors.items():
+        error = selector_error(str(selector))
+        if error:
+            raise ActionRefused(error, field=name)
 
 
 def _new_target(
