@@ -3,13 +3,17 @@
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from analysis.models import Result
 from projects import services
 from projects.models import Target
+from scraping import jobs
 from tests.factories import make_project, make_user
 from tests.page_helpers import messages_of
+from tests.playback import serve_steam, use_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -174,3 +178,26 @@ def test_another_users_project_cannot_preview(project, review_page):
     intruder = Client()
     intruder.force_login(make_user())
     assert preview(intruder, project, review_page, item_selector="article").status_code == 404
+
+
+def test_a_targets_own_limit_lowers_the_projects(client, project, settings, httpserver):
+    use_server(settings, httpserver, "steam")
+    serve_steam(httpserver, 573170, page_size=20)
+    project.config.limits.max_reviews_per_target = 40
+    project.save()
+    target = services.add_url_target(project, FFXIV)
+    assert client.post(edit_url(target), {"max_results": "7"}).status_code == 302
+    job = jobs.start_job(project, triggered_by=project.user)
+    jobs.run_target(job.pk, target.pk)
+    assert Result.objects.filter(target=target).count() == 7
+
+
+def test_a_file_target_is_renamed(client, project, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    upload = SimpleUploadedFile("reviews.csv", b"review,rating\nGreat,5\n", content_type="text/csv")
+    target = services.add_upload_target(project, upload)
+    page = client.get(edit_url(target)).content.decode()
+    assert 'name="label"' in page and 'name="sort_by"' not in page
+    assert client.post(edit_url(target), {"label": "Survey, March"}).status_code == 302
+    target.refresh_from_db()
+    assert (target.label, target.renamed) == ("Survey, March", True)
