@@ -29,7 +29,7 @@ def project_for(user, project_id) -> Project:
 
 def target_choices(project: Project) -> dict[str, str]:
     """The project's targets: string id -> label (bounded by the plan's targets per project)."""
-    return {str(t.pk): str(t) for t in project.targets.order_by("created_at").only("label", "url")}
+    return {str(t.pk): str(t) for t in project.targets.order_by("created_at").only("label", "name", "url")}
 
 
 # --- triage -------------------------------------------------------------------------------

@@ -390,7 +390,7 @@ def target_remove(request, project_id, target_id):
             removed = removal.remove_target(target)
         except Refused as exc:
             return pages.refused(request, exc, project)
-        messages.success(request, f"Removed “{target.label}” and its {removed} result(s).")
+        messages.success(request, f"Removed “{target.display_label}” and its {removed} result(s).")
         return redirect("projects:detail", project_id=project.pk)
     return render(request, "analysis/target_remove.html", {"project": project, "target": target})
 

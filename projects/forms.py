@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 
-import soupsieve
 from bson import ObjectId
 from bson.errors import InvalidId
 from django import forms
@@ -26,7 +25,7 @@ from projects.models import (
     ProjectConfig,
 )
 from projects.platforms import Platform
-from projects.services import FROM_SCRATCH
+from projects.services import FROM_SCRATCH, selector_error
 from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 NAME_MAX = Project._meta.get_field("name").max_length
@@ -289,16 +288,10 @@ class _TargetForm(forms.Form):
     )
 
 
-class LinkTargetForm(_TargetForm):
-    """A pasted link: the platform and its identifiers are recognised from it."""
+class TargetOptionFields(forms.Form):
+    """The options of a platform link, when added and when edited; the service checks them
+    against the platform (``projects.services.target_options``)."""
 
-    KIND = "link"
-    url = forms.CharField(
-        max_length=2048,
-        label="Link",
-        help_text="A product, game, video, post, place, app, story or company page.",
-        widget=forms.URLInput(attrs={"placeholder": "https://store.steampowered.com/app/570/"}),
-    )
     country = forms.CharField(required=False, max_length=8, help_text="Amazon, App Store: two-letter code.")
     language = forms.CharField(required=False, max_length=32, help_text="Steam, Google, Trustpilot.")
     sort_by = forms.CharField(
@@ -308,10 +301,22 @@ class LinkTargetForm(_TargetForm):
         help_text="Steam: recent, updated, all · YouTube: time, relevance · Reddit: new, top, … · "
         "Google: newest, most_relevant · Amazon: recent, helpful.",
     )
-    field_order = ["url", "label", "country", "language", "sort_by"]
 
     def options(self) -> dict:
         return {k: self.cleaned_data.get(k, "") for k in ("country", "language", "sort_by")}
+
+
+class LinkTargetForm(_TargetForm, TargetOptionFields):
+    """A pasted link: the platform and its identifiers are recognised from it."""
+
+    KIND = "link"
+    url = forms.CharField(
+        max_length=2048,
+        label="Link",
+        help_text="A product, game, video, post, place, app, story or company page.",
+        widget=forms.URLInput(attrs={"placeholder": "https://store.steampowered.com/app/570/"}),
+    )
+    field_order = ["url", "label", "country", "language", "sort_by"]
 
 
 class FeedTargetForm(_TargetForm):
@@ -336,15 +341,10 @@ SELECTOR_FIELDS = (
 )
 
 
-class WebTargetForm(_TargetForm):
-    """Any web page, read with CSS selectors."""
+class SelectorFields(forms.Form):
+    """The CSS selectors of a web-page target, checked the same way when it is added, edited
+    or its selectors are tested."""
 
-    KIND = "web"
-    url = forms.CharField(
-        max_length=2048,
-        label="Page URL",
-        widget=forms.URLInput(attrs={"placeholder": "https://example.com/reviews"}),
-    )
     item_selector = forms.CharField(
         max_length=500, label="Item selector", help_text="Matches one review or comment, e.g. .review"
     )
@@ -358,7 +358,6 @@ class WebTargetForm(_TargetForm):
     next_selector = forms.CharField(
         required=False, max_length=500, help_text="The link to the next page of reviews, if any."
     )
-    field_order = ["url", "label", *SELECTOR_FIELDS]
 
     def clean(self):
         data = super().clean()
@@ -366,15 +365,33 @@ class WebTargetForm(_TargetForm):
             selector = (data.get(name) or "").strip()
             if not selector:
                 continue
-            try:
-                soupsieve.compile(selector)
-            except soupsieve.SelectorSyntaxError:
-                self.add_error(name, f"“{selector}” is not a valid CSS selector.")
+            error = selector_error(selector)
+            if error:
+                self.add_error(name, error)
             data[name] = selector
         return data
 
     def selectors(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in SELECTOR_FIELDS if self.cleaned_data.get(name)}
+
+
+PAGE_URL_FIELD = {"max_length": 2048, "label": "Page URL"}
+
+
+class WebTargetForm(_TargetForm, SelectorFields):
+    """Any web page, read with CSS selectors."""
+
+    KIND = "web"
+    url = forms.CharField(
+        **PAGE_URL_FIELD, widget=forms.URLInput(attrs={"placeholder": "https://example.com/reviews"})
+    )
+    field_order = ["url", "label", *SELECTOR_FIELDS]
+
+
+class SelectorPreviewForm(SelectorFields):
+    """The page and selectors of the add or edit form (prefix ``web``), to test them."""
+
+    url = forms.CharField(**PAGE_URL_FIELD)
 
 
 class FileTargetForm(_TargetForm):
@@ -405,6 +422,56 @@ class FileTargetForm(_TargetForm):
 
 
 TARGET_FORMS = {form.KIND: form for form in (LinkTargetForm, FeedTargetForm, WebTargetForm, FileTargetForm)}
+
+
+class TargetEditForm(forms.Form):
+    """A target's name and its own limit; ``target_edit_form`` adds the fields of its kind."""
+
+    label = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Name",
+        help_text="Empty: the name the platform gives it.",
+    )
+    max_results = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Max reviews per collection",
+        help_text="Empty: the project's limit; a target's limit can only lower it.",
+    )
+
+    def changes(self) -> dict:
+        """The keyword arguments of ``projects.services.edit_target``."""
+        data = self.cleaned_data
+        changes = {"label": data["label"], "max_results": data.get("max_results")}
+        if isinstance(self, TargetOptionFields):
+            changes["options"] = self.options()
+        if isinstance(self, SelectorFields):
+            changes["selectors"] = self.selectors()
+        return changes
+
+
+class LinkTargetEditForm(TargetEditForm, TargetOptionFields):
+    pass
+
+
+class WebTargetEditForm(TargetEditForm, SelectorFields):
+    pass
+
+
+def target_edit_form(target, data=None) -> TargetEditForm:
+    """The edit form of ``target``'s kind, filled with what it has now. A web page's fields
+    carry the ``web`` prefix of the add form, so "test these selectors" reads either."""
+    initial = {"label": target.label if target.renamed else "", "max_results": target.options.max_results}
+    if target.platform == Platform.WEB:
+        initial.update(target.platform_data.selectors or {})
+        return WebTargetEditForm(data, initial=initial, prefix="web")
+    if target.platform in (Platform.FEED, Platform.FILE):
+        return TargetEditForm(data, initial=initial)
+    initial.update(
+        country=target.options.country, language=target.options.language, sort_by=target.options.sort_by
+    )
+    return LinkTargetEditForm(data, initial=initial)
 
 
 class BulkAddForm(forms.Form):

@@ -294,6 +294,8 @@ class TargetOptions(ValidatedEmbeddedModel):
     language = models.CharField(max_length=32, blank=True)
     sort_by = models.CharField(max_length=32, blank=True)
     filter = models.JSONField(default=dict, blank=True)
+    # At most this many results per collection of the target; none: the project's limit.
+    max_results = models.PositiveIntegerField(null=True, blank=True, validators=AT_LEAST_ONE)
 
 
 class TargetStats(CounterStats):
@@ -314,7 +316,15 @@ class Target(CounterProtectedSave, ValidatedModel):
     url = models.CharField(max_length=2048)
     # Normalised URL (tracking parameters stripped...): the same target twice is refused.
     canonical_url = models.CharField(max_length=2048, blank=True)
+    # What the target is called everywhere (see ``display_label``): the user's name for it
+    # when ``renamed``, else ``name``, else the id-based label given when it was added.
     label = models.CharField(max_length=200, blank=True)
+    # The platform's name of the product, video or post: the link's slug until the first
+    # collection fetches the real one (``name_fetched``).
+    name = models.CharField(max_length=200, blank=True)
+    name_fetched = models.BooleanField(default=False)
+    # The user named the target: a fetched name never replaces theirs.
+    renamed = models.BooleanField(default=False)
     platform = models.CharField(max_length=16, choices=Platform.choices)
     detected_type = models.CharField(max_length=16, choices=DetectedType.choices, blank=True)
     platform_data = EmbeddedModelField(PlatformData, default=PlatformData)
@@ -346,7 +356,19 @@ class Target(CounterProtectedSave, ValidatedModel):
         ]
 
     def __str__(self):
-        return self.label or self.url
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The one label of the target on every page, export and message."""
+        return self.label or self.name or self.url
+
+    def rename(self, label: str, fallback: str = "") -> None:
+        """The user's name for the target; an empty one returns to the platform's name
+        (or ``fallback``, the id-based label, when the platform has none yet)."""
+        label = (label or "").strip()[:200]
+        self.renamed = bool(label)
+        self.label = label or self.name or fallback or self.label
 
     def clean(self):
         if self.platform != Platform.FILE:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<oid:project_id>/targets/add/", views.add_target, name="add_target"),
     path("<oid:project_id>/targets/bulk/", views.bulk_add, name="bulk_add"),
     path("<oid:project_id>/targets/<oid:target_id>/pause/", views.target_pause, name="target_pause"),
+    path("<oid:project_id>/targets/<oid:target_id>/edit/", views.target_edit, name="target_edit"),
 ]

@@ -24,6 +24,7 @@ from projects.forms import (
     ProjectCreateForm,
     SavePresetForm,
     WebTargetForm,
+    target_edit_form,
 )
 from projects.llm_usage import uses_llm
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
@@ -315,7 +316,7 @@ def add_target(request, project_id):
             except Refused as exc:
                 bound.add_error(exc.field if exc.field in bound.fields else None, exc.message)
             else:
-                messages.success(request, f"Added “{target.label}”.")
+                messages.success(request, f"Added “{target.display_label}”.")
                 if target.caveat:
                     messages.info(request, target.caveat)
                 return redirect("projects:detail", project_id=project.pk)
@@ -368,6 +369,26 @@ def bulk_add(request, project_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def target_edit(request, project_id, target_id):
+    """Rename a target and change its options (sort, language, country, selectors, limit)."""
+    project, target = pages.own_target(request, project_id, target_id)
+    refused = pages.read_only(request, project)
+    if refused:
+        return refused
+    form = target_edit_form(target, _posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_target(target, **form.changes())
+        except Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Saved “{target.display_label}”.")
+            return redirect("projects:detail", project_id=project.pk)
+    return render(request, "projects/target_edit.html", {"project": project, "target": target, "form": form})
+
+
+@login_required
 @require_POST
 def target_pause(request, project_id, target_id):
     """Pause an active target, or resume a paused one."""
@@ -377,5 +398,5 @@ def target_pause(request, project_id, target_id):
         services.set_target_paused(target, pause)
     except Refused as exc:
         return pages.refused(request, exc, project)
-    messages.success(request, f"{'Paused' if pause else 'Resumed'} “{target.label}”.")
+    messages.success(request, f"{'Paused' if pause else 'Resumed'} “{target.display_label}”.")
     return redirect("projects:detail", project_id=project.pk)

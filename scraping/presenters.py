@@ -131,7 +131,7 @@ def job_summary(
     targets = {
         t.pk: t
         for t in Target.objects.filter(pk__in=[e.target_id for e in job.targets]).only(
-            "label", "url", "platform", "caveat"
+            "label", "name", "url", "platform", "caveat"
         )
     }
     for entry in job.targets:
@@ -139,7 +139,7 @@ def job_summary(
         summary.targets.append(
             TargetProgress(
                 target_id=entry.target_id,
-                label=(target.label or target.url) if target else "Removed target",
+                label=target.display_label if target else "Removed target",
                 platform=target.get_platform_display() if target else "",
                 status=entry.status,
                 status_label=JobStatus(entry.status).label

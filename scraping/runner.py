@@ -9,6 +9,8 @@ the first copy still runs, does the work once. A running target writes a heartbe
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from django.utils import timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from projects.services import record_platform_name
 from scraping import credentials, job_state
 from scraping.collectors.base import CollectedItem, CollectorError, FetchContext, TargetSpec
 from scraping.collectors.registry import get_collector
@@ -128,6 +131,10 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
     limits = project["config"]["limits"]
     options = job.get("options") or {}
     max_items = options.get("max_results") or limits["max_reviews_per_target"]
+    # A target's own limit only lowers the job's (the plan checked the project's).
+    own_limit = (target.get("options") or {}).get("max_results")
+    if own_limit:
+        max_items = min(max_items, int(own_limit))
     daily_cap = limits["max_requests_per_day"]
     ref = TargetRef(project["_id"], target["_id"], target["user_id"], target["platform"])
     spec = TargetSpec(
@@ -154,11 +161,14 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
             error=f"the project's limit of {daily_cap} requests per day is reached; it resets at midnight UTC",
         )
     seen_requests = 0
+    collector = get_collector(target["platform"])
+    name = ""
     try:
-        for page in get_collector(target["platform"]).pages(spec, ctx):
+        for page in collector.pages(spec, ctx):
             requests = http.requests_made - seen_requests
             seen_requests = http.requests_made
             outcome.requests += requests
+            name = name or page.target_name
             if page.reported_total is not None:
                 outcome.reported_total = page.reported_total
             room = max_items - outcome.collected
@@ -192,6 +202,13 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
                     outcome.partial = True
                     outcome.error = f"stopped at the project's limit of {daily_cap} requests per day"
                 break
+        if not name and not target.get("name_fetched") and requests_left_today(project["_id"], daily_cap):
+            name = _fetch_name(collector, spec, ctx)
+            extra = http.requests_made - seen_requests
+            outcome.requests += extra
+            take_requests(project["_id"], extra, daily_cap)  # the cap counts every request
+        if name:
+            record_platform_name(target["_id"], name)
     except TargetCancelled:
         outcome.status = JobStatus.CANCELLED
         outcome.partial = True
@@ -213,6 +230,22 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
             outcome.status = JobStatus.FAILED
             outcome.error = f"0 collected of {outcome.reported_total} reported"
     return outcome
+
+
+def _fetch_name(collector, spec: TargetSpec, ctx: FetchContext) -> str:
+    """The platform's name of the target; a failure leaves the name for the next run, it
+    never fails a collection that succeeded."""
+    # One attempt: a name is worth no retries (and no back-off) of a collection that is done.
+    once = copy.copy(ctx.http)
+    once.max_retries = 0
+    before = once.requests_made
+    try:
+        return collector.fetch_name(spec, dataclasses.replace(ctx, http=once))
+    except Exception:
+        logger.info("no name fetched for target %s", spec.id, exc_info=True)
+        return ""
+    finally:
+        ctx.http.requests_made += once.requests_made - before
 
 
 def _stored_by_earlier_jobs(items: Sequence[CollectedItem], target: dict, job: dict) -> bool:

@@ -14,4 +14,7 @@ urlpatterns = [
     path("jobs/<oid:job_id>/retry/", views.job_retry, name="retry"),
     path("projects/<oid:project_id>/run/", views.project_run, name="run"),
     path("projects/<oid:project_id>/targets/<oid:target_id>/run/", views.target_run, name="run_target"),
+    path(
+        "projects/<oid:project_id>/targets/test-selectors/", views.selector_preview, name="selector_preview"
+    ),
 ]

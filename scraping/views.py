@@ -15,10 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from projects import pages
+from projects.forms import SelectorPreviewForm
 from projects.models import Project
 from scraping import jobs
 from scraping.models import ScrapeJob
 from scraping.presenters import job_summary
+from scraping.selector_preview import preview_selectors
 from sentimatrix.ownership import owned_or_404
 from sentimatrix.refusals import Refused
 
@@ -127,5 +129,21 @@ def target_run(request, project_id, target_id):
         job = jobs.run_project(project, user=request.user, target=target)
     except Refused as exc:
         return pages.refused(request, exc, project)
-    messages.success(request, f"Collecting “{target.label}” now.")
+    messages.success(request, f"Collecting “{target.display_label}” now.")
     return redirect("jobs:detail", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def selector_preview(request, project_id):
+    """ "Test these selectors" of the add and edit forms: the first items the page's selectors
+    find, as a fragment under the button (htmx) or a page of its own."""
+    project = pages.own_project(request, project_id)
+    form = SelectorPreviewForm(request.POST, prefix="web")
+    preview = preview_selectors(form.cleaned_data["url"], form.selectors()) if form.is_valid() else None
+    template = (
+        "scraping/partials/selector_preview.html"
+        if request.headers.get("HX-Request")
+        else ("scraping/selector_preview.html")
+    )
+    return render(request, template, {"project": project, "form": form, "preview": preview})

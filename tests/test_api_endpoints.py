@@ -103,6 +103,7 @@ ENDPOINTS = [
     ("post", "projects/{p}/targets/", {"url": STEAM.format(440)}, "write"),
     ("post", "projects/{p}/targets/bulk/", {"urls": [STEAM.format(730)]}, "write"),
     ("get", "projects/{p}/targets/{t}/", None, "read"),
+    ("patch", "projects/{p}/targets/{t}/", {"label": "Renamed target"}, "write"),
     ("delete", "projects/{p}/targets/{t}/", None, "write"),
     ("get", "projects/{jp}/jobs/", None, "read"),
     ("post", "projects/{p}/jobs/", {"target_ids": ["{t2}"]}, "jobs"),
@@ -340,6 +341,54 @@ def test_adding_a_target_recognises_the_url_like_the_pages(world):
     assert nonsense.status_code == 400 and list(error_of(nonsense)["details"]) == ["url"]
     bad_sort = post_json(world.client, url, {"url": STEAM.format(10), "options": {"sort_by": "loudest"}})
     assert bad_sort.status_code == 400 and list(error_of(bad_sort)["details"]) == ["sort_by"]
+
+
+def test_a_target_is_renamed_and_edited_with_the_pages_checks(world):
+    url = f"/api/v1/projects/{world.project.pk}/targets/"
+    added = post_json(world.client, url, {"url": "https://store.steampowered.com/app/440/Team_Fortress_2/"})
+    body = added.json()
+    assert (body["label"], body["name"], body["renamed"]) == ("Team Fortress 2", "Team Fortress 2", False)
+    one = f"{url}{body['id']}/"
+    renamed = post_json(
+        world.client, one, {"label": "TF2", "options": {"sort_by": "updated"}}, method="patch"
+    )
+    assert renamed.status_code == 200, renamed.content
+    assert (renamed.json()["label"], renamed.json()["renamed"]) == ("TF2", True)
+    assert renamed.json()["options"]["sort_by"] == "updated"
+    # What is left out stays as it is.
+    limited = post_json(world.client, one, {"max_results": 30}, method="patch").json()
+    assert (limited["label"], limited["options"]["sort_by"], limited["options"]["max_results"]) == (
+        "TF2",
+        "updated",
+        30,
+    )
+    bad = post_json(world.client, one, {"options": {"sort_by": "loudest"}}, method="patch")
+    assert bad.status_code == 400 and list(error_of(bad)["details"]) == ["sort_by"]
+    back = post_json(world.client, one, {"label": ""}, method="patch").json()
+    assert (back["label"], back["renamed"]) == ("Team Fortress 2", False)
+
+
+def test_a_web_page_target_needs_its_selectors(world):
+    url = f"/api/v1/projects/{world.project.pk}/targets/"
+    page = "https://example.com/reviews"
+    without = post_json(world.client, url, {"url": page, "kind": "web"})
+    assert without.status_code == 400 and "CSS selectors" in " ".join(error_of(without)["details"]["url"])
+    invalid = post_json(world.client, url, {"url": page, "kind": "web", "selectors": {"item": "div["}})
+    assert invalid.status_code == 400
+    assert "not a valid CSS selector" in " ".join(error_of(invalid)["details"]["item_selector"])
+    added = post_json(
+        world.client, url, {"url": page, "kind": "web", "selectors": {"item": ".review", "title": "h3"}}
+    )
+    assert added.status_code == 201, added.content
+    target = Target.objects.get(pk=added.json()["id"])
+    # Stored under the names the collector reads.
+    assert target.platform_data.selectors == {"item_selector": ".review", "title_selector": "h3"}
+    edited = post_json(
+        world.client, f"{url}{target.pk}/", {"selectors": {"item": "article.review"}}, method="patch"
+    )
+    assert edited.status_code == 200
+    target.refresh_from_db()
+    assert target.platform_data.selectors == {"item_selector": "article.review"}
 
 
 def test_bulk_add_adds_each_good_line_and_says_why_not_for_the_others(world):

@@ -59,6 +59,7 @@ def test_one_page_with_every_field_mapped(google):
     assert page.next_cursor is None
     assert page.requests_made == 1
     result = load("google_places", GOOGLE_FILE)["result"]
+    assert page.target_name == result["name"]  # the target's name, from the same answer
     assert len(page.items) == len(result["reviews"])
     for item, review in zip(page.items, result["reviews"], strict=True):
         contributor = CONTRIBUTOR.search(review["author_url"]).group(1)

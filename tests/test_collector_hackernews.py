@@ -59,6 +59,7 @@ def test_nested_tree_is_flattened_with_parent_ids(settings, httpserver):
     serve(settings, httpserver, payload)
 
     pages = collect(target(payload["id"]), include_replies=True)
+    assert pages[0].target_name == payload["title"]  # the story names the target
 
     assert len(httpserver.log) == 1
     items = [item for page in pages for item in page.items]

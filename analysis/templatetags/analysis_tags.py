@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from analysis.result_display import author_of, rating_of
 from analysis.stats import bucket as to_bucket
 from scraping.results_store import safe_web_url
 
@@ -95,3 +96,34 @@ def get_item(mapping, key):
 def explorer_query(state, **changes) -> str:
     """``{% explorer_query state page=2 %}``: the state's query string with changes."""
     return state.query_string(**changes)
+
+
+@register.simple_tag
+def result_author(result, anonymous: str = "Anonymous"):
+    """The result's author by display name, linked to their profile when there is one."""
+    content = result.content
+    author = author_of(result.platform, content.author, content.metadata)
+    if not author.name:
+        return anonymous
+    title = format_html(' title="{}"', author.full) if author.full else ""
+    if author.url:
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer nofollow" target="_blank"{}>{}</a>',
+            author.url,
+            title,
+            author.name,
+        )
+    return format_html("<span{}>{}</span>", title, author.name) if title else author.name
+
+
+@register.simple_tag
+def result_rating(result, empty: str = ""):
+    """👍/👎 for a thumbs answer, ★ and the value for a rating; ``empty`` when there is none."""
+    rating = rating_of(result.content.rating, result.content.metadata)
+    if rating is None:
+        return empty
+    if rating.thumbs:
+        return format_html(
+            '<span role="img" aria-label="{}" title="{}">{}</span>', rating.text, rating.text, rating.symbol
+        )
+    return format_html('<span title="Rating">{} {}</span>', rating.symbol, rating.text)

@@ -18,6 +18,7 @@ from api.serializers.targets import (
     BulkOutcomeSerializer,
     TargetBulkSerializer,
     TargetCreateSerializer,
+    TargetEditSerializer,
     TargetRemovedSerializer,
     TargetSerializer,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "StatsQuerySerializer",
     "TargetBulkSerializer",
     "TargetCreateSerializer",
+    "TargetEditSerializer",
     "TargetRemovedSerializer",
     "TargetSerializer",
     "WebhookInputSerializer",

@@ -21,6 +21,9 @@ class TargetOptionsSerializer(serializers.Serializer):
     filter = serializers.JSONField(
         help_text="Platform-specific: a word (Steam's review filter) or an object."
     )
+    max_results = serializers.IntegerField(
+        allow_null=True, help_text="Results per collection of this target; null: the project's limit."
+    )
 
 
 class TargetStatsSerializer(serializers.Serializer):
@@ -39,7 +42,13 @@ class TargetSerializer(serializers.Serializer):
     user_id = id_field()
     url = serializers.CharField()
     canonical_url = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField(
+        help_text="What the target is called: the user's name, else the platform's."
+    )
+    name = serializers.CharField(help_text="The platform's name: the link's slug until the first collection.")
+    renamed = serializers.BooleanField(
+        help_text="The user named the target; a fetched name never replaces it."
+    )
     platform = serializers.ChoiceField(choices=Platform.choices)
     detected_type = serializers.ChoiceField(choices=DetectedType.choices, allow_blank=True)
     platform_data = serializers.SerializerMethodField(
@@ -80,6 +89,11 @@ class SelectorsSerializer(serializers.Serializer):
     date = serializers.CharField(required=False, allow_blank=True, max_length=500)
     next = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
+    def to_internal_value(self, data):
+        """``{"item": ".review"}`` as the target stores it: ``{"item_selector": ".review"}``."""
+        values = super().to_internal_value(data)
+        return {f"{key}_selector": value.strip() for key, value in values.items() if value.strip()}
+
 
 class TargetCreateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2048, help_text="Any supported product, game, video, post... URL.")
@@ -91,6 +105,20 @@ class TargetCreateSerializer(serializers.Serializer):
     label = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     options = TargetOptionsInputSerializer(required=False)
     selectors = SelectorsSerializer(required=False, help_text="CSS selectors of a web-page target.")
+
+
+class TargetEditSerializer(serializers.Serializer):
+    label = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Empty: the platform's name."
+    )
+    options = TargetOptionsInputSerializer(required=False)
+    selectors = SelectorsSerializer(required=False, help_text="A web page's CSS selectors (all of them).")
+    max_results = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="This target's own limit; null: the project's.",
+    )
 
 
 class TargetBulkSerializer(serializers.Serializer):

@@ -48,7 +48,7 @@ class ProjectStatsView(ApiView):
         targets = (
             Target.objects.filter(project_id=project.pk)
             .order_by("created_at")
-            .only("label", "url", "platform", "stats")
+            .only("label", "name", "url", "platform", "stats")
         )
         daily = sorted(
             daily_documents(project.pk, start, target_ids), key=lambda d: (d["day"], str(d["_id"]))

@@ -1,4 +1,4 @@
-"""Targets of a project: list, add (one or in bulk), read, edit and delete."""
+"""Targets of a project: list, add (one or in bulk), read, edit (rename, options) and delete."""
 
 from __future__ import annotations
 
@@ -78,6 +78,31 @@ class TargetDetailView(ApiView):
     @extend_schema(responses=s.TargetSerializer)
     def get(self, request, project_id, target_id):
         _, target = own_target(request, project_id, target_id)
+        return Response(s.TargetSerializer(target).data)
+
+    @extend_schema(request=s.TargetEditSerializer, responses=s.TargetSerializer)
+    def patch(self, request, project_id, target_id):
+        """Rename the target or change its options, selectors or limit; what is left out stays."""
+        _, target = own_target(request, project_id, target_id)
+        given = s.TargetEditSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        current = target.options
+        try:
+            target = services.edit_target(
+                target,
+                label=data.get("label", target.label if target.renamed else ""),
+                options={
+                    "country": current.country,
+                    "language": current.language,
+                    "sort_by": current.sort_by,
+                    **data.get("options", {}),
+                },
+                selectors=data.get("selectors"),
+                max_results=data.get("max_results", current.max_results),
+            )
+        except Refused as exc:
+            raise refused(exc) from exc
         return Response(s.TargetSerializer(target).data)
 
     @extend_schema(responses=s.TargetRemovedSerializer)

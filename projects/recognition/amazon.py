@@ -22,7 +22,7 @@ import re
 
 from projects.platforms import DetectedType, Platform
 
-from .base import ParsedURL, Recognition, refuse
+from .base import ParsedURL, Recognition, refuse, slug_name
 
 # Marketplace domain (after "amazon.") -> ISO 3166 country, lower-case.
 MARKETPLACES = {
@@ -131,4 +131,13 @@ def recognize(url: ParsedURL) -> Recognition:
         label=f"Amazon.{tld} {asin}",
         default_options={"country": country, "sort_by": "recent"},
         url=url.url,
+        name=_slug(url),
     )
+
+
+def _slug(url: ParsedURL) -> str:
+    """The product's name in a link: ``/Some-Product-Name/dp/B0...``."""
+    lowered = [s.lower() for s in url.segments]
+    if "dp" not in lowered or lowered.index("dp") == 0:
+        return ""
+    return slug_name(url.segments[lowered.index("dp") - 1])

@@ -74,6 +74,8 @@ class Recognition:
     default_options: dict = field(default_factory=dict)
     url: str = ""  # what was pasted, trimmed, with a scheme
     needs_resolution: bool = False
+    # The product, game or post name spelt in the link's slug, until the platform says it.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,19 @@ class ParsedURL:
         if self.host.endswith("." + domain):
             return self.host[: -len(domain) - 1]
         return None
+
+
+_SLUG_SEPARATORS = re.compile(r"[-_+\s]+")
+SLUG_NAME_MAX = 200
+
+
+def slug_name(segment: str | None) -> str:
+    """A name read from a URL slug (``FINAL_FANTASY_XIV_Online`` → ``FINAL FANTASY XIV Online``),
+    or "" when the segment is no slug (empty, an id, a number, a placeholder like ``_``)."""
+    words = _SLUG_SEPARATORS.sub(" ", segment or "").strip()
+    if len(words) < 2 or words.isdigit() or not any(c.isalpha() for c in words):
+        return ""
+    return words[:SLUG_NAME_MAX]
 
 
 def refuse(message: str, platform: str | None = None) -> UnrecognizedURL:

@@ -22,7 +22,7 @@ import re
 
 from projects.platforms import DetectedType, Platform
 
-from .base import ParsedURL, Recognition, refuse
+from .base import ParsedURL, Recognition, refuse, slug_name
 
 SUBDOMAINS = ("", "www", "old", "new", "np", "m", "i", "amp", "sh")
 POST_ID = re.compile(r"^[a-z0-9]{1,12}$")
@@ -34,7 +34,7 @@ def matches(url: ParsedURL) -> bool:
     return url.subdomain_of("reddit.com") in SUBDOMAINS
 
 
-def _post(url: ParsedURL, candidate: str, subreddit: str | None) -> Recognition:
+def _post(url: ParsedURL, candidate: str, subreddit: str | None, slug: str = "") -> Recognition:
     post_id = candidate.lower().removesuffix(".json")
     if not POST_ID.match(post_id):
         raise refuse(
@@ -50,6 +50,7 @@ def _post(url: ParsedURL, candidate: str, subreddit: str | None) -> Recognition:
         label=f"r/{subreddit} post {post_id}" if subreddit else f"Reddit post {post_id}",
         default_options={"sort_by": "new"},
         url=url.url,
+        name=slug_name(slug),
     )
 
 
@@ -89,7 +90,8 @@ def recognize(url: ParsedURL) -> Recognition:
     if rest_lower[:1] in (["comments"], ["gallery"]):
         if len(rest) < 2:
             raise refuse("this Reddit link has no post ID after /comments/", Platform.REDDIT)
-        return _post(url, rest[1], subreddit or (f"u_{user}" if user else None))
+        slug = rest[2] if rest_lower[:1] == ["comments"] and len(rest) > 2 else ""
+        return _post(url, rest[1], subreddit or (f"u_{user}" if user else None), slug)
     if subreddit and rest_lower[:1] == ["s"] and len(rest) > 1:
         return _share_link(url, subreddit, rest[1])
     if "search" in rest_lower[:1] or lowered[0] == "search":

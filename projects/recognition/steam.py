@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from projects.platforms import DetectedType, Platform
 
-from .base import ParsedURL, Recognition, refuse
+from .base import ParsedURL, Recognition, refuse, slug_name
 
 DOMAINS = ("steampowered.com", "steamcommunity.com")
 MAX_APP_ID = 2**32 - 1
@@ -52,6 +52,14 @@ def _candidate(url: ParsedURL) -> str | None:
     return None
 
 
+def _slug(url: ParsedURL) -> str:
+    """The game's name in a store link: ``/app/573170/FINAL_FANTASY_XIV_Online/``."""
+    lowered = [s.lower() for s in url.segments]
+    if url.host == "s.team" or lowered[:1] != ["app"] or len(lowered) < 3:
+        return ""
+    return slug_name(url.segments[2])
+
+
 def recognize(url: ParsedURL) -> Recognition:
     """A Steam app target, or ``UnrecognizedURL`` saying what kind of page it is."""
     candidate = _candidate(url)
@@ -75,4 +83,5 @@ def recognize(url: ParsedURL) -> Recognition:
         label=f"Steam app {app_id}",
         default_options={"language": "all", "filter": "recent"},
         url=url.url,
+        name=_slug(url),
     )

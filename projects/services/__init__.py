@@ -37,6 +37,9 @@ from projects.services.targets import (
     caveat_for,
     delete_target,
     deletion_counts,
+    edit_target,
+    record_platform_name,
+    selector_error,
     set_target_paused,
     sort_orders,
     target_limit_message,
@@ -46,7 +49,7 @@ from projects.services.targets import (
 __all__ = [
     "ARCHIVED_MESSAGE", "DUPLICATE_MESSAGE", "EDITED_CONFIG_PARTS", "FROM_SCRATCH", "PROJECT_DATA", "ActionRefused",
     "BulkOutcome", "add_target", "add_upload_target", "add_url_target", "archive_project", "bulk_add", "caveat_for",
-    "create_project", "delete_project", "delete_target", "deletion_counts", "ensure_writable", "pause_project",
-    "resume_project", "save_config_as_preset", "set_target_paused", "sort_orders", "target_limit_message",
+    "create_project", "delete_project", "delete_target", "deletion_counts", "edit_target", "ensure_writable", "pause_project",
+    "record_platform_name", "resume_project", "save_config_as_preset", "selector_error", "set_target_paused", "sort_orders", "target_limit_message",
     "target_options", "update_project",
 ]  # fmt: skip

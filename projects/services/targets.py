@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import soupsieve
 from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -108,7 +109,7 @@ def target_options(recognition: Recognition, given: dict | None = None) -> dict:
         if key in _OPTION_FIELDS and value not in (None, ""):
             options[key] = value
     platform = Platform(recognition.platform)
-    sort_by = (given or {}).get("sort_by", "").strip()
+    sort_by = str((given or {}).get("sort_by") or "").strip()
     if sort_by:
         allowed = sort_orders(platform)
         if not allowed:
@@ -118,12 +119,41 @@ def target_options(recognition: Recognition, given: dict | None = None) -> dict:
                 f"{platform.label} sorts by {', '.join(allowed)}, not “{sort_by}”.", field="sort_by"
             )
         options["sort_by"] = sort_by.lower()
-    country = (given or {}).get("country", "").strip()
+    country = str((given or {}).get("country") or "").strip()
     if country:
         if len(country) != 2 or not country.isascii() or not country.isalpha():
             raise ActionRefused("Give the country as a two-letter code such as us or de.", field="country")
         options["country"] = country.lower()
     return options
+
+
+WEB_NEEDS_SELECTORS = (
+    "A web page is read with CSS selectors: add it as a “Web page” target with the selector of one "
+    "review (“Test these selectors” shows what they find)."
+)
+
+
+def selector_error(selector: str) -> str:
+    """Why ``selector`` is not a CSS selector the collector can use; "" when it is."""
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError:
+        return f"“{selector}” is not a valid CSS selector."
+    return ""
+
+
+def _check_selectors(recognition: Recognition, data: dict) -> None:
+    """A web page without an item selector, or with a selector that is not CSS, would fail
+    at every collection: refused now."""
+    if recognition.platform != Platform.WEB:
+        return
+    selectors = data.get("selectors") or {}
+    if not selectors.get("item_selector"):
+        raise ActionRefused(WEB_NEEDS_SELECTORS, field="url")
+    for name, selector in selectors.items():
+        error = selector_error(str(selector))
+        if error:
+            raise ActionRefused(error, field=name)
 
 
 def _new_target(
@@ -134,14 +164,20 @@ def _new_target(
     if dropped:
         logger.warning("platform data %s of %s targets is not stored", sorted(dropped), recognition.platform)
     data.update(extra_data or {})
+    _check_selectors(recognition, data)
     if recognition.needs_resolution:
         data["needs_resolution"] = True
+    given = (label or "").strip()[:200]
+    renamed = bool(given) and given != recognition.label[:200]  # bulk lines default to the id label
+    name = recognition.name[:200]
     return Target(
         project=project,
         user_id=project.user_id,
         url=recognition.url or recognition.canonical_url,
         canonical_url=recognition.canonical_url,
-        label=(label or "").strip()[:200] or recognition.label[:200],
+        label=given if renamed else (name or recognition.label[:200]),
+        name=name,
+        renamed=renamed,
         platform=recognition.platform,
         detected_type=recognition.detected_type,
         platform_data=PlatformData(**data),
@@ -313,6 +349,72 @@ def bulk_add(project: Project, *, text: str = "", csv_bytes: bytes | None = None
             outcome.invalid.append(InvalidLine(line.line_no, raw, exc.message))
     outcome.invalid.sort()
     return outcome
+
+
+def edit_target(
+    target: Target,
+    *,
+    label: str,
+    options: dict | None = None,
+    selectors: dict[str, str] | None = None,
+    max_results: int | None = None,
+) -> Target:
+    """Rename a target (an empty label returns to the platform's name) and change its options:
+    the same checks as when it was added (sort order and country for the platform, a web
+    page's item selector), then saved. ``options`` and ``selectors`` replace what they name;
+    ``max_results`` lowers the project's limit for this target (None: the project's)."""
+    ensure_writable(target.project)
+    recognition = _recognition_of(target)
+    target.rename(label, fallback=recognition.label if recognition else "")
+    fields = ["label", "renamed", "options", "updated_at"]
+    if recognition is not None and options is not None:
+        checked = target_options(recognition, options)
+        for key in ("country", "language", "sort_by"):
+            setattr(target.options, key, checked.get(key, ""))
+    target.options.max_results = max_results
+    if selectors is not None and target.platform == Platform.WEB:
+        kept = {k: v for k, v in selectors.items() if v}
+        _check_selectors(recognition or _web(target), {"selectors": kept})
+        target.platform_data.selectors = kept
+        fields.append("platform_data")
+    try:
+        target.full_clean(exclude=["project", "user"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ActionRefused(f"{field}: {' '.join(messages)}") from exc
+    target.save(update_fields=fields)
+    return target
+
+
+def _recognition_of(target: Target) -> Recognition | None:
+    """The target's link recognised again (its platform's defaults and id label); None for a
+    file, whose "link" is no URL."""
+    if target.platform == Platform.FILE:
+        return None
+    hint = target.platform if target.platform in (Platform.FEED, Platform.WEB) else None
+    try:
+        return recognize(target.url, hint=hint)
+    except UnrecognizedURL:
+        return None
+
+
+def _web(target: Target) -> Recognition:
+    return Recognition(Platform.WEB, target.detected_type, {}, target.canonical_url, target.label)
+
+
+def record_platform_name(target_id: ObjectId, name: str) -> None:
+    """Store the name the platform gives the target (after a collection). The label follows
+    it unless the user renamed the target; both updates are conditional, so a rename made
+    meanwhile is never overwritten."""
+    name = " ".join(str(name or "").split())[:200]
+    if not name:
+        return
+    targets = collection("targets")
+    targets.update_one(
+        {"_id": target_id, "renamed": {"$ne": True}},
+        {"$set": {"name": name, "label": name, "name_fetched": True}},
+    )
+    targets.update_one({"_id": target_id, "renamed": True}, {"$set": {"name": name, "name_fetched": True}})
 
 
 def set_target_paused(target: Target, paused: bool) -> Target:

@@ -197,6 +197,18 @@ def parse_reviews_page(html: str, site: str, asin: str) -> tuple[list[CollectedI
     return items, next_link is not None, reported
 
 
+def product_title(html: str) -> str:
+    """The product's name on a review page: its product link, else the page title after
+    Amazon's "Customer reviews:" prefix; "" when neither is there."""
+    soup = BeautifulSoup(html, "lxml")
+    link = soup.select_one('[data-hook="product-link"]')
+    if link is not None and link.get_text(strip=True):
+        return squash(link.get_text(" ", strip=True))
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    _, colon, name = title.rpartition(":")
+    return squash(name) if colon and name.strip() else ""
+
+
 def map_apify_item(row: dict, site: str, asin: str) -> CollectedItem | None:
     """One dataset item of an Amazon reviews actor. Actors name fields differently;
     the common spellings are accepted."""
@@ -309,6 +321,7 @@ class AmazonCollector(Collector):
                 items=[item for item in items if in_window(item.date, ctx)],
                 next_cursor=None if stop else str(page + 1),
                 reported_total=reported,
+                target_name=product_title(html) if not collected - len(items) else "",
             )
             if stop:
                 return

@@ -89,6 +89,8 @@ class Page:
     next_cursor: str | None = None  # None: this was the last page
     reported_total: int | None = None  # what the platform says exists, when it says
     requests_made: int = 1
+    # The platform's name of the target (product, video, post), when the page carries it.
+    target_name: str = ""
 
 
 @dataclass
@@ -120,6 +122,11 @@ class Collector(ABC):
     @abstractmethod
     def read_pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """The platform's pages of items; see :meth:`pages`."""
+
+    def fetch_name(self, target: TargetSpec, ctx: FetchContext) -> str:
+        """The platform's name of the target, for collectors whose pages do not carry it
+        (one extra request, made on the target's first collection only); "" when unknown."""
+        return ""
 
     def credentials_needed(self, target: TargetSpec) -> tuple[str, ...]:
         """The vault providers whose keys collecting ``target`` may use (least privilege:

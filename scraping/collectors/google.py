@@ -119,6 +119,7 @@ class GooglePlacesCollector(Collector):
             items=[item for item in items if in_window(item.date, ctx)],
             next_cursor=None,
             requests_made=ctx.http.requests_made - before,
+            target_name=str(place.get("name") or "").strip(),
         )
 
     @staticmethod

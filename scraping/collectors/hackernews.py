@@ -108,6 +108,7 @@ class HackerNewsCollector(Collector):
                 next_cursor=None if done else str(offset),
                 reported_total=reported,
                 requests_made=1 if first else 0,
+                target_name=squash(str(payload.get("title") or "")) if isinstance(payload, dict) else "",
             )
             first = False
             if done:

@@ -255,13 +255,14 @@ class RedditCollector(Collector):
             stubs = decode_cursor(cursor)
         else:
             before = ctx.http.requests_made
-            items, stubs, total = self._tree(api, flat, post_id, sort)
+            items, stubs, total, title = self._tree(api, flat, post_id, sort)
             collected += len(items)
             yield Page(
                 items=[item for item in items if in_window(item.date, ctx)],
                 next_cursor=encode_cursor(stubs) if collected < ctx.max_items else None,
                 reported_total=total,
                 requests_made=ctx.http.requests_made - before,
+                target_name=title,
             )
         while stubs and collected < ctx.max_items:
             stub, stubs = stubs[0], stubs[1:]
@@ -278,7 +279,8 @@ class RedditCollector(Collector):
 
     def _tree(
         self, api: RedditApi, flat: Flattener, post_id: str, sort: str
-    ) -> tuple[list[CollectedItem], list[Stub], int | None]:
+    ) -> tuple[list[CollectedItem], list[Stub], int | None, str]:
+        """The first comments, the stubs to expand, the comment count and the post's title."""
         data = self._get(api, f"/comments/{post_id}", {"limit": str(TREE_LIMIT), "sort": sort}, post_id)
         post, comments = _listings(data)
         post_children = (post.get("data") or {}).get("children") or [{}]
@@ -289,7 +291,8 @@ class RedditCollector(Collector):
         stubs: list[Stub] = []
         flat.walk((comments.get("data") or {}).get("children"), items, stubs)
         total = post_data.get("num_comments")
-        return items, stubs, int(total) if _is_number(total) else None
+        title = str(post_data.get("title") or "").strip()
+        return items, stubs, int(total) if _is_number(total) else None, title
 
     def _expand(
         self, api: RedditApi, flat: Flattener, post_id: str, sort: str, stub: Stub

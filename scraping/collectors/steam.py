@@ -152,6 +152,18 @@ class SteamCollector(Collector):
             seen.add(next_cursor)
             current = next_cursor
 
+    def fetch_name(self, target: TargetSpec, ctx: FetchContext) -> str:
+        """The game's name from the store's ``appdetails`` (the review endpoint has none)."""
+        app_id = str(target.platform_data.get("app_id") or "").strip()
+        if not app_id.isdigit():
+            return ""
+        data = ctx.http.get_json(
+            f"{self.base_url('steam')}/api/appdetails", params={"appids": app_id, "filters": "basic"}
+        )
+        entry = data.get(app_id) if isinstance(data, dict) else None
+        details = entry.get("data") if isinstance(entry, dict) and entry.get("success") else None
+        return str(details.get("name") or "").strip() if isinstance(details, dict) else ""
+
     @staticmethod
     def _parse_page(data: Any, app_id: str) -> tuple[list[CollectedItem], str | None, int | None]:
         if not isinstance(data, dict):

@@ -138,6 +138,19 @@ class YouTubeCollector(Collector):
             if stop:
                 return
 
+    def fetch_name(self, target: TargetSpec, ctx: FetchContext) -> str:
+        """The video's title from the API's ``videos`` endpoint (comment threads have none)."""
+        key = (ctx.credentials.get("youtube") or "").strip()
+        video_id = str(target.platform_data.get("video_id") or "").strip()
+        if not key or not video_id:
+            return ""
+        data = self._get(
+            ctx, f"{self.base_url('youtube')}/videos", {"part": "snippet", "id": video_id, "key": key}
+        )
+        videos = data.get("items") if isinstance(data, dict) else None
+        snippet = (videos[0].get("snippet") or {}) if videos and isinstance(videos[0], dict) else {}
+        return str(snippet.get("title") or "").strip()
+
     @staticmethod
     def _thread(thread: dict, video_id: str) -> tuple[CollectedItem, list[dict]]:
         try:
