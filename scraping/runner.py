@@ -23,7 +23,7 @@ from pymongo.errors import DuplicateKeyError
 
 from projects.services import record_platform_name
 from scraping import credentials, job_state
-from scraping.collectors.base import CollectedItem, CollectorError, FetchContext, TargetSpec
+from scraping.collectors.base import CollectedItem, Collector, CollectorError, FetchContext, TargetSpec
 from scraping.collectors.registry import get_collector
 from scraping.models import JobStatus
 from scraping.results_store import TargetRef, write_items
@@ -232,7 +232,7 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
     return outcome
 
 
-def _fetch_name(collector, spec: TargetSpec, ctx: FetchContext) -> str:
+def _fetch_name(collector: Collector, spec: TargetSpec, ctx: FetchContext) -> str:
     """The platform's name of the target; a failure leaves the name for the next run, it
     never fails a collection that succeeded."""
     # One attempt: a name is worth no retries (and no back-off) of a collection that is done.

@@ -22,7 +22,7 @@ from projects.models import (
     TargetOptions,
     TargetStatus,
 )
-from projects.platforms import CAVEATS, SORT_ORDERS, Platform
+from projects.platforms import CAVEATS, SORT_ORDERS, DetectedType, Platform
 from projects.recognition import (
     BulkParseError,
     DuplicateLine,
@@ -399,7 +399,13 @@ def _recognition_of(target: Target) -> Recognition | None:
 
 
 def _web(target: Target) -> Recognition:
-    return Recognition(Platform.WEB, target.detected_type, {}, target.canonical_url, target.label)
+    return Recognition(
+        Platform.WEB,
+        DetectedType(target.detected_type or DetectedType.PAGE),
+        {},
+        target.canonical_url,
+        target.label,
+    )
 
 
 def record_platform_name(target_id: ObjectId, name: str) -> None:
