@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 #: What the "retry failed targets" action of a job is called wherever it is offered.
 RETRY_LABEL = "Retry failed targets"
@@ -152,21 +152,11 @@ def failure_kind(error: str) -> tuple[str, str]:
     return _DEFAULT
 
 
-def _url(name: str, *args: object) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def target_url(project_id: object, target_id: object | None) -> str:
-    """Where a target is changed: its edit page when the project has one, else the target's row
-    on the project page."""
-    if target_id is not None:
-        edit = _url("projects:target_edit", project_id, target_id)
-        if edit:
-            return edit
-    return reverse("projects:detail", args=[project_id]) + (f"#target-{target_id}" if target_id else "")
+    """Where a target is changed: its edit page (the project page when no target is named)."""
+    if target_id is None:
+        return reverse("projects:detail", args=[project_id])
+    return reverse("projects:target_edit", args=[project_id, target_id])
 
 
 def remedy_for(

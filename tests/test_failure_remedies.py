@@ -33,7 +33,7 @@ def _remedy(error, **kwargs):
 
 API_KEYS = "/settings/api-keys/"
 RETRY = f"/jobs/{'2' * 24}/retry/"
-TARGET = f"/projects/{'0' * 24}/#target-{'1' * 24}"
+TARGET = f"/projects/{'0' * 24}/targets/{'1' * 24}/edit/"
 PROJECT_EDIT = f"/projects/{'0' * 24}/edit/"
 
 
@@ -142,7 +142,7 @@ def test_the_job_page_explains_each_failure_styles_its_bar_and_offers_a_retry(cl
     assert html.count('<progress class="failed"') == 2
     assert "The site did not answer" in html and 'data-remedy="unreachable"' in html
     assert f'href="{reverse("accounts:api_keys")}">Open API keys</a>' in html
-    assert f"#target-{unreachable.pk}" in html
+    assert reverse("projects:target_edit", args=[project.pk, unreachable.pk]) in html
     assert f'action="{reverse("jobs:retry", args=[job.pk])}"' in html and "Retry 2 failed targets" in html
     assert "<strong>25</strong>" in html  # the requests counter
 
@@ -267,7 +267,7 @@ def test_a_partly_failed_job_sends_the_failure_email_with_each_target_and_its_re
     assert f"- Keyless video: {youtube.MISSING_KEY}" in body
     assert f"Open API keys: {settings.SITE_URL}{reverse('accounts:api_keys')}" in body
     assert (
-        f"Check the target: {settings.SITE_URL}{reverse('projects:detail', args=[project.pk])}#target-{broken.pk}"
+        f"Check the target: {settings.SITE_URL}{reverse('projects:target_edit', args=[project.pk, broken.pk])}"
         in body
     )
     assert f"{settings.SITE_URL}/jobs/{job.pk}/" in body
@@ -303,7 +303,8 @@ def test_empty_dashboard_and_explorer_say_the_last_collection_failed_and_link_th
         assert "Your last collection failed:</strong> " + UNREACHABLE in html, name
         assert "Nothing to chart yet" not in html and "No results collected yet" not in html
         assert f'action="{reverse("jobs:retry", args=[job.pk])}"' in html
-        assert f"#target-{target.pk}" in html and reverse("jobs:detail", args=[job.pk]) in html
+        assert reverse("projects:target_edit", args=[project.pk, target.pk]) in html
+        assert reverse("jobs:detail", args=[job.pk]) in html
 
     # A later clean job: the pages say what to do first again.
     finished_job(project, [(JobStatus.COMPLETED, "", 0)])

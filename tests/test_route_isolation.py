@@ -30,7 +30,7 @@ EXEMPT_PREFIXES = ("admin/", "accounts/")
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>\w+)>")
 REGEX_GROUP = re.compile(r"\(\?P<\w+>")
 # Parameters that are not object ids, and the value they are given.
-PLAIN_VALUES = {"format": "csv"}
+PLAIN_VALUES = {"format": "csv", "table": "topics"}
 # Every method a view may answer: an API route's PUT, PATCH or DELETE is refused too.
 METHODS = ("get", "post", "put", "patch", "delete")
 
