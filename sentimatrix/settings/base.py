@@ -8,6 +8,7 @@ exit hook is registered. ``manage.py`` provides what is missing before they load
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -46,6 +47,10 @@ ENCRYPTION_KEYS = valid_key_spec(env_str("SENTIMATRIX_ENCRYPTION_KEYS"))
 BACKUP_ENCRYPTION_KEYS = env_str("BACKUP_ENCRYPTION_KEYS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How the product names itself in emails ("register an account on Sentimatrix Studio"); the
+# domain defaults to SITE_URL's host. allauth would otherwise take both from the request's host.
+SITE_NAME = env_str("SITE_NAME", "Sentimatrix Studio")
+SITE_DOMAIN = env_str("SITE_DOMAIN") or urlsplit(SITE_URL).netloc
 
 INSTALLED_APPS = [
     "sentimatrix.apps.MongoAdminConfig",
@@ -189,7 +194,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # Without the sites framework allauth would name the product after the request's host.
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sentimatrix Studio] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Stored confirmations: the HMAC variant signs the address's ObjectId, which
 # Django's JSON signer cannot serialise.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
