@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "sentimatrix.not_found.NotFoundPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
