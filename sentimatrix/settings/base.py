@@ -110,6 +110,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Every page writes dates one way ({{ value|when }}, |day, |ago) without a load tag.
+            "builtins": ["sentimatrix.templatetags.when"],
         },
     },
 ]
