@@ -227,7 +227,7 @@ def test_the_home_page_shows_the_product_and_the_tab_its_icon(journey, product):
         page = phone.goto("/")
         page.wait_for_load_state("networkidle")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
-        expect(page.get_by_role("link", name="Create an account")).to_be_in_viewport()
+        expect(page.get_by_role("button", name="Create an account")).to_be_in_viewport()
 
 
 def test_the_project_menu_opens_in_the_page_on_a_phone(journey, workspace):
@@ -237,7 +237,7 @@ def test_the_project_menu_opens_in_the_page_on_a_phone(journey, workspace):
         page = j.goto(f"/projects/{project}/")
         for name in ("Add a link", "Explore results", "Dashboard"):
             expect(
-                page.locator(".project-actions").get_by_role("link", name=name, exact=True)
+                page.locator(".project-actions").get_by_role("button", name=name, exact=True)
             ).to_be_visible()
         page.get_by_text("More actions").click()
         expect(page.get_by_role("link", name="Delete", exact=True)).to_be_in_viewport()
