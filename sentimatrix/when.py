@@ -10,6 +10,7 @@ ISO 8601.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateformat import format as django_format
@@ -19,7 +20,7 @@ DATE_TIME_SECONDS = "j M Y, H:i:s"
 DAY = "j M Y"
 
 
-def as_moment(value) -> datetime | date | None:
+def as_moment(value: Any) -> datetime | date | None:
     """A datetime (aware, in the active time zone) or a date, from what a template holds.
 
     Accepts datetimes (a naive one is taken to be UTC, as the database stores), dates and ISO
@@ -40,7 +41,7 @@ def as_moment(value) -> datetime | date | None:
     return None
 
 
-def format_when(value, *, seconds: bool = False, zone: bool = False) -> str:
+def format_when(value: Any, *, seconds: bool = False, zone: bool = False) -> str:
     """Date and time, "7 Dec 2026, 08:30" (with ``seconds``: "08:30:15"; ``zone``: " CET")."""
     moment = as_moment(value)
     if moment is None:
@@ -51,13 +52,13 @@ def format_when(value, *, seconds: bool = False, zone: bool = False) -> str:
     return f"{text} {moment.tzname()}" if zone else text
 
 
-def format_day(value) -> str:
+def format_day(value: Any) -> str:
     """The date alone, "7 Dec 2026" (the active time zone's day for a datetime)."""
     moment = as_moment(value)
     return "" if moment is None else django_format(moment, DAY)
 
 
-def machine_value(value, *, day: bool = False) -> str:
+def machine_value(value: Any, *, day: bool = False) -> str:
     """What a ``<time datetime="...">`` attribute holds: ISO 8601 with the offset, or the day."""
     moment = as_moment(value)
     if moment is None:
