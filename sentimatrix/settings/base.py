@@ -161,6 +161,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# Django's own date output (the admin, a date left to {{ value }}) in the product's format.
+FORMAT_MODULE_PATH = ["sentimatrix.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
