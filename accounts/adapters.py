@@ -1,7 +1,10 @@
 """allauth adapters: keep the specification's user fields in step with allauth."""
 
+from dataclasses import dataclass
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -9,6 +12,19 @@ from accounts import lockout
 from sentimatrix.security import client_ip
 
 OAUTH_FIELDS = {"google": "google_id", "github": "github_id"}
+
+
+@dataclass(frozen=True)
+class SiteIdentity:
+    """What allauth's emails call ``current_site``: the product's name and public domain."""
+
+    name: str
+    domain: str
+
+
+def site_identity() -> SiteIdentity:
+    """The product's name and domain from the settings (``SITE_NAME``, ``SITE_DOMAIN``)."""
+    return SiteIdentity(settings.SITE_NAME, settings.SITE_DOMAIN)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,6 +49,12 @@ class AccountAdapter(DefaultAccountAdapter):
                 f"Too many failed login attempts. Try again {lockout.in_minutes(wait)}.",
                 code="too_many_login_attempts",
             ) from None
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        # Without the sites framework allauth names the site after the request's host
+        # ("register an account on 127.0.0.1:8000"): emails name the product instead.
+        context = {**context, "current_site": site_identity()}
+        return super().render_mail(template_prefix, email, context, headers=headers)
 
     def confirm_email(self, request, email_address):
         confirmed = super().confirm_email(request, email_address)

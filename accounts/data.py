@@ -33,6 +33,16 @@ OWNED_COLLECTIONS = (
     "api_tokens",
 )
 EXPORTED = ("projects", "targets", "presets", "schedules", "scrape_jobs", "webhooks", "results")
+# What the "Your data" page calls each exported collection (its key is the export file's).
+EXPORT_LABELS = {
+    "projects": "Projects",
+    "targets": "Targets",
+    "presets": "Presets",
+    "schedules": "Schedules",
+    "scrape_jobs": "Scrape jobs",
+    "webhooks": "Webhooks",
+    "results": "Results",
+}
 # Secrets never leave the server, not even to their owner.
 SECRET_FIELDS = {
     "webhooks": {"secret", "secret_encrypted", "secret_nonce", "secret_tag"},
@@ -89,5 +99,5 @@ def erase_user(user: User) -> dict[str, int]:
 
 
 def export_size_hint(user: User) -> dict[str, int]:
-    """How many documents an export holds, per collection (shown before downloading)."""
-    return {name: collection(name).count_documents({"user_id": user.pk}) for name in EXPORTED}
+    """How many documents an export holds, per collection's readable name (shown before downloading)."""
+    return {EXPORT_LABELS[name]: collection(name).count_documents({"user_id": user.pk}) for name in EXPORTED}

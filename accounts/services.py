@@ -9,6 +9,11 @@ from django.utils import timezone
 from accounts.models import Role, User
 
 
+def first_admin_email() -> str:
+    """The address :func:`ensure_first_admin` gives the first admin (``ADMIN_EMAIL``)."""
+    return os.environ.get("ADMIN_EMAIL", "admin@localhost").strip().lower()
+
+
 def ensure_first_admin() -> tuple[str, str | None] | None:
     """Create the first admin when there is none.
 
@@ -18,7 +23,7 @@ def ensure_first_admin() -> tuple[str, str | None] | None:
     """
     if User.objects.filter(role=Role.ADMIN).exists():
         return None
-    email = os.environ.get("ADMIN_EMAIL", "admin@localhost").strip().lower()
+    email = first_admin_email()
     password = os.environ.get("ADMIN_PASSWORD") or None
     generated = None
     if not password:

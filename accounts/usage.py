@@ -21,7 +21,7 @@ from sentimatrix.refusals import Refused
 # counter field in users.usage -> (Plan attribute holding its limit, what the user reads)
 COUNTERS = {
     "projects_count": ("max_projects", "projects"),
-    "scrapes_this_month": ("scrapes_per_month", "scrapes this month"),
+    "scrapes_this_month": ("scrapes_per_month", "scrape jobs this month"),
     "api_calls_this_month": ("api_calls_per_month", "API calls this month"),
 }
 MONTHLY = ("scrapes_this_month", "api_calls_this_month")
@@ -99,7 +99,7 @@ def usage_bars(user: User) -> list[UsageBar]:
     user.refresh_from_db(fields=["usage"])
     plan = get_plan(user.plan)
     return [
-        UsageBar(label.capitalize(), getattr(user.usage, counter), getattr(plan, limit_attr))
+        UsageBar(label[:1].upper() + label[1:], getattr(user.usage, counter), getattr(plan, limit_attr))
         for counter, (limit_attr, label) in COUNTERS.items()
     ]
 

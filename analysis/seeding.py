@@ -19,7 +19,7 @@ from bson import ObjectId
 from django.conf import settings
 
 from accounts.models import Role, User
-from accounts.services import mark_email_verified
+from accounts.services import first_admin_email, mark_email_verified
 from analysis import stats
 from analysis.engine.base import AnalysisItem, AnalysisOptions
 from analysis.engine.local import LocalEngine
@@ -73,7 +73,16 @@ def load_sentences(data_dir: Path | None = None) -> list[tuple[str, int]]:
 
 
 def check_safe(force: bool) -> None:
-    real = User.objects.exclude(email__endswith=f"@{SEED_DOMAIN}").count()
+    """Refuse a database with accounts of its own (unless ``force``).
+
+    The first admin ``make run`` creates on an empty database (``ensure_first_admin``) does
+    not count while it owns no project: seeding right after the first start must work.
+    """
+    others = User.objects.exclude(email__endswith=f"@{SEED_DOMAIN}")
+    first_admin = others.filter(role=Role.ADMIN, email=first_admin_email()).first()
+    if first_admin is not None and not Project.objects.filter(user=first_admin).exists():
+        others = others.exclude(pk=first_admin.pk)
+    real = others.count()
     if real and not force:
         raise RealUsersPresent(
             f"The database holds {real} account(s) outside @{SEED_DOMAIN}; "

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects import schedules
 from projects.models import Frequency
 from projects.pages import own_project
 from sentimatrix.validators import validate_hhmm
+from sentimatrix.when import format_when
 
 HISTORY_SHOWN = 20
 
@@ -87,7 +87,7 @@ def schedule_edit(request, project_id):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             if schedule.enabled and schedule.next_run:
-                when = formats.date_format(timezone.localtime(schedule.next_run), "DATETIME_FORMAT")
+                when = format_when(schedule.next_run, zone=True)
                 messages.success(request, f"Schedule saved. Next run: {when}.")
             else:
                 messages.success(request, "Schedule saved. It is disabled, so nothing will run.")

@@ -316,9 +316,8 @@ def add_target(request, project_id):
             except Refused as exc:
                 bound.add_error(exc.field if exc.field in bound.fields else None, exc.message)
             else:
+                # The platform's caveat is under the project's target table (once per page).
                 messages.success(request, f"Added “{target.display_label}”.")
-                if target.caveat:
-                    messages.info(request, target.caveat)
                 return redirect("projects:detail", project_id=project.pk)
     return render(
         request,

@@ -19,6 +19,7 @@ from projects.models import Project, RunStatus, Schedule
 from scraping import jobs
 from scraping.models import JobTrigger
 from sentimatrix.refusals import Refused
+from sentimatrix.when import format_when
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _start(schedule: Schedule, project: Project, now: datetime) -> str:
                 return "refused"
         else:
             return "started"
-    message = f"The previous job (started {running.created_at:%Y-%m-%d %H:%M} UTC) was still running."
+    message = f"The previous job (started {format_when(running.created_at, zone=True)}) was still running."
     schedules.record_run(schedule.pk, running.pk, now, RunStatus.SKIPPED, message=message)
     return "skipped"
 

@@ -283,16 +283,22 @@ VALIDATORS: dict[str, dict] = {"users": {"$jsonSchema": USERS_SCHEMA}}
 
 
 def ensure_validators(db, collections: tuple[str, ...] | None = None) -> list[str]:
-    """Install the registry's validators (creating a missing collection); idempotent."""
+    """Install the registry's validators (creating a missing collection) where they differ.
+
+    Returns one line per collection changed: none on a database that already has them.
+    """
     report = []
-    existing = set(db.list_collection_names())
+    installed = {info["name"]: info.get("options", {}) for info in db.list_collections()}
     for name, validator in VALIDATORS.items():
         if collections is not None and name not in collections:
             continue
         options = {"validator": validator, "validationLevel": "strict", "validationAction": "error"}
-        if name in existing:
+        if name not in installed:
+            db.create_collection(name, **options)
+        elif any(installed[name].get(key) != value for key, value in options.items()):
             db.command("collMod", name, **options)
         else:
-            db.create_collection(name, **options)
+            # Already what the registry says: an unchanged database reports no change.
+            continue
         report.append(f"validator {name}")
     return report

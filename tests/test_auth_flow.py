@@ -113,3 +113,24 @@ def test_connected_social_account_id_is_kept_in_users_oauth(rf):
     )
     user.refresh_from_db()
     assert user.oauth.github_id == "583231" and user.oauth.google_id is None
+
+
+@pytest.mark.django_db
+def test_the_confirmation_email_names_the_product_not_the_host(client, mailoutbox, settings):
+    client.post(
+        reverse("account_signup"),
+        {"email": "first@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    body = mailoutbox[-1].body
+    # The defaults: the product's name, the domain of SITE_URL; never the request's host.
+    assert f"register an account on Sentimatrix Studio ({settings.SITE_DOMAIN})." in body
+    assert "account on testserver" not in body
+
+    settings.SITE_NAME, settings.SITE_DOMAIN = "Acme Insights", "insights.acme.test"
+    client.post(
+        reverse("account_signup"),
+        {"email": "second@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    body = mailoutbox[-1].body
+    assert "register an account on Acme Insights (insights.acme.test)." in body
+    assert body.rstrip().endswith("— Acme Insights\ninsights.acme.test")

@@ -196,3 +196,27 @@ def test_users_collection_has_the_schema_validator():
     assert validator["properties"]["role"]["enum"] == Role.values
     assert validator["properties"]["status"]["enum"] == Status.values
     assert info["options"]["validationAction"] == "error"
+
+
+@pytest.mark.django_db
+def test_the_check_reports_no_change_on_an_unchanged_database(capsys):
+    # The first run brings the database to the registry (whatever earlier tests left); the
+    # second finds nothing to do, neither index nor validator.
+    call_command("ensure_indexes")
+    capsys.readouterr()
+    call_command("ensure_indexes")
+    out = capsys.readouterr().out
+    assert "indexes checked: no change" in out
+    assert "validator users" not in out
+    assert not [line for line in out.splitlines() if line.startswith("created")]
+    assert dbindexes.ensure_validators(get_db()) == []
+
+
+@pytest.mark.django_db
+def test_a_changed_validator_is_put_back_and_reported_once(capsys):
+    db = get_db()
+    db.command("collMod", "users", validationLevel="moderate")
+    assert dbindexes.ensure_validators(db) == ["validator users"]
+    assert dbindexes.ensure_validators(db) == []
+    info = db.command("listCollections", filter={"name": "users"})["cursor"]["firstBatch"][0]
+    assert info["options"]["validationLevel"] == "strict"

@@ -21,6 +21,7 @@ from projects.models import LLMConfig, Project
 from sentimatrix.http import HttpClient
 from sentimatrix.mongo import collection
 from sentimatrix.netguard import Policy
+from sentimatrix.when import format_day
 from tests.factories import make_user
 from tests.fake_llm import FakeLLM
 from tests.playback import RecordingSleep
@@ -97,8 +98,8 @@ def test_check_stops_when_the_next_request_does_not_fit(project):
         budget.check(11)
     message = str(raised.value)
     assert "monthly LLM budget of 100 tokens is used up" in message
-    assert f"paused until {next_month_start(MARCH):%Y-%m-%d}" in message
-    assert "2025-04-01" in message
+    assert f"paused until {format_day(next_month_start(MARCH))} (UTC)" in message
+    assert "1 Apr 2025" in message
     assert raised.value.used == 90 and raised.value.limit == 100
     budget.record(10, 0, 0.0)
     with pytest.raises(BudgetExceeded):

@@ -14,6 +14,7 @@ from projects.models import Preset, Project, ProjectConfig, Schedule, Target
 from projects.signals import project_deleting
 from scraping.models import JobStatus, JobTarget, ScrapeJob
 from sentimatrix.mongo import collection
+from sentimatrix.when import format_when
 from tests.factories import make_project, make_user
 from tests.page_helpers import add_results, add_target, form_post_data, messages_of
 
@@ -68,7 +69,7 @@ def test_list_is_empty_first_then_a_grid_or_a_table_per_the_users_layout(client)
     user.save()
     table = client.get(reverse("projects:list")).content.decode()
     assert "<table" in table and "grid-cards" not in table and "Headphones launch" in table
-    assert project.created_at.strftime("%Y-%m-%d") in table  # the last scrape, in the user's zone
+    assert format_when(project.created_at) in table  # the last scrape, in the user's zone
 
 
 def test_create_from_a_system_preset_or_from_scratch_counts_against_the_plan(client):

@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Role, User
 from analysis import pipeline, stats
+from analysis.management.commands.seed_test_data import Command as SeedCommand
 from analysis.models import Result
 from projects.models import Project, Target
 from sentimatrix.mongo import collection
@@ -38,6 +39,23 @@ def test_seed_refuses_a_database_with_real_users():
     assert Project.objects.count() == 0
     call_command("seed_test_data", "--users", "1", "--projects", "1", "--results", "1", "--force")
     assert Project.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_runs_right_after_the_first_start_created_its_admin(monkeypatch):
+    monkeypatch.setenv("ADMIN_EMAIL", "owner@studio.test")
+    call_command("ensure_first_admin")
+    call_command("seed_test_data", "--users", "1", "--projects", "1", "--results", "1")
+    assert Project.objects.count() == 1
+    # Once the first admin has work of its own, the database is no longer a fresh one.
+    admin = User.objects.get(email="owner@studio.test")
+    Project.objects.create(user=admin, name="Real work")
+    with pytest.raises(CommandError, match=r"1 account\(s\) outside @example\.com"):
+        call_command("seed_test_data", "--users", "1", "--projects", "1", "--results", "1")
+
+
+def test_seed_help_documents_force():
+    assert "--force" in SeedCommand.help
 
 
 def _snapshot(project_id):

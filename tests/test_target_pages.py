@@ -58,9 +58,11 @@ def test_a_pasted_link_becomes_a_recognised_target_with_its_caveat(client, proje
     place = Target.objects.get(project=project, platform="google")
     assert place.label == "Flagship store" and place.options.language == "de"
     assert place.caveat and place.caveat == collector_class("google").caveat
-    assert place.caveat in messages_of(response)
+    # The caveat is told on the project page the add leads to, once (not also as a message).
+    assert place.caveat not in messages_of(response)
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "Flagship store" in page and "Google&#x27;s Places API" in page
+    assert page.count(f"<strong>Google Maps:</strong> {place.caveat.replace(chr(39), '&#x27;')}") == 1
 
 
 REFUSED_LINKS = [

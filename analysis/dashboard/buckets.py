@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sentimatrix.when import format_day
+
 
 def bucket_start(day: date, granularity: str) -> date:
     if granularity == "week":
@@ -40,8 +42,10 @@ def choose_granularity(first: date, last: date, wanted: str) -> str:
 
 
 def bucket_label(start: date, granularity: str) -> str:
+    """A time step as the charts and their data tables name it ("7 Dec 2026", "Week of 7 Dec
+    2026", "Dec 2026"): the product's one date format (:mod:`sentimatrix.when`)."""
     if granularity == "month":
         return start.strftime("%b %Y")
     if granularity == "week":
-        return f"Week of {start.isoformat()}"
-    return start.isoformat()
+        return f"Week of {format_day(start)}"
+    return format_day(start)

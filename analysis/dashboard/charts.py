@@ -14,6 +14,7 @@ from analysis.dashboard.sums import Totals
 from analysis.results_store.state import FilterState
 from analysis.stats import BUCKETS
 from projects.platforms import Platform
+from sentimatrix.when import format_day
 
 
 def explorer_url(project, **filters) -> str:
@@ -233,7 +234,7 @@ def over_time_chart(project, docs, granularity, group_by, target_labels, *, peri
     if datasets:
         averages = [t.average for t in grouped[order[0]] if t.average is not None]
         summary = (
-            f"{len(starts)} {granularity}s from {first.isoformat()} to {last.isoformat()}; "
+            f"{len(starts)} {granularity}s from {format_day(first)} to {format_day(last)}; "
             f"average sentiment of {datasets[0]['label']} moved from {signed_text(averages[0])} to {signed_text(averages[-1])}."
         )
     else:

@@ -127,3 +127,19 @@ def result_rating(result, empty: str = ""):
             '<span role="img" aria-label="{}" title="{}">{}</span>', rating.text, rating.text, rating.symbol
         )
     return format_html('<span title="Rating">{} {}</span>', rating.symbol, rating.text)
+# Words a readable label writes in capitals.
+_ACRONYMS = {"api": "API", "id": "ID", "url": "URL", "ip": "IP", "llm": "LLM", "csv": "CSV"}
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+@register.filter
+def readable_key(key) -> str:
+    """A stored key as a person reads it: ``playtime_forever`` becomes "Playtime forever",
+    ``api_calls`` "API calls". Keys that are not snake_case identifiers (a CSV's own column
+    names) are shown as they are."""
+    key = "" if key is None else str(key)
+    if not _IDENTIFIER.match(key):
+        return key
+    words = [_ACRONYMS.get(word, word) for word in key.split("_")]
+    first = words[0]
+    return " ".join([first[:1].upper() + first[1:], *words[1:]])

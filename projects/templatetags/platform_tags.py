@@ -33,3 +33,20 @@ def platform_icon(platform: str | None) -> dict:
 @register.filter
 def platform_name(platform: str | None) -> str:
     return PLATFORM_NAMES.get(platform, platform or "")
+
+
+@register.filter
+def platform_caveats(rows) -> list[dict]:
+    """Each platform caveat of a page's targets once, in the order the targets come.
+
+    A page lists many targets of one platform; the caveat (e.g. Amazon's review cap) is shown
+    once under the table and each row only links to it. ``rows`` holds targets, rows with a
+    ``target`` or rows with ``platform``/``caveat`` of their own (the job page's).
+    """
+    notes: dict[str, dict] = {}
+    for row in rows or ():
+        item = getattr(row, "target", None) or row
+        text, platform = getattr(item, "caveat", ""), getattr(item, "platform", "") or ""
+        if text and platform not in notes:
+            notes[platform] = {"platform": platform, "name": platform_name(platform), "text": text}
+    return list(notes.values())

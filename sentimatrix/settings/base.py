@@ -8,6 +8,7 @@ exit hook is registered. ``manage.py`` provides what is missing before they load
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +50,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where the plans page sends a user who wants another plan (a checkout or contact page, or a
 # mailto: link). Empty: a mail to this installation's administrator, who changes plans in the admin.
 PLAN_UPGRADE_URL = env_str("PLAN_UPGRADE_URL")
+# How the product names itself in emails ("register an account on Sentimatrix Studio"); the
+# domain defaults to SITE_URL's host. allauth would otherwise take both from the request's host.
+SITE_NAME = env_str("SITE_NAME", "Sentimatrix Studio")
+SITE_DOMAIN = env_str("SITE_DOMAIN") or urlsplit(SITE_URL).netloc
 
 INSTALLED_APPS = [
     "sentimatrix.apps.MongoAdminConfig",
@@ -90,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "sentimatrix.not_found.NotFoundPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -107,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Every page writes dates one way ({{ value|when }}, |day, |ago) without a load tag.
+            "builtins": ["sentimatrix.templatetags.when"],
         },
     },
 ]
@@ -156,6 +164,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# Django's own date output (the admin, a date left to {{ value }}) in the product's format.
+FORMAT_MODULE_PATH = ["sentimatrix.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -192,7 +202,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # Without the sites framework allauth would name the product after the request's host.
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sentimatrix Studio] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Stored confirmations: the HMAC variant signs the address's ObjectId, which
 # Django's JSON signer cannot serialise.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False

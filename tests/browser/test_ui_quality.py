@@ -56,7 +56,7 @@ def test_main_pages_have_no_serious_accessibility_violations(journey, workspace,
     state, project, job = workspace
     found: dict[str, list] = {}
     anonymous = journey(f"{scheme}-anonymous", color_scheme=scheme)
-    for name, path in {"sign in": "/accounts/login/", "sign up": "/accounts/signup/"}.items():
+    for name, path in {"home": "/", "sign in": "/accounts/login/", "sign up": "/accounts/signup/"}.items():
         with anonymous.step(f"{name} ({scheme})"):
             anonymous.goto(path)
             found[name] = anonymous.axe_violations()
@@ -101,7 +101,7 @@ def test_keyboard_navigation_with_visible_focus(journey, workspace):
         assert j.page.url.endswith("#main")
     with j.step("every stop shows where the focus is"):
         j.goto(f"/projects/{project}/")
-        invisible = []
+        invisible, stops = [], 0
         for _ in range(25):
             j.page.keyboard.press("Tab")
             style = j.page.evaluate(
@@ -112,9 +112,13 @@ def test_keyboard_navigation_with_visible_focus(journey, workspace):
                             shadow: css.boxShadow !== 'none'};
                 }"""
             )
+            if style["name"].startswith("BODY"):
+                break  # past the page's last stop (the grouped actions leave fewer than 25)
+            stops += 1
             if not (style["outline"] or style["shadow"]):
                 invisible.append(style["name"])
         assert invisible == []
+        assert stops >= 15  # the bar, the project's actions and menu, the targets
     with j.step("run a scrape from the keyboard"):
         j.goto(f"/projects/{project}/")
         j.page.get_by_role("button", name="Run now").focus()
@@ -167,8 +171,15 @@ def test_destructive_actions_ask_first_and_say_what_happened(journey, workspace)
     with j.step("a project to delete"):
         doomed = j.create_project("To be deleted")
         expect(j.page.get_by_text("Project “To be deleted” created")).to_be_visible()
+    with j.step("delete is in the project's menu, styled as a danger action"):
+        j.page.get_by_text("More actions").click()
+        delete = j.page.get_by_role("link", name="Delete", exact=True)
+        expect(delete).to_have_class(re.compile(r"\bdanger\b"))
+        colour = delete.evaluate("el => getComputedStyle(el).color")
+        red, green, blue = (int(x) for x in re.findall(r"\d+", colour)[:3])
+        assert red > 150 and red > 2 * green and red > 2 * blue, colour
     with j.step("delete asks for confirmation"):
-        j.page.get_by_role("button", name="Delete", exact=True).click()
+        delete.click()
         expect(j.page.get_by_role("heading", name="Delete To be deleted?")).to_be_visible()
         j.page.get_by_label("I understand this cannot be undone").check()
         j.page.once("dialog", lambda dialog: dialog.dismiss())
@@ -196,6 +207,42 @@ def test_dates_follow_the_users_time_zone(journey):
     with j.step("the sign-in is listed in Tokyo time"):
         page = j.goto("/settings/security/")
         shown = page.locator("tbody tr time").first.inner_text()
-        stamp = datetime.strptime(shown, "%b %d, %Y %H:%M")
+        stamp = datetime.strptime(shown, "%d %b %Y, %H:%M")  # "7 Dec 2026, 08:30"
         tokyo_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=9)
         assert abs(tokyo_now - stamp) < timedelta(minutes=5), (shown, tokyo_now)
+
+
+def test_the_home_page_shows_the_product_and_the_tab_its_icon(journey, product):
+    j = journey(viewport={"width": 1366, "height": 900})
+    with j.step("a visitor reads what the product does"):
+        page = j.goto("/")
+        for heading in ("What it collects", "From where", "What it tells you"):
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        shot = page.get_by_role("img", name=re.compile("dashboard"))
+        shot.scroll_into_view_if_needed()
+        expect(shot).to_be_visible()
+        assert shot.evaluate("img => img.complete && img.naturalWidth") == 1100
+    with j.step("the favicon is served"):
+        href = page.locator("link[rel=icon]").get_attribute("href")
+        response = j.context.request.get(product.url(href))
+        assert response.status == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    phone = journey("phone", viewport=PHONE, is_mobile=True, has_touch=True)
+    with phone.step("the home page on a phone"):
+        page = phone.goto("/")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        expect(page.get_by_role("button", name="Create an account")).to_be_in_viewport()
+
+
+def test_the_project_menu_opens_in_the_page_on_a_phone(journey, workspace):
+    state, project, _ = workspace
+    j = journey(storage_state=state, viewport=PHONE, is_mobile=True, has_touch=True)
+    with j.step("four actions and a menu"):
+        page = j.goto(f"/projects/{project}/")
+        for name in ("Add a link", "Explore results", "Dashboard"):
+            expect(
+                page.locator(".project-actions").get_by_role("button", name=name, exact=True)
+            ).to_be_visible()
+        page.get_by_text("More actions").click()
+        expect(page.get_by_role("link", name="Delete", exact=True)).to_be_in_viewport()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]

@@ -30,6 +30,7 @@ from pymongo.collection import Collection
 
 from analysis.engine.base import ItemAnalysis
 from sentimatrix.mongo import collection
+from sentimatrix.when import format_day
 
 if TYPE_CHECKING:
     from projects.models import Project
@@ -128,7 +129,7 @@ class TokenBudget:
             resets_on = next_month_start(self.clock())
             raise BudgetExceeded(
                 f"The project's monthly LLM budget of {self.monthly_limit:,} tokens is used up "
-                f"({used:,} used this month); analysis paused until {resets_on:%Y-%m-%d} "
+                f"({used:,} used this month); analysis paused until {format_day(resets_on)} (UTC) "
                 "or raise the budget",
                 limit=self.monthly_limit,
                 used=used,
