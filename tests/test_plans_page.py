@@ -120,7 +120,7 @@ def test_a_refusal_at_the_monthly_scrape_limit_links_to_the_plans_page(client):
     response = client.post(reverse("jobs:run", args=[project.pk]), follow=True)
 
     toast = BeautifulSoup(response.content, "html.parser").select_one("#toasts .toast")
-    assert "allows 100 scrapes this month" in toast.get_text()
+    assert "allows 100 scrape jobs this month" in toast.get_text()
     assert toast.find("a", href=reverse("accounts:plans")).get_text() == "Upgrade your plan"
     assert collection("users").find_one({"_id": user.pk})["usage"]["scrapes_this_month"] == 100
 

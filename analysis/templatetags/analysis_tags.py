@@ -127,6 +127,8 @@ def result_rating(result, empty: str = ""):
             '<span role="img" aria-label="{}" title="{}">{}</span>', rating.text, rating.text, rating.symbol
         )
     return format_html('<span title="Rating">{} {}</span>', rating.symbol, rating.text)
+
+
 # Words a readable label writes in capitals.
 _ACRONYMS = {"api": "API", "id": "ID", "url": "URL", "ip": "IP", "llm": "LLM", "csv": "CSV"}
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
