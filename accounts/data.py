@@ -21,6 +21,7 @@ from sentimatrix.mongo import collection
 # Order matters for erasure: children before parents, so a crash half-way
 # never leaves a result whose project is gone while the project still lists it.
 OWNED_COLLECTIONS = (
+    "saved_views",
     "results",
     "scrape_jobs",
     "targets",
@@ -32,7 +33,7 @@ OWNED_COLLECTIONS = (
     "api_keys",
     "api_tokens",
 )
-EXPORTED = ("projects", "targets", "presets", "schedules", "scrape_jobs", "webhooks", "results")
+EXPORTED = ("projects", "targets", "presets", "schedules", "scrape_jobs", "webhooks", "results", "saved_views")
 # Secrets never leave the server, not even to their owner.
 SECRET_FIELDS = {
     "webhooks": {"secret", "secret_encrypted", "secret_nonce", "secret_tag"},

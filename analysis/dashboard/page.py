@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from analysis import insights_cache
+from analysis.dashboard import playtime
 from analysis.dashboard.buckets import choose_granularity
 from analysis.dashboard.charts import (
     aspect_rows,
@@ -36,11 +37,18 @@ def in_period(doc, period: tuple[date, date] | None) -> bool:
 
 
 def project_dashboard(
-    project, options: DashboardOptions, *, targets: dict | None = None, today: date | None = None
+    project,
+    options: DashboardOptions,
+    *,
+    targets: dict | None = None,
+    today: date | None = None,
+    scope=None,
 ) -> dict:
     """Everything the dashboard page shows, from statistics and daily aggregates only.
 
     ``targets`` maps target ids (str) to Target objects (loaded once by the caller, or here).
+    ``scope`` (a saved view's :class:`~analysis.saved_views.DashboardScope`) keeps the daily
+    aggregates of its targets, platforms and days.
     """
     today = today or datetime.now(UTC).date()
     if targets is None:
@@ -50,6 +58,8 @@ def project_dashboard(
     period = change_current if options.days else None
     start = None if options.days is None else change_previous[0]
     docs = daily_documents(project.pk, start)
+    if scope is not None:
+        docs = [d for d in docs if scope.admits(d)]
     current_docs = [d for d in docs if in_period(d, period)]
     total = totals(current_docs)[None]
     now_t = totals(d for d in docs if in_period(d, change_current))[None]
@@ -114,9 +124,11 @@ def project_dashboard(
         rating_chart(
             project, {tid: t for tid, t in per_target.items() if tid in target_labels}, target_labels, period
         ),
+        *playtime.charts(project, insights),
     ]
     return {
         "options": options,
+        "scope": scope,
         "period": period,
         "granularity": granularity,
         "kpis": kpis,
