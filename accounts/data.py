@@ -33,7 +33,16 @@ OWNED_COLLECTIONS = (
     "api_keys",
     "api_tokens",
 )
-EXPORTED = ("projects", "targets", "presets", "schedules", "scrape_jobs", "webhooks", "results", "saved_views")
+EXPORTED = (
+    "projects",
+    "targets",
+    "presets",
+    "schedules",
+    "scrape_jobs",
+    "webhooks",
+    "results",
+    "saved_views",
+)
 # Secrets never leave the server, not even to their owner.
 SECRET_FIELDS = {
     "webhooks": {"secret", "secret_encrypted", "secret_nonce", "secret_tag"},
