@@ -52,6 +52,8 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(client):
         "/api/v1/jobs/{job_id}/cancel/": {"post"},
         "/api/v1/projects/{project_id}/results/": {"get"},
         "/api/v1/projects/{project_id}/results/{result_id}/": {"get"},
+        "/api/v1/projects/{project_id}/views/": {"get", "post"},
+        "/api/v1/projects/{project_id}/views/{view_id}/": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/stats/": {"get"},
         "/api/v1/projects/{project_id}/insights/": {"get"},
         "/api/v1/webhooks/": {"get", "post"},
