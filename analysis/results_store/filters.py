@@ -347,6 +347,29 @@ class PlatformFlag(Flag):
         return lambda doc: doc.get("platform") == platform and flag(doc)
 
 
+class Equals(Filter):
+    """The field is ``value`` (None: missing or null; a boolean: that boolean), with no URL
+    parameter: the admin's filters beside the explorer's ("not analysed", "not pinned")."""
+
+    def __init__(self, path, value):
+        self.paths = (path,)
+        self.path, self.value = path, value
+
+    def active(self, state):
+        return True
+
+    def q(self, state, zone):
+        if self.value is None:
+            return Q(**{f"{orm_path(self.path)}__isnull": True})
+        return Q(**{orm_path(self.path): self.value})
+
+    def check(self, state, zone):
+        path, value = self.path, self.value
+        if value is None or isinstance(value, bool):
+            return lambda doc: get_path(doc, path) is value
+        return lambda doc: get_path(doc, path) == value
+
+
 def clean_tag(value: str) -> str:
     """A tag as stored: trimmed, inner spaces collapsed, at most 64 characters, no commas
     (the URL lists values with them); "" if nothing is left."""
