@@ -85,6 +85,7 @@ class ResultChangeList(ChangeList):
         self.page_num = read.number
         self.result_count = read.count
         self.count_at_least = read.at_least
+        self.read_partial, self.scanned = read.partial, read.scanned
         self.show_full_result_count = False
         self.show_admin_actions = True
         self.full_result_count = None
@@ -107,9 +108,12 @@ class ResultAdmin(admin.ModelAdmin):
     # The analysis nests documents the admin's forms cannot save: shown read-only, as stored.
     exclude = ("analysis",)
     readonly_fields = ("analysis_document", "created_at", "updated_at")
-    # Newest stored first, by the id index; no column sorts (no index of every result would
-    # serve it), no full count, no join for the project column (see ResultChangeList).
-    ordering = ("-pk",)
+    # Newest stored first, by the index results_created_id; no column sorts (no index of every
+    # result would serve them), no full count, no join for the project column (ResultChangeList).
+    ordering = admin_list.ORDER
+    # A deep page reads every result before it on the embedded server: 50 rows keep page 50 at
+    # 2,500 (and the page itself quick to draw).
+    list_per_page = 50
     sortable_by = ()
     show_full_result_count = False
     list_select_related = ()

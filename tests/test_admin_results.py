@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import User
 from analysis.admin import ResultAdmin
 from analysis.models import Result
-from analysis.results_store import reads
+from analysis.results_store import admin_list, reads
 from analysis.stats import bucket
 from tests.factories import make_user
 from tests.results_seed import seed
@@ -34,7 +34,8 @@ URL = reverse("admin:analysis_result_changelist")
 
 
 def newest_first(docs) -> list:
-    return sorted((d["_id"] for d in docs), reverse=True)
+    """Ids of ``docs``, newest stored first (ties by id, the larger first)."""
+    return [d["_id"] for d in sorted(docs, key=lambda d: (d["created_at"], d["_id"]), reverse=True)]
 
 
 def shown(response) -> list:
@@ -107,7 +108,8 @@ def test_the_search_is_the_explorers(admin_client, two_projects):
             assert rows, (query, page)
             found += rows
             page += 1
-        assert found == sorted(explorer, reverse=True), query
+        docs = [d for s in two_projects for d in s.docs if d["_id"] in explorer]
+        assert found == newest_first(docs), query
 
 
 def test_search_and_filters_together(admin_client, two_projects):
@@ -130,3 +132,11 @@ def test_a_lookup_the_store_does_not_describe_is_still_answered(admin_client, tw
     rows = shown(response)
     assert rows == newest_first(first.docs)[:PER_PAGE]
     assert admin.site._registry[Result].show_full_result_count is False
+
+
+def test_a_rare_search_stops_after_the_scan_limit_and_says_so(admin_client, two_projects, monkeypatch):
+    monkeypatch.setattr(admin_list, "SCAN_LIMIT", 20)
+    response = admin_client.get(URL, {"q": "no-such-word-anywhere"})
+    cl = response.context["cl"]
+    assert cl.read_partial and cl.count_at_least and shown(response) == []
+    assert "were checked: add a filter to look further" in response.content.decode()

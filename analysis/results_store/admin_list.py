@@ -4,13 +4,15 @@ the explorer's filters and search.
 Django's change list would count every result (twice), sort them all on a field no index of the
 whole collection serves, and run its search as patterns over every text. Here:
 
-- the order is the id's, newest first: ids begin with the second a result was stored, and the
-  ``_id`` index serves it on every server;
+- the order is newest stored first (``created_at``, ties by id), which the index
+  ``results_created_id`` serves for the whole collection (see :mod:`sentimatrix.dbindexes`);
 - on the embedded server a page is read in windows of that index
   (:class:`~analysis.results_store.windows.Stream`), fetching only the fields the filters check,
   until the page and one more match are found; then only the page's results are loaded whole. The
-  windows are sized from the projects' counters (how many results, since when);
-- on MongoDB it is the plain queryset in id order, counted up to :data:`MONGODB_COUNT_CAP`;
+  windows are sized from the projects' counters (how many results, since when). (A range of ids
+  alone is not read through the ``_id`` index by SecantusDB 0.7: every window would read the
+  whole collection.);
+- on MongoDB it is the plain queryset in that order, counted up to :data:`MONGODB_COUNT_CAP`;
 - counts: an unfiltered list counts from the projects' counters; a filtered one counts the
   matches it has read (then a lower bound: "at least"), and a read stops after
   :data:`SCAN_LIMIT` documents (``partial``: later pages may hold more).
@@ -26,18 +28,22 @@ from django.db.models import Q
 
 from analysis.models import Result
 from analysis.results_store import filters, windows
+from analysis.results_store.docs import aware
 from analysis.results_store.docs import projection as fields_of
 from analysis.results_store.reads import results_in_order
 from analysis.results_store.server import server_profile
+from analysis.results_store.sorting import DATE
 from analysis.results_store.state import FilterState
-from analysis.results_store.windows import Budget, Hint, Stream
+from analysis.results_store.windows import Budget, Hint, Line, Stream
 from sentimatrix.mongo import collection
 
-#: Documents one page's read may check on the embedded server.
-SCAN_LIMIT = 30_000
+#: Documents one page's read may check on the embedded server (a rare search stops there and
+#: says so, rather than read every result: about 0.5 s of reading on a busy machine).
+SCAN_LIMIT = 10_000
 #: Matches MongoDB counts before the list says "at least".
 MONGODB_COUNT_CAP = 10_000
 ZONE = UTC  # the admin's filters have no days
+LINE = Line(DATE)
 
 
 @dataclass
@@ -76,18 +82,25 @@ class AdminPage:
     scanned: int = 0
 
 
-def total_results(alias: str = "default") -> tuple[int | None, datetime | None]:
-    """Every project's results, from their counters, and when the oldest project was made (no
-    result is older): None when a project has no counter."""
-    total, oldest = 0, None
-    for doc in collection("projects", alias).find({}, {"stats.total_results": 1}):
-        count = (doc.get("stats") or {}).get("total_results")
-        if not isinstance(count, int):
-            return None, None
-        total += count
+ORDER = ("-created_at", "-pk")
+MEMORY = ("admin-list",)  # where the windows remember created_at values many results share
+
+
+def total_results(alias: str = "default") -> tuple[int | None, datetime | None, datetime | None]:
+    """Every project's results, from their counters, when the oldest project was made (no result
+    was stored before) and when the last scrape ended (None: unknown); the total is None when a
+    project has no counter."""
+    total, oldest, newest = 0, None, None
+    for doc in collection("projects", alias).find({}, {"stats.total_results": 1, "stats.last_scrape_at": 1}):
+        stats = doc.get("stats") or {}
+        count = stats.get("total_results")
+        total = total + count if isinstance(count, int) and total is not None else None
         made = doc["_id"].generation_time
         oldest = made if oldest is None or made < oldest else oldest
-    return total, oldest
+        last = aware(stats.get("last_scrape_at"))
+        if isinstance(last, datetime):
+            newest = last if newest is None or last > newest else newest
+    return total, oldest, newest
 
 
 def page(query: AdminQuery, number: int, per_page: int, alias: str = "default") -> AdminPage:
@@ -96,24 +109,27 @@ def page(query: AdminQuery, number: int, per_page: int, alias: str = "default") 
     per_page, number = max(1, per_page), max(1, number)
     if not server_profile(alias).windowed:
         return _plain_page(query, number, per_page, alias)
-    total, oldest = total_results(alias)
+    total, oldest, newest = total_results(alias)
     if total is not None and not query.filtered:
         number = max(1, min(number, math.ceil(total / per_page)))
     need = number * per_page
     budget = Budget(SCAN_LIMIT)
     now = datetime.now(UTC).timestamp()
+    high = min(now, newest.timestamp()) if newest else now
     stream = Stream(
         collection=collection("results", alias),
         prefix={},
-        path="_id",
-        line=windows.ID_LINE,
+        path="created_at",
+        line=LINE,
         descending=True,
-        projection=fields_of({"_id": 1}, query.paths()),
+        projection=fields_of({"_id": 1, "created_at": 1}, query.paths()),
         budget=budget,
-        # Ids are made when results are stored: none is older than the oldest project, none newer
-        # than now (a minute's slack for clocks).
-        hint=Hint(oldest.timestamp() if oldest else None, now + 60, total),
-        split_ties=False,
+        # Results are stored after their project is made, and by the last scrape's end (a minute's
+        # slack for clocks); a result dated before (made by a script) widens the range by a second
+        # a result, not to one query of everything older. A hint only sizes the windows.
+        hint=Hint(min(oldest.timestamp(), high - (total or 0)) if oldest else None, high + 60, total),
+        split_ties=True,
+        memory=(*MEMORY, alias),
         first=min(windows.TARGET * 4, need + 1),
     )
     check = query.check()
@@ -135,7 +151,7 @@ def page(query: AdminQuery, number: int, per_page: int, alias: str = "default") 
 
 
 def _plain_page(query: AdminQuery, number: int, per_page: int, alias: str) -> AdminPage:
-    queryset = Result.objects.using(alias).filter(query.q()).order_by("-pk")
+    queryset = Result.objects.using(alias).filter(query.q()).order_by(*ORDER)
     count = queryset[: MONGODB_COUNT_CAP + 1].count()
     number = max(1, min(number, math.ceil(count / per_page)))
     bottom = (number - 1) * per_page
