@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from bson.errors import InvalidId
 from django.core.exceptions import ValidationError
@@ -171,10 +171,6 @@ def params_of(view: SavedView) -> QueryDict:
 def state_of(view: SavedView, target_ids_: list[str] | None = None) -> FilterState:
     """The view's filters and sort (a target removed since it was saved is left out)."""
     return FilterState.parse(params_of(view), target_ids=target_ids_)
-
-
-def pairs_of(view: SavedView) -> list[tuple[str, str]]:
-    return parse_qsl(view.query)
 
 
 # --- the dashboard's part of a view ---------------------------------------------------------
