@@ -12,6 +12,7 @@ from analysis import dashboard, saved_views
 from analysis.models import SavedView
 from analysis.results_store import reads
 from analysis.stats import bucket
+from projects.services.lifecycle import delete_project
 from tests.factories import make_user
 from tests.results_seed import content_day, seed
 
@@ -231,3 +232,9 @@ def test_views_of_the_explorer_are_the_results_stores_selection(seeded):
     by_view = reads.select(seeded.project.user, seeded.project, saved_views.params_of(view))
     wanted = {d["_id"] for d in seeded.docs if d["flags"]["rating_disagreement"]}
     assert set(by_view.queryset.values_list("pk", flat=True)) == wanted and wanted
+
+
+def test_deleting_the_project_deletes_its_views(seeded):
+    saved_views.create_view(seeded.project, seeded.project.user, "Gone with it", "language=de")
+    removed = delete_project(seeded.project)
+    assert removed["saved_views"] == 1 and not SavedView.objects.exists()
