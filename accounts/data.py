@@ -21,6 +21,7 @@ from sentimatrix.mongo import collection
 # Order matters for erasure: children before parents, so a crash half-way
 # never leaves a result whose project is gone while the project still lists it.
 OWNED_COLLECTIONS = (
+    "saved_views",
     "results",
     "scrape_jobs",
     "targets",
@@ -32,7 +33,16 @@ OWNED_COLLECTIONS = (
     "api_keys",
     "api_tokens",
 )
-EXPORTED = ("projects", "targets", "presets", "schedules", "scrape_jobs", "webhooks", "results")
+EXPORTED = (
+    "projects",
+    "targets",
+    "presets",
+    "schedules",
+    "scrape_jobs",
+    "webhooks",
+    "results",
+    "saved_views",
+)
 # What the "Your data" page calls each exported collection (its key is the export file's).
 EXPORT_LABELS = {
     "projects": "Projects",
@@ -42,6 +52,7 @@ EXPORT_LABELS = {
     "scrape_jobs": "Scrape jobs",
     "webhooks": "Webhooks",
     "results": "Results",
+    "saved_views": "Saved views",
 }
 # Secrets never leave the server, not even to their owner.
 SECRET_FIELDS = {

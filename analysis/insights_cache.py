@@ -49,6 +49,7 @@ from bson import ObjectId
 from celery import current_app
 from pymongo.errors import DuplicateKeyError
 
+from analysis import playtime_bands
 from analysis.engine.llm import insights
 from analysis.engine.project_insights import summarize_results
 from analysis.results_store import reads
@@ -61,13 +62,13 @@ logger = logging.getLogger(__name__)
 COLLECTION = "project_insights"
 CLAIM_FIELD = "refresh_claimed_until"
 # Part of the stamp: a summary stored by an older version of the summary's rules is recomputed
-# (2: aspects instead of keyword topics and clause pros and cons).
-SUMMARY_VERSION = 2
+# (2: aspects instead of keyword topics and clause pros and cons; 3: with playtime bands).
+SUMMARY_VERSION = 3
 SAMPLE_SIZE = 500
 REFRESH_SECONDS = 300
 SAMPLE_FIELDS = {
     "content.text": 1, "content.rating": 1, "content.metadata.rating_scale": 1, "content.date": 1,
-    "analysis": 1, "language": 1, "created_at": 1, "excluded": 1,
+    "analysis": 1, "language": 1, "created_at": 1, "excluded": 1, **playtime_bands.FIELDS,
 }  # fmt: skip
 
 
@@ -155,6 +156,8 @@ def _document(
         "sample_size": len(docs),
         "sample_limit": SAMPLE_SIZE,
         "summary": summary,
+        # Sentiment by Steam playtime on the same sample (the dashboard's playtime chart).
+        "playtime": playtime_bands.band_counts(docs),
     }
 
 

@@ -165,3 +165,36 @@ class Result(ValidatedModel):
     def __str__(self):
         text = (self.content.title or self.content.text) if self.content else ""
         return (text[:60] + "…") if len(text) > 60 else text
+
+
+# --- saved views ------------------------------------------------------------------------
+
+
+class SavedView(ValidatedModel):
+    """A named set of the explorer's filters, sort, columns and page size, per project.
+
+    ``query`` is the canonical query string the results store renders (validated through its
+    parser when the view is saved, see :mod:`analysis.saved_views`), so applying a view is
+    following a link, and the API's ``view=<id>`` reads the same parameters.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="saved_views", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=4000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "saved_views"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="saved_views_project_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -3,7 +3,7 @@ mounted at ``projects/<oid:project_id>/``."""
 
 from django.urls import path
 
-from analysis import views
+from analysis import views, views_saved
 
 app_name = "analysis"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("results/<oid:result_id>/exclude/", views.result_exclude, name="result_exclude"),
     path("results/<oid:result_id>/pin/", views.result_pin, name="result_pin"),
     path("results/<oid:result_id>/tags/", views.result_tags, name="result_tags"),
+    path("views/", views_saved.view_save, name="view_save"),
+    path("views/<oid:view_id>/rename/", views_saved.view_rename, name="view_rename"),
+    path("views/<oid:view_id>/delete/", views_saved.view_delete, name="view_delete"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("dashboard/export/<str:table>/<str:format>/", views.dashboard_export_view, name="dashboard_export"),
     path("compare/", views.compare_view, name="compare"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import dashboard, explorer, exports, insights_cache, reanalysis, removal
+from analysis import dashboard, explorer, exports, insights_cache, reanalysis, removal, saved_views
 from analysis.dashboard.tables import TABLES, compare_table, dashboard_table
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
@@ -193,15 +193,30 @@ def _targets(project) -> dict:
     return {str(t.pk): t for t in Target.objects.filter(project=project).order_by("created_at")}
 
 
+def _dashboard_view_choice(project, targets: dict, view_id: str | None):
+    """The project's saved views, the one applied (``view=<id>``) and its dashboard scope."""
+    views = saved_views.views_for(project)
+    if not view_id:
+        return views, None, None
+    try:
+        view = saved_views.view_for(project, view_id)
+    except saved_views.SavedViewNotFound as exc:
+        raise Http404("No such view.") from exc
+    return views, view, saved_views.dashboard_scope(view, list(targets))
+
+
 @login_required
 @require_GET
 def dashboard_view(request, project_id):
     project = _project(request, project_id)
     targets = _targets(project)
     options = dashboard.DashboardOptions.parse(request.GET)
-    data = dashboard.project_dashboard(project, options, targets=targets)
+    views, view, scope = _dashboard_view_choice(project, targets, request.GET.get("view"))
+    data = dashboard.project_dashboard(project, options, targets=targets, scope=scope)
     context = {
         "project": project,
+        "saved_views": views,
+        "saved_view": view,
         "data": data,
         "targets": targets,
         "chart_data": dashboard.chart_payload(data["charts"]),

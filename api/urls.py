@@ -22,6 +22,8 @@ v1 = [
     path(
         "projects/<oid:project_id>/results/<oid:result_id>/", views.ResultDetailView.as_view(), name="result"
     ),
+    path("projects/<oid:project_id>/views/", views.SavedViewListView.as_view(), name="views"),
+    path("projects/<oid:project_id>/views/<oid:view_id>/", views.SavedViewDetailView.as_view(), name="view"),
     path("projects/<oid:project_id>/stats/", views.ProjectStatsView.as_view(), name="project-stats"),
     path("projects/<oid:project_id>/insights/", views.ProjectInsightsView.as_view(), name="project-insights"),
     path("jobs/<oid:job_id>/", views.JobDetailView.as_view(), name="job"),

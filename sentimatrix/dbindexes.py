@@ -151,6 +151,9 @@ SPEC_INDEXES: list[IndexSpec] = [
         (("project_id", ASCENDING), ("pinned", ASCENDING), ("created_at", ASCENDING)),
         "results_project_pinned_created",
     ),
+    # The admin's list of every project's results, newest stored first (windows of created_at,
+    # ties by id: analysis.results_store.admin_list).
+    IndexSpec("results", (("created_at", ASCENDING), ("_id", ASCENDING)), "results_created_id"),
     # The sweep's query: results no engine has analysed yet.
     IndexSpec("results", (("analysis.engine", ASCENDING),), "results_analysis_engine"),
     # Collections of the product beyond the specification.

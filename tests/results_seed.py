@@ -62,6 +62,22 @@ class Seeded:
         return [d for d in self.docs if not d["excluded"] and d["analysis"]["sentiment"]]
 
 
+def metadata_for(platform: str, rating, i: int) -> dict:
+    """What the platform reports beside the text: a Steam review's playtime (minutes), early
+    access and free copy; a YouTube comment's likes; a Reddit comment's score. From ``i`` only,
+    so the seeded random values stay what they were."""
+    metadata = {"rating_scale": 5} if rating is not None else {}
+    if platform == "steam":
+        metadata["playtime_at_review"] = (i * 97) % 3000  # up to 50 hours
+        metadata["written_during_early_access"] = i % 4 == 1
+        metadata["received_for_free"] = i % 5 == 2
+    elif platform == "youtube":
+        metadata["like_count"] = (i * 7) % 40
+    elif platform == "reddit":
+        metadata["score"] = (i * 5) % 30 - 8
+    return metadata
+
+
 def result_doc(project, target, text: str, rng: random.Random, *, now: datetime, i: int) -> dict:
     score = round(rng.uniform(-1, 1), 3)
     analysed = i % 11 != 10  # a few are not analysed yet
@@ -86,7 +102,7 @@ def result_doc(project, target, text: str, rng: random.Random, *, now: datetime,
             "url": f"https://store.steampowered.com/app/573170/review{i}/",
             "platform_id": f"r{i}",
             "parent_id": None,
-            "metadata": {"rating_scale": 5} if rating is not None else {},
+            "metadata": metadata_for(target.platform, rating, i),
         },
         "analysis": {
             "sentiment": {
@@ -138,6 +154,11 @@ def add_target(project, platform: str, label: str, n: int) -> Target:
     urls = {
         "steam": (f"https://store.steampowered.com/app/{573170 + n}/", PlatformData(app_id=573170 + n)),
         "amazon": (f"https://www.amazon.com/dp/B0000000{n:02d}", PlatformData(asin=f"B0000000{n:02d}")),
+        "youtube": (f"https://www.youtube.com/watch?v=video{n:06d}", PlatformData(video_id=f"video{n:06d}")),
+        "reddit": (
+            f"https://www.reddit.com/r/games/comments/post{n}/",
+            PlatformData(post_id=f"post{n}", subreddit="games"),
+        ),
     }
     url, data = urls[platform]
     return Target.objects.create(
@@ -174,6 +195,22 @@ def seed(
     stats.rebuild(project.pk)
     project.refresh_from_db()
     return Seeded(project, targets, docs, now)
+
+
+def add_platform_results(seeded: Seeded, platform: str, texts: list[str], start: int = 1000) -> list[dict]:
+    """Results of a new ``platform`` target of the seeded project (their metadata is the
+    platform's, see :func:`metadata_for`), added to ``seeded.docs``."""
+    target = add_target(seeded.project, platform, f"{platform} thread", len(seeded.targets) + 1)
+    seeded.targets.append(target)
+    rng = random.Random(start)
+    docs = [
+        result_doc(seeded.project, target, text, rng, now=seeded.today, i=start + i)
+        for i, text in enumerate(texts)
+    ]
+    collection("results").insert_many(docs)
+    seeded.docs.extend(docs)
+    stats.rebuild(seeded.project.pk)
+    return docs
 
 
 def content_day(doc: dict):

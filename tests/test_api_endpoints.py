@@ -13,9 +13,9 @@ from django.utils.http import urlencode
 
 from accounts import vault
 from accounts.models import AuditLog
-from analysis import insights_cache
+from analysis import insights_cache, saved_views
 from analysis.dashboard import daily_documents
-from analysis.models import Result
+from analysis.models import Result, SavedView
 from analysis.results_store import reads
 from api import tokens
 from api.models import ApiToken
@@ -53,6 +53,7 @@ class World:
     job: ScrapeJob
     webhook: Webhook
     delivery: WebhookDelivery
+    view: SavedView
 
     @property
     def ids(self) -> dict[str, str]:
@@ -64,6 +65,7 @@ class World:
             "j": str(self.job.pk),
             "jp": str(self.jobs_project.pk),
             "w": str(self.webhook.pk),
+            "v": str(self.view.pk),
         }
 
 
@@ -89,6 +91,7 @@ def world(seed_clock) -> World:
         job=job,
         webhook=webhook,
         delivery=delivery,
+        view=saved_views.create_view(seeded.project, owner, "Negative", "sentiment=negative"),
     )
 
 
@@ -111,6 +114,11 @@ ENDPOINTS = [
     ("post", "jobs/{j}/cancel/", None, "jobs"),
     ("get", "projects/{p}/results/", None, "read"),
     ("get", "projects/{p}/results/{r}/", None, "read"),
+    ("get", "projects/{p}/views/", None, "read"),
+    ("post", "projects/{p}/views/", {"name": "German", "query": "language=de"}, "write"),
+    ("get", "projects/{p}/views/{v}/", None, "read"),
+    ("patch", "projects/{p}/views/{v}/", {"name": "Negative reviews"}, "write"),
+    ("delete", "projects/{p}/views/{v}/", None, "write"),
     ("get", "projects/{p}/stats/", None, "read"),
     ("get", "projects/{p}/insights/", None, "read"),
     ("get", "webhooks/", None, "read"),
@@ -123,6 +131,7 @@ ENDPOINTS = [
 OWNER_STATUS = {("post", "projects/"): 201, ("post", "projects/{p}/targets/"): 201}
 OWNER_STATUS |= {("post", "projects/{p}/jobs/"): 201, ("post", "webhooks/"): 201}
 OWNER_STATUS |= {("delete", "webhooks/{w}/"): 204}
+OWNER_STATUS |= {("post", "projects/{p}/views/"): 201, ("delete", "projects/{p}/views/{v}/"): 204}
 
 
 def _fill(value, ids: dict):

@@ -27,6 +27,7 @@ SPEC_COLLECTIONS = {
     "webhooks",
     "webhook_deliveries",
     "results",
+    "saved_views",  # the explorer's named views, per project
 }
 
 

@@ -21,7 +21,7 @@ from analysis.results_store.windows import Budget
 from sentimatrix import dbindexes
 from sentimatrix.mongo import collection, get_db
 from tests.factories import make_user
-from tests.results_seed import result_doc, seed
+from tests.results_seed import add_platform_results, result_doc, seed
 
 # --- what the server is ---------------------------------------------------------------------------
 
@@ -104,6 +104,9 @@ def test_a_setting_cannot_override_what_the_server_says(seeded, settings):
 @pytest.fixture
 def seeded(db, seed_clock):
     data = seed(make_user(), extra=["Ärger ÜBER den Preis", "Ein Spiel für die ganze Familie"])
+    # Comments whose platforms report likes and scores (and no rating).
+    add_platform_results(data, "youtube", [f"Video comment {i}" for i in range(8)])
+    add_platform_results(data, "reddit", [f"Thread comment {i}" for i in range(8)], start=2000)
     return data
 
 
@@ -135,6 +138,15 @@ VALUES = {
     "pinned": [{"pinned": "on"}],
     "tag": [{"tag": "battery"}],
     "status": [{"status": "excluded"}, {"status": "active"}],
+    "playtime_min": [
+        {"playtime_min": "20"},
+        {"playtime_min": "1.5", "playtime_max": "30"},
+        {"playtime_max": "5"},
+    ],
+    "early_access": [{"early_access": "1"}],
+    "free": [{"free": "1"}],
+    "likes_min": [{"likes_min": "10"}, {"likes_min": "0"}],
+    "score_min": [{"score_min": "-3"}, {"score_min": "10"}],
 }
 
 
@@ -162,6 +174,51 @@ def test_each_filters_query_and_check_select_the_same_results(seeded):
             by_check = {d["_id"] for d in fetched if check(d)}
             assert by_query == by_check, value
             assert 0 < len(by_query) < len(everything), f"{value} would prove nothing"
+
+
+def _metadata(doc, key):
+    return doc["content"]["metadata"].get(key)
+
+
+@pytest.mark.parametrize(
+    ("params", "wanted"),
+    [
+        (
+            {"playtime_min": "20"},
+            lambda d: d["platform"] == "steam" and _metadata(d, "playtime_at_review") >= 1200,
+        ),
+        (
+            {"playtime_min": "30", "playtime_max": "1.5"},  # given backwards: taken the right way round
+            lambda d: d["platform"] == "steam" and 90 <= _metadata(d, "playtime_at_review") <= 1800,
+        ),
+        ({"early_access": "1"}, lambda d: _metadata(d, "written_during_early_access") is True),
+        ({"free": "1"}, lambda d: _metadata(d, "received_for_free") is True),
+        ({"likes_min": "10"}, lambda d: d["platform"] == "youtube" and _metadata(d, "like_count") >= 10),
+        ({"score_min": "-3"}, lambda d: d["platform"] == "reddit" and _metadata(d, "score") >= -3),
+        (
+            {"rating_min": "2", "rating_max": "4"},
+            lambda d: d["content"]["rating"] is not None and 2 <= d["content"]["rating"] <= 4,
+        ),
+    ],
+)
+def test_each_metadata_filter_selects_the_right_results(seeded, params, wanted):
+    """What the platforms reported, filtered through the explorer's selection (status "all", so
+    excluded results count too)."""
+    selection = reads.select(seeded.project.user, seeded.project, {**params, "status": "all"})
+    assert not selection.state.errors
+    expected = {d["_id"] for d in seeded.docs if wanted(d)}
+    assert 0 < len(expected) < len(seeded.docs)
+    assert set(selection.queryset.values_list("pk", flat=True)) == expected
+
+
+def test_metadata_filters_refuse_what_is_not_a_number(seeded):
+    state = FilterState.parse(
+        {"playtime_min": "lots", "likes_min": "-1", "score_min": "-4", "early_access": "1"}
+    )
+    assert set(state.errors) == {"playtime_min", "likes_min"}
+    assert state.playtime_min is None and state.likes_min is None and state.score_min == -4
+    assert state.query_string() == "early_access=1&score_min=-4"
+    assert ("Reddit score from: -4", "early_access=1") in state.chips()
 
 
 def test_filters_together_agree_too(seeded):
@@ -237,6 +294,7 @@ FILTER_PARAMS = [
     "", "status=all", "status=excluded", "platform=amazon", "sentiment=negative&sentiment=very_negative",
     "sentiment=positive", "rating_min=4.5", "rating_min=1&rating_max=4.5", "tz=UTC&date_from=2030-07-16",
     "date_field=collected&tz=UTC&date_to=2030-07-17", "q=game", "tag=battery", "pinned=1",
+    "playtime_min=10&playtime_max=40", "early_access=1&free=1",
 ]  # fmt: skip
 
 

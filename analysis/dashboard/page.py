@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from analysis import insights_cache
+from analysis.dashboard import playtime
 from analysis.dashboard.buckets import choose_granularity
 from analysis.dashboard.charts import (
     aspect_rows,
@@ -37,7 +38,13 @@ def in_period(doc, period: tuple[date, date] | None) -> bool:
 
 
 def counted_documents(
-    project_id, days: int | None, today: date, target_ids=None, *, since: date | None = None
+    project_id,
+    days: int | None,
+    today: date,
+    target_ids=None,
+    *,
+    since: date | None = None,
+    scope=None,
 ) -> tuple[tuple[date, date] | None, list[dict], list[dict]]:
     """``(period, documents in it, documents read)``: the daily aggregates the dashboard and the
     comparison count, so both pages' counts for the same targets and period are the same sums.
@@ -48,15 +55,24 @@ def counted_documents(
     period = period_bounds(days, today)[0] if days else None
     start = since if since is not None else (period[0] if period else None)
     read = daily_documents(project_id, start, target_ids)
+    if scope is not None:
+        read = [d for d in read if scope.admits(d)]
     return period, [d for d in read if in_period(d, period)], read
 
 
 def project_dashboard(
-    project, options: DashboardOptions, *, targets: dict | None = None, today: date | None = None
+    project,
+    options: DashboardOptions,
+    *,
+    targets: dict | None = None,
+    today: date | None = None,
+    scope=None,
 ) -> dict:
     """Everything the dashboard page shows, from statistics and daily aggregates only.
 
     ``targets`` maps target ids (str) to Target objects (loaded once by the caller, or here).
+    ``scope`` (a saved view's :class:`~analysis.saved_views.DashboardScope`) keeps the daily
+    aggregates of its targets, platforms and days.
     """
     today = today or datetime.now(UTC).date()
     if targets is None:
@@ -64,7 +80,11 @@ def project_dashboard(
     target_labels = {tid: str(t) for tid, t in targets.items()}
     change_current, change_previous = period_bounds(options.days, today)
     period, current_docs, docs = counted_documents(
-        project.pk, options.days, today, since=None if options.days is None else change_previous[0]
+        project.pk,
+        options.days,
+        today,
+        since=None if options.days is None else change_previous[0],
+        scope=scope,
     )
     total = totals(current_docs)[None]
     now_t = totals(d for d in docs if in_period(d, change_current))[None]
@@ -131,9 +151,11 @@ def project_dashboard(
         rating_chart(
             project, {tid: t for tid, t in per_target.items() if tid in target_labels}, target_labels, period
         ),
+        *playtime.charts(project, insights),
     ]
     return {
         "options": options,
+        "scope": scope,
         "period": period,
         "granularity": granularity,
         "kpis": kpis,

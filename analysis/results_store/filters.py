@@ -166,6 +166,61 @@ class RatingRange(Filter):
         return Bounds(state.rating_min, state.rating_max) if path == self.path else None
 
 
+class MetadataRange(Filter):
+    """A number the platform reported (in ``content.metadata``) within [from, to] (either end
+    may be open), on that platform's results only: another platform's metadata may use the same
+    key for something else (an imported file's "score" is its rating)."""
+
+    def __init__(self, platform, key, low, high=None, *, label, error, scale=1, minimum=0):
+        self.platform, self.path = platform, f"content.metadata.{key}"
+        self.scale, self.minimum = scale, minimum
+        self.low, self.high = low, high
+        ends = (low, high) if high else (low,)
+        self.params = tuple((param, param) for param in ends)
+        self.labels = {low: f"{label} from", high: f"{label} to"} if high else {low: f"{label} from"}
+        self.errors = dict.fromkeys(ends, error)
+        self.paths = ("platform", self.path)
+
+    def parse(self, state, params, errors, target_ids):
+        def read(param):
+            return (
+                p.number(params, param, errors, self.errors[param], minimum=self.minimum) if param else None
+            )
+
+        low, high = p.ordered(read(self.low), read(self.high))
+        setattr(state, self.low, low)
+        if self.high:
+            setattr(state, self.high, high)
+
+    def _range(self, state) -> tuple:
+        # The URL speaks the user's unit (hours of playtime), the document the platform's (minutes).
+        low = getattr(state, self.low)
+        high = getattr(state, self.high) if self.high else None
+        return (None if low is None else low * self.scale, None if high is None else high * self.scale)
+
+    def active(self, state):
+        return self._range(state) != (None, None)
+
+    def q(self, state, zone):
+        low, high = self._range(state)
+        path = orm_path(self.path)
+        q = Q(platform=self.platform)
+        if low is not None:
+            q &= Q(**{f"{path}__gte": low})
+        if high is not None:
+            q &= Q(**{f"{path}__lte": high})
+        return q
+
+    def check(self, state, zone):
+        (low, high), platform, path = self._range(state), self.platform, self.path
+        return lambda doc: (
+            doc.get("platform") == platform
+            and is_number(v := get_path(doc, path))
+            and (low is None or v >= low)
+            and (high is None or v <= high)
+        )
+
+
 def day_bounds(
     first: date | None, last: date | None, tz: zoneinfo.ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:
@@ -274,6 +329,45 @@ class Flag(Filter):
 
     def lookup(self, state):
         return {self.path: True} if self.by_index else None
+
+
+class PlatformFlag(Flag):
+    """A yes/no the platform reported is yes (on that platform's results)."""
+
+    def __init__(self, param, platform, key, label):
+        super().__init__(param, f"content.metadata.{key}", label)
+        self.platform = platform
+        self.paths = ("platform", self.path)
+
+    def q(self, state, zone):
+        return Q(platform=self.platform) & super().q(state, zone)
+
+    def check(self, state, zone):
+        platform, flag = self.platform, super().check(state, zone)
+        return lambda doc: doc.get("platform") == platform and flag(doc)
+
+
+class Equals(Filter):
+    """The field is ``value`` (None: missing or null; a boolean: that boolean), with no URL
+    parameter: the admin's filters beside the explorer's ("not analysed", "not pinned")."""
+
+    def __init__(self, path, value):
+        self.paths = (path,)
+        self.path, self.value = path, value
+
+    def active(self, state):
+        return True
+
+    def q(self, state, zone):
+        if self.value is None:
+            return Q(**{f"{orm_path(self.path)}__isnull": True})
+        return Q(**{orm_path(self.path): self.value})
+
+    def check(self, state, zone):
+        path, value = self.path, self.value
+        if value is None or isinstance(value, bool):
+            return lambda doc: get_path(doc, path) is value
+        return lambda doc: get_path(doc, path) == value
 
 
 def clean_tag(value: str) -> str:
@@ -393,10 +487,28 @@ FLAGGED = Flag("flagged", "flags.rating_disagreement", "Rating/text disagree")
 PINNED = Flag("pinned", "pinned", "Pinned", by_index=True)
 TAG = Tag()
 STATUS = Status()
+# What the platforms report about a result (see the collectors in scraping.collectors).
+PLAYTIME = MetadataRange(
+    Platform.STEAM, "playtime_at_review", "playtime_min", "playtime_max", label="Steam playtime (h)",
+    error="Playtime is a number of hours such as 2 or 10.5.", scale=60,
+)  # fmt: skip
+EARLY_ACCESS = PlatformFlag(
+    "early_access", Platform.STEAM, "written_during_early_access", "Written in early access"
+)
+FREE = PlatformFlag("free", Platform.STEAM, "received_for_free", "Received for free")
+LIKES = MetadataRange(
+    Platform.YOUTUBE, "like_count", "likes_min", label="YouTube likes",
+    error="Likes are a whole number such as 10.",
+)  # fmt: skip
+SCORE = MetadataRange(
+    Platform.REDDIT, "score", "score_min", label="Reddit score", error="A score is a number such as 5 or -3.",
+    minimum=None,
+)  # fmt: skip
 
 #: Every filter, in the order of the canonical query string.
 FILTERS: tuple[Filter, ...] = (
     SEARCH, TARGET, PLATFORM, SENTIMENT, EMOTION, LANGUAGE, RATING, DAYS, FLAGGED, PINNED, TAG, STATUS,
+    PLAYTIME, EARLY_ACCESS, FREE, LIKES, SCORE,
 )  # fmt: skip
 
 

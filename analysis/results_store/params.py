@@ -73,6 +73,21 @@ def rating(params, name: str, errors: dict, message: str) -> float | None:
     return value
 
 
+def number(params, name: str, errors: dict, message: str, *, minimum: float | None = 0) -> float | None:
+    """A finite number of at least ``minimum`` (None: any), or None (reported when malformed)."""
+    raw = one(params, name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or (minimum is not None and value < minimum):
+        errors[name] = message
+        return None
+    return value
+
+
 def day(params, name: str, errors: dict, message: str) -> date | None:
     raw = one(params, name)
     if not raw:

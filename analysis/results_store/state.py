@@ -41,6 +41,12 @@ class FilterState:
     pinned: bool = False
     tag: str = ""
     status: str = DEFAULT_STATUS
+    playtime_min: float | None = None  # hours
+    playtime_max: float | None = None
+    early_access: bool = False
+    free: bool = False
+    likes_min: float | None = None
+    score_min: float | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
     page: int = 1

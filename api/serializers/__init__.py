@@ -13,6 +13,11 @@ from api.serializers.insights import InsightsSerializer
 from api.serializers.jobs import JobSerializer, JobStartSerializer
 from api.serializers.projects import ProjectCreateSerializer, ProjectSerializer, ProjectUpdateSerializer
 from api.serializers.results import ResultSerializer
+from api.serializers.saved_views import (
+    SavedViewInputSerializer,
+    SavedViewPatchSerializer,
+    SavedViewSerializer,
+)
 from api.serializers.stats import ProjectStatsResponseSerializer, StatsQuerySerializer
 from api.serializers.targets import (
     BulkOutcomeSerializer,
@@ -41,6 +46,9 @@ __all__ = [
     "ProjectStatsResponseSerializer",
     "ProjectUpdateSerializer",
     "ResultSerializer",
+    "SavedViewInputSerializer",
+    "SavedViewPatchSerializer",
+    "SavedViewSerializer",
     "StatsQuerySerializer",
     "TargetBulkSerializer",
     "TargetCreateSerializer",

@@ -11,6 +11,7 @@ from api.views.fallback import not_found
 from api.views.jobs import JOB_STATUS_PARAM, JobCancelView, JobDetailView, ProjectJobsView, own_job
 from api.views.projects import FORM_FIELD_OF_PATH, ProjectArchiveView, ProjectDetailView, ProjectListView
 from api.views.results import RESULT_FILTERS, RESULT_ORDERINGS, ResultDetailView, ResultListView
+from api.views.saved_views import SavedViewDetailView, SavedViewListView, own_view
 from api.views.stats import ProjectInsightsView, ProjectStatsView
 from api.views.targets import TargetBulkView, TargetDetailView, TargetListView
 from api.views.webhooks import WebhookDeliveriesView, WebhookDetailView, WebhookListView, own_webhook
@@ -32,6 +33,8 @@ __all__ = [
     "ProjectStatsView",
     "ResultDetailView",
     "ResultListView",
+    "SavedViewDetailView",
+    "SavedViewListView",
     "TargetBulkView",
     "TargetDetailView",
     "TargetListView",
@@ -40,5 +43,6 @@ __all__ = [
     "WebhookListView",
     "not_found",
     "own_job",
+    "own_view",
     "own_webhook",
 ]

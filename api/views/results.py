@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from analysis import saved_views
 from analysis.models import Result, SentimentLabel
 from analysis.results_store import filters, reads, sorting
 from api import serializers as s
@@ -55,7 +56,32 @@ RESULT_FILTERS = [
     OpenApiParameter("status", str, enum=list(filters.STATUSES), description="active (default): in "
                      "statistics; excluded: triaged out; all."),
     OpenApiParameter("sort", str, enum=list(RESULT_ORDERINGS), description="Default: collected (newest first)."),
+    OpenApiParameter("playtime_min", float, description="Steam reviews with at least this playtime at review (hours)."),
+    OpenApiParameter("playtime_max", float, description="Steam reviews with at most this playtime at review (hours)."),
+    OpenApiParameter("early_access", bool, description="Only Steam reviews written during early access."),
+    OpenApiParameter("free", bool, description="Only Steam reviews of a copy received for free."),
+    OpenApiParameter("likes_min", float, description="Only YouTube comments with at least this many likes."),
+    OpenApiParameter("score_min", float, description="Only Reddit comments with at least this score."),
+    OpenApiParameter("view", str, description="A saved view's id: its parameters apply (those given here replace "
+                     "the view's of the same name)."),
 ]  # fmt: skip
+
+
+def with_view(project, query_params):
+    """The request's parameters on top of the saved view ``view=<id>`` names (a parameter given
+    in the request replaces the view's of the same name)."""
+    view_id = query_params.get("view")
+    if not view_id:
+        return query_params.copy()
+    try:
+        view = saved_views.view_for(project, view_id)
+    except saved_views.SavedViewNotFound as exc:
+        raise ValidationError({"view": ["No such saved view in this project."]}) from exc
+    params = saved_views.params_of(view).copy()
+    for name in query_params:
+        if name != "view":
+            params.setlist(name, query_params.getlist(name))
+    return params
 
 
 class ResultListView(ApiView):
@@ -70,10 +96,10 @@ class ResultListView(ApiView):
     def get(self, request, project_id):
         """The project's results with the explorer's filters and search, newest first by default."""
         project = own_project(request, project_id)
-        sort = request.query_params.get("sort") or sorting.DEFAULT_SORT
+        params = with_view(project, request.query_params)
+        sort = params.get("sort") or sorting.DEFAULT_SORT
         if sort not in RESULT_ORDERINGS:
             raise ValidationError({"sort": [f"Choose one of: {', '.join(RESULT_ORDERINGS)}."]})
-        params = request.query_params.copy()
         params.pop("page", None)  # cursors page here, not page numbers
         self._selection = reads.select(request.user, project, params)
         errors = self._selection.state.errors

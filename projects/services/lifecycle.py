@@ -35,7 +35,9 @@ EDITED_CONFIG_PARTS = ("scrapers", "llm", "analysis", "limits")
 #: Collections holding a project's data by ``project_id`` (the scraping and analysis apps'
 #: too, named here as they are stored); children first, so a crash half-way never leaves data
 #: whose project is already gone.
-PROJECT_DATA = ("results", "daily_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs")
+PROJECT_DATA = (
+    "results", "daily_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs", "saved_views",
+)  # fmt: skip
 
 
 def _config_document(config: ProjectConfig) -> dict:
