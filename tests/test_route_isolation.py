@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
 from accounts import vault
+from analysis import saved_views
 from analysis.models import Result
 from api.tokens import create_token
 from notifications import services as webhook_services
@@ -76,6 +77,7 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
     delivery = WebhookDelivery.objects.create(webhook=webhook, user=owner, event="job.completed")
     key = vault.store_key(owner, provider="openai", name="Mine", plaintext="sk-test-0123456789")
     token, _ = create_token(owner, name="mine", scopes=["read"], expires_in_days=30)
+    view = saved_views.create_view(data.project, owner, "Negative", {"sentiment": "negative"})
     return {
         "project_id": str(data.project.pk),
         "target_id": str(data.targets[0].pk),
@@ -85,6 +87,7 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
         "delivery_id": str(delivery.pk),
         "key_id": str(key.pk),
         "token_id": str(token.pk),
+        "view_id": str(view.pk),
     }
 
 
