@@ -141,6 +141,22 @@ class SteamPlayback:
     requests: list[dict] = field(default_factory=list)
 
 
+def serve_steam_appdetails(httpserver: HTTPServer, app_id: str | int, name: str) -> list[dict]:
+    """Steam's ``/api/appdetails`` answer as documented (constructed: no recording exists)."""
+    requests: list[dict] = []
+
+    def handler(request: Request) -> Response:
+        requests.append(request.args.to_dict())
+        return Response(
+            f'{{"{app_id}": {{"success": true, "data": {{"type": "game", "name": "{name}", '
+            f'"steam_appid": {app_id}}}}}}}',
+            content_type="application/json",
+        )
+
+    httpserver.expect_request("/api/appdetails").respond_with_handler(handler)
+    return requests
+
+
 def serve_steam(
     httpserver: HTTPServer,
     app_id: str | int,

@@ -10,7 +10,7 @@ from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.factories import add_steam_target, make_project, make_user
-from tests.playback import serve_steam, steam_reviews
+from tests.playback import serve_steam, serve_steam_appdetails, steam_reviews
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 RECORDED = len(steam_reviews())
@@ -71,6 +71,7 @@ def test_second_job_while_running_is_refused_and_a_rerun_adds_no_duplicates(
     celery_worker_process, httpserver
 ):
     serve_steam(httpserver, 2001, page_size=25)
+    serve_steam_appdetails(httpserver, 2001, "Playback")  # the name is asked on the first run only
     user = make_user()
     project = make_project(user, max_reviews_per_target=1000, rate_limit_delay=0.2)
     target = add_steam_target(project, 2001)

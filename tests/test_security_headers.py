@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import vault
 from accounts.models import AuditLog, Role
+from analysis import saved_views
 from analysis.models import Result
 from api import tokens
 from notifications import services as webhook_services
@@ -99,6 +100,7 @@ def world(settings, fast_passwords, seed_clock):
     Schedule.objects.create(project=seeded.project, user=owner)
     key = vault.store_key(owner, provider="openai", name="Team", plaintext="sk-test-1234567890")
     token, _ = tokens.create_token(owner, name="ci", scopes=["read"], expires_in_days=None)
+    view = saved_views.create_view(seeded.project, owner, "Negative", {"sentiment": "negative"})
     ids = {
         "project_id": seeded.project.pk,
         "target_id": seeded.targets[0].pk,
@@ -108,6 +110,8 @@ def world(settings, fast_passwords, seed_clock):
         "delivery_id": delivery.pk,
         "key_id": key.pk,
         "token_id": token.pk,
+        "view_id": view.pk,
+        "table": "topics",
         "format": "csv",
         "key": "no-such-key",
         "uidb36": "0",

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from werkzeug import Response
 
 from accounts import vault
 from projects import services
@@ -17,7 +16,15 @@ from scraping import jobs
 from scraping.models import JobStatus
 from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
-from tests.playback import API_KEY, REDDIT_POST, serve_reddit, serve_steam, serve_youtube, use_server
+from tests.playback import (
+    API_KEY,
+    REDDIT_POST,
+    serve_reddit,
+    serve_steam,
+    serve_steam_appdetails,
+    serve_youtube,
+    use_server,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,22 +59,6 @@ def test_a_label_given_when_adding_is_a_rename():
     assert bulk.added[0].label == "Portal 2" and not bulk.added[0].renamed
 
 
-def _appdetails(httpserver, app_id, name):
-    """Steam's ``/api/appdetails`` answer as documented (constructed: no recording exists)."""
-    requests = []
-
-    def handler(request):
-        requests.append(request.args.to_dict())
-        return Response(
-            f'{{"{app_id}": {{"success": true, "data": {{"type": "game", "name": "{name}", '
-            f'"steam_appid": {app_id}}}}}}}',
-            content_type="application/json",
-        )
-
-    httpserver.expect_request("/api/appdetails").respond_with_handler(handler)
-    return requests
-
-
 def _collect(project, target):
     job = jobs.start_job(project, triggered_by=project.user)
     assert jobs.run_target(job.pk, target.pk) == JobStatus.COMPLETED
@@ -77,7 +68,7 @@ def _collect(project, target):
 def test_the_first_steam_collection_fetches_the_games_name_once(settings, httpserver):
     use_server(settings, httpserver, "steam")
     serve_steam(httpserver, 573170, page_size=20)
-    asked = _appdetails(httpserver, 573170, "FINAL FANTASY XIV Online")
+    asked = serve_steam_appdetails(httpserver, 573170, "FINAL FANTASY XIV Online")
     project = make_project(make_user(), max_reviews_per_target=20)
     target = services.add_url_target(project, "https://store.steampowered.com/app/573170/")
     assert target.label == "Steam app 573170"
@@ -96,7 +87,7 @@ def test_the_first_steam_collection_fetches_the_games_name_once(settings, httpse
 def test_a_rename_survives_later_collections(settings, httpserver):
     use_server(settings, httpserver, "steam")
     serve_steam(httpserver, 573170, page_size=20)
-    _appdetails(httpserver, 573170, "FINAL FANTASY XIV Online")
+    serve_steam_appdetails(httpserver, 573170, "FINAL FANTASY XIV Online")
     project = make_project(make_user(), max_reviews_per_target=20)
     target = services.add_url_target(project, FFXIV)
     services.edit_target(target, label="FF14 (ours)")
