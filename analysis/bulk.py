@@ -58,24 +58,34 @@ class BulkRefused(ValueError):
 def add_tag_where(match: dict, tag: str) -> int:
     """Add ``tag`` (already cleaned) to the results ``match`` finds that lack it and have fewer
     than :data:`MAX_TAGS` tags; the number changed."""
-    return collection("results").update_many(
-        {**match, "tags": {"$ne": tag}, f"tags.{MAX_TAGS - 1}": {"$exists": False}},
-        {"$addToSet": {"tags": tag}, "$set": {"updated_at": timezone.now()}},
-    ).modified_count
+    return (
+        collection("results")
+        .update_many(
+            {**match, "tags": {"$ne": tag}, f"tags.{MAX_TAGS - 1}": {"$exists": False}},
+            {"$addToSet": {"tags": tag}, "$set": {"updated_at": timezone.now()}},
+        )
+        .modified_count
+    )
 
 
 def remove_tag_where(match: dict, tag: str) -> int:
     """Take ``tag`` off the results ``match`` finds; the number changed."""
-    return collection("results").update_many(
-        {**match, "tags": tag}, {"$pull": {"tags": tag}, "$set": {"updated_at": timezone.now()}}
-    ).modified_count
+    return (
+        collection("results")
+        .update_many({**match, "tags": tag}, {"$pull": {"tags": tag}, "$set": {"updated_at": timezone.now()}})
+        .modified_count
+    )
 
 
 def set_pinned_where(match: dict, pinned: bool) -> int:
     """Pin (or unpin) the results ``match`` finds; the number changed."""
-    return collection("results").update_many(
-        {**match, "pinned": {"$ne": pinned}}, {"$set": {"pinned": pinned, "updated_at": timezone.now()}}
-    ).modified_count
+    return (
+        collection("results")
+        .update_many(
+            {**match, "pinned": {"$ne": pinned}}, {"$set": {"pinned": pinned, "updated_at": timezone.now()}}
+        )
+        .modified_count
+    )
 
 
 # --- selections ------------------------------------------------------------------------------

@@ -220,10 +220,14 @@ def set_excluded_many(match: dict, excluded: bool) -> int:
     found = list(collection("results").find({**match, "excluded": not excluded}, RESULT_FIELDS))
     if not found:
         return 0
-    changed = collection("results").update_many(
-        {"_id": {"$in": [doc["_id"] for doc in found]}, "excluded": not excluded},
-        {"$set": {"excluded": excluded}},
-    ).modified_count
+    changed = (
+        collection("results")
+        .update_many(
+            {"_id": {"$in": [doc["_id"] for doc in found]}, "excluded": not excluded},
+            {"$set": {"excluded": excluded}},
+        )
+        .modified_count
+    )
     delta = stats.Delta()
     for doc in found:
         delta.add(stats.contribution({**doc, "excluded": False}), -1 if excluded else +1)
