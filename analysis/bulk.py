@@ -10,8 +10,8 @@ update of every result a MongoDB condition matches. The result page's buttons
   results store (:func:`analysis.results_store.reads.select`); a client's list is never trusted.
 
 The ids of the selection are read in batches of :data:`CHUNK` and each batch is changed by one
-``update_many``: 10,000 results take a couple of reads and a couple of updates, never one query
-per result. Excluding and including again also move the results' contributions out of (or back
+``update_many`` (on the embedded server one per :data:`EMBEDDED_UPDATE_CHUNK`): 10,000 results
+take a couple of reads and two (twenty) updates, never one query per result. Excluding and including again also move the results' contributions out of (or back
 into) the statistics (:func:`analysis.pipeline.set_excluded_many`).
 """
 
@@ -27,13 +27,18 @@ from analysis import pipeline
 from analysis.models import Result
 from analysis.results_store import reads
 from analysis.results_store.filters import clean_tag
+from analysis.results_store.server import server_profile
+from analysis.results_store.sorting import DEFAULT_SORT, RELEVANCE, SORTS
 from sentimatrix.mongo import collection
 
 MAX_TAGS = 20
 #: Rows a request may name by id (a page shows at most 200).
 MAX_IDS = 1000
-#: Results changed by one update.
+#: Ids read per batch from the selection.
 CHUNK = 5000
+#: Results one update names on the embedded server: it checks each candidate against the whole
+#: ``$in`` list (twice), so a long list costs its square; 500 keeps that below the write itself.
+EMBEDDED_UPDATE_CHUNK = 500
 
 #: action -> (past tense for the confirmation, needs a tag)
 ACTIONS = {
@@ -116,7 +121,9 @@ def parse_ids(values) -> list[ObjectId]:
     return out
 
 
-def selection_for(user, project, params, *, scope: str, ids, targets: dict[str, str]) -> BulkSelection:
+def selection_for(
+    user, project, params, *, scope: str, ids, targets: dict[str, str] | None = None
+) -> BulkSelection:
     """The results a bulk request names: every result matching ``params`` (the filters of the
     page it came from) for the ``all`` scope, else the chosen ``ids`` of the project.
 
@@ -131,9 +138,9 @@ def selection_for(user, project, params, *, scope: str, ids, targets: dict[str, 
     if not chosen:
         raise BulkRefused("No result chosen: tick the rows to change first.")
     # Only the project's own results, in the page's order: a foreign id matches nothing.
-    queryset = Result.objects.filter(project_id=project.pk, pk__in=chosen).order_by(
-        *selection.queryset.query.order_by
-    )
+    # (Relevance ranks a search; ticked rows have none: they keep the default order.)
+    sort = selection.state.sort if selection.state.sort != RELEVANCE else DEFAULT_SORT
+    queryset = Result.objects.filter(project_id=project.pk, pk__in=chosen).order_by(*SORTS[sort].ordering())
     return BulkSelection(replace(selection, queryset=queryset), scope, chosen)
 
 
@@ -159,17 +166,19 @@ def apply(chosen: BulkSelection, action: str, tag: str = "") -> tuple[int, int]:
             raise BulkRefused("Tags are 1 to 64 characters, without commas.")
     total = changed = 0
     project_id = chosen.project.pk
-    for ids in id_batches(chosen):
-        total += len(ids)
-        match = {"_id": {"$in": ids}, "project_id": project_id}
-        if action == "tag":
-            changed += add_tag_where(match, tag)
-        elif action == "untag":
-            changed += remove_tag_where(match, tag)
-        elif action in {"pin", "unpin"}:
-            changed += set_pinned_where(match, action == "pin")
-        else:
-            changed += pipeline.set_excluded_many(match, action == "exclude")
+    size = EMBEDDED_UPDATE_CHUNK if server_profile(chosen.selection.db).windowed else CHUNK
+    for batch in id_batches(chosen):
+        total += len(batch)
+        for start in range(0, len(batch), size):
+            match = {"_id": {"$in": batch[start : start + size]}, "project_id": project_id}
+            if action == "tag":
+                changed += add_tag_where(match, tag)
+            elif action == "untag":
+                changed += remove_tag_where(match, tag)
+            elif action in {"pin", "unpin"}:
+                changed += set_pinned_where(match, action == "pin")
+            else:
+                changed += pipeline.set_excluded_many(match, action == "exclude")
     return total, changed
 
 

@@ -222,6 +222,7 @@ def results_bulk(request, project_id):
     back = _back_to_explorer(request, project)
     action = request.POST.get("action", "")
     tag = request.POST.get("tag", "")
+    targets = explorer.target_choices(project)
     try:
         chosen = bulk.selection_for(
             request.user,
@@ -229,12 +230,10 @@ def results_bulk(request, project_id):
             request.GET,
             scope=request.POST.get("scope", "ids"),
             ids=request.POST.getlist("ids"),
-            targets=explorer.target_choices(project),
+            targets=targets,
         )
         if action == bulk.EXPORT:
-            return _export_response(
-                request, project, chosen.selection, "csv", explorer.target_choices(project)
-            )
+            return _export_response(request, project, chosen.selection, "csv", targets)
         total, changed = bulk.apply(chosen, action, tag)
     except bulk.BulkRefused as exc:
         messages.error(request, str(exc))

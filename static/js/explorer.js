@@ -8,9 +8,12 @@
     return Array.prototype.slice.call(document.querySelectorAll("[data-result-table] tbody tr"));
   }
 
-  function typing(target) {
-    return target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName) ||
-      target.closest("summary"));
+  // Keys belong to the focused control (a text box, a link, a button), except a row's own
+  // checkbox: after ticking with a click, j/k still move on.
+  function busy(target) {
+    if (!target || target.matches("[data-result-table] input[name=ids]")) return false;
+    return target.isContentEditable || /^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(target.tagName) ||
+      !!target.closest("summary");
   }
 
   function countTicked() {
@@ -42,7 +45,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || busy(event.target)) return;
     if (!document.querySelector("[data-result-table]")) return;
     var row = document.activeElement && document.activeElement.closest("[data-result-table] tbody tr");
     if (event.key === "j" || event.key === "ArrowDown") move(1);
