@@ -40,7 +40,7 @@ BULK_BUTTONS = (
     ("include", "Include again"),
     ("pin", "Pin"),
     ("unpin", "Unpin"),
-    (bulk.EXPORT, "Export CSV"),
+    (bulk.EXPORT, "Export selection (CSV)"),
 )
 
 
