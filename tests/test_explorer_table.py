@@ -56,8 +56,10 @@ def test_the_table_is_the_default_with_every_column_and_the_cards_stay_available
     html = response.content.decode()
     shown = response.context["page"].object_list
     assert 'class="result-table' in html and 'class="result-list"' not in html
-    for label in display.COLUMNS.values():
-        assert f">{label}</th>" in html
+    heads = [label for key, label in display.COLUMNS.items() if f">{label}</th>" in html]
+    assert heads == [display.COLUMNS[key] for key in display.DEFAULT_COLUMNS]
+    every = signed_in.get(explorer_url(seeded), {"cols": ",".join(display.COLUMNS)}).content.decode()
+    assert all(f">{label}</th>" in every for label in display.COLUMNS.values())
     # One checkbox per row, joined to the bulk form; every row opens its result.
     assert html.count('name="ids"') == len(shown)
     assert html.count('form="bulk-form"') == len(shown)

@@ -87,7 +87,7 @@ def explorer_query(state, display=None, **changes) -> str:
     return display.join(query) if display is not None else query
 
 
-EXCERPT_LENGTH = 180
+EXCERPT_LENGTH = 140
 
 
 @register.filter
