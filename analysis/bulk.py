@@ -11,7 +11,7 @@ update of every result a MongoDB condition matches. The result page's buttons
 
 The ids of the selection are read in batches of :data:`CHUNK` and each batch is changed by one
 ``update_many`` (on the embedded server one per :data:`EMBEDDED_UPDATE_CHUNK`): 10,000 results
-take a couple of reads and two (twenty) updates, never one query per result. Excluding and including again also move the results' contributions out of (or back
+take a couple of reads and two (forty) updates, never one query per result. Excluding and including again also move the results' contributions out of (or back
 into) the statistics (:func:`analysis.pipeline.set_excluded_many`).
 """
 
@@ -37,8 +37,9 @@ MAX_IDS = 1000
 #: Ids read per batch from the selection.
 CHUNK = 5000
 #: Results one update names on the embedded server: it checks each candidate against the whole
-#: ``$in`` list (twice), so a long list costs its square; 500 keeps that below the write itself.
-EMBEDDED_UPDATE_CHUNK = 500
+#: ``$in`` list (twice), so a long list costs its square. Measured at 10,000 results: 1.8 ms a
+#: result in updates of 100, 2.1 of 250, 2.5 of 500, 6.9 of 2,000, 20 of 4,000.
+EMBEDDED_UPDATE_CHUNK = 250
 
 #: action -> (past tense for the confirmation, needs a tag)
 ACTIONS = {
