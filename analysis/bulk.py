@@ -11,8 +11,9 @@ update of every result a MongoDB condition matches. The result page's buttons
 
 The ids of the selection are read in batches of :data:`CHUNK` and each batch is changed by one
 ``update_many`` (on the embedded server one per :data:`EMBEDDED_UPDATE_CHUNK`): 10,000 results
-take a couple of reads and two (forty) updates, never one query per result. Excluding and including again also move the results' contributions out of (or back
-into) the statistics (:func:`analysis.pipeline.set_excluded_many`).
+take a couple of reads and two (forty) updates, never one query per result. Excluding and
+including again also move the results' contributions out of (or back into) the statistics
+(:func:`analysis.pipeline.set_excluded_many`).
 """
 
 from __future__ import annotations
