@@ -2,16 +2,16 @@
 
 What the explorer shows is read through the results store (:mod:`analysis.results_store`): its
 filters, search, sort orders, pages and counts, and its exports, live there. This module keeps
-what is the explorer's own: finding the user's project, naming its targets, and triage (pins,
-exclusions, tags), each a single-document update.
+what is the explorer's own: finding the user's project, naming its targets, and triage of one
+result (pins, exclusions, tags) by the same rules the bulk actions apply to many
+(:mod:`analysis.bulk`).
 """
 
 from __future__ import annotations
 
 from bson.errors import InvalidId
-from django.utils import timezone
 
-from analysis import pipeline
+from analysis import bulk, pipeline
 from analysis.models import Result
 from analysis.results_store.filters import clean_tag
 from analysis.results_store.reads import ProjectNotFound
@@ -33,9 +33,13 @@ def target_choices(project: Project) -> dict[str, str]:
 
 
 # --- triage -------------------------------------------------------------------------------
-# Single-document updates: two clicks at once never lose a tag or a pin.
+# Single-document conditions: two clicks at once never lose a tag or a pin.
 
-MAX_TAGS = 20
+MAX_TAGS = bulk.MAX_TAGS
+
+
+def _one(result: Result) -> dict:
+    return {"_id": result.pk, "project_id": result.project_id}
 
 
 def result_for(project: Project, result_id) -> Result:
@@ -45,12 +49,9 @@ def result_for(project: Project, result_id) -> Result:
 
 def set_pinned(result: Result, pinned: bool) -> bool:
     """Pin a result as evidence (or unpin it); True when it changed."""
-    changed = collection("results").update_one(
-        {"_id": result.pk, "project_id": result.project_id, "pinned": {"$ne": pinned}},
-        {"$set": {"pinned": pinned, "updated_at": timezone.now()}},
-    )
+    changed = bulk.set_pinned_where(_one(result), pinned)
     result.pinned = pinned
-    return bool(changed.modified_count)
+    return bool(changed)
 
 
 def set_excluded(result: Result, excluded: bool) -> bool:
@@ -65,23 +66,12 @@ def add_tag(result: Result, tag: str) -> bool:
     tag = clean_tag(tag)
     if not tag:
         return False
-    changed = collection("results").update_one(
-        {
-            "_id": result.pk,
-            "project_id": result.project_id,
-            "tags": {"$ne": tag},
-            f"tags.{MAX_TAGS - 1}": {"$exists": False},
-        },
-        {"$addToSet": {"tags": tag}, "$set": {"updated_at": timezone.now()}},
-    )
+    changed = bulk.add_tag_where(_one(result), tag)
     result.tags = collection("results").find_one({"_id": result.pk}, {"tags": 1}).get("tags") or []
-    return bool(changed.modified_count)
+    return bool(changed)
 
 
 def remove_tag(result: Result, tag: str) -> bool:
-    changed = collection("results").update_one(
-        {"_id": result.pk, "project_id": result.project_id, "tags": tag},
-        {"$pull": {"tags": tag}, "$set": {"updated_at": timezone.now()}},
-    )
+    changed = bulk.remove_tag_where(_one(result), tag)
     result.tags = [t for t in result.tags if t != tag]
-    return bool(changed.modified_count)
+    return bool(changed)

@@ -209,6 +209,32 @@ def set_excluded(result_id: ObjectId, excluded: bool) -> bool:
     return True
 
 
+def set_excluded_many(match: dict, excluded: bool) -> int:
+    """Triage every result ``match`` finds out of (or back into) the statistics in one update;
+    the number changed.
+
+    The results that will change are read first (their contributions), then changed by one
+    ``update_many`` that names them and their current state. (A result another request toggles
+    in that instant may be counted by both; ``analysis.stats.rebuild`` puts counters right.)
+    """
+    found = list(collection("results").find({**match, "excluded": not excluded}, RESULT_FIELDS))
+    if not found:
+        return 0
+    changed = (
+        collection("results")
+        .update_many(
+            {"_id": {"$in": [doc["_id"] for doc in found]}, "excluded": not excluded},
+            {"$set": {"excluded": excluded}},
+        )
+        .modified_count
+    )
+    delta = stats.Delta()
+    for doc in found:
+        delta.add(stats.contribution({**doc, "excluded": False}), -1 if excluded else +1)
+    stats.apply(delta)
+    return changed
+
+
 def remove_results(query: dict) -> int:
     """Delete results and take their contributions out of the statistics."""
     delta = stats.Delta()

@@ -8,6 +8,7 @@ from analysis import views, views_saved
 app_name = "analysis"
 urlpatterns = [
     path("results/", views.explorer_view, name="explorer"),
+    path("results/bulk/", views.results_bulk, name="results_bulk"),
     path("results/<oid:result_id>/", views.result_view, name="result"),
     path("results/<oid:result_id>/exclude/", views.result_exclude, name="result_exclude"),
     path("results/<oid:result_id>/pin/", views.result_pin, name="result_pin"),

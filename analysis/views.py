@@ -21,7 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.usage import PlanLimitReached, consume
-from analysis import dashboard, explorer, exports, insights_cache, reanalysis, removal, saved_views
+from analysis import (
+    bulk,
+    dashboard,
+    display,
+    explorer,
+    exports,
+    insights_cache,
+    reanalysis,
+    removal,
+    saved_views,
+)
 from analysis.dashboard.tables import TABLES, compare_table, dashboard_table
 from analysis.engine.emotions import TIE_BREAK_ORDER
 from analysis.models import Result, SentimentLabel
@@ -33,6 +43,16 @@ from scraping.models import ScrapeJob
 from sentimatrix.refusals import Refused
 
 PINNED_IN_REPORT = 20
+#: The bulk bar's buttons: (action, label), the export last.
+BULK_BUTTONS = (
+    ("tag", "Tag"),
+    ("untag", "Untag"),
+    ("exclude", "Spam / irrelevant"),
+    ("include", "Include again"),
+    ("pin", "Pin"),
+    ("unpin", "Unpin"),
+    (bulk.EXPORT, "Export selection (CSV)"),
+)
 
 
 def _project(request, project_id):
@@ -58,14 +78,17 @@ def _explorer_context(request, project):
     targets = explorer.target_choices(project)
     selection = reads.select(request.user, project, request.GET, targets=targets)
     state = selection.state
-    page = reads.page(selection, request.user.settings.results_per_page)
+    view = display.parse(request.GET)
+    page = reads.page(selection, view.per_page or request.user.settings.results_per_page)
     platforms_here = set(Target.objects.filter(project=project).values_list("platform", flat=True))
     return {
         "project": project,
         "state": state,
+        "display": view,
+        "errors": {**state.errors, **view.errors},
         "page": page,
         "targets": targets,
-        "chips": state.chips(targets),
+        "chips": [(label, view.join(query)) for label, query in state.chips(targets)],
         "platform_choices": [(v, label) for v, label in Platform.choices if v in platforms_here],
         "sentiment_choices": SentimentLabel.choices,
         "emotion_suggestions": TIE_BREAK_ORDER,
@@ -77,6 +100,10 @@ def _explorer_context(request, project):
         "status_choices": list(filters.STATUSES.items()),
         "date_field_choices": list(filters.DATE_FIELDS.items()),
         "export_formats": [(k, v[2]) for k, v in exports.FORMATS.items()],
+        "layouts": display.LAYOUTS.items(),
+        "columns": display.COLUMNS.items(),
+        "page_sizes": display.PAGE_SIZES,
+        "bulk_actions": BULK_BUTTONS,
         "current_url": request.get_full_path(),
     }
 
@@ -186,6 +213,46 @@ def result_tags(request, project_id, result_id):
     return _triage_response(request, project, result, message)
 
 
+def _back_to_explorer(request, project) -> str:
+    """Where a bulk action returns: the explorer page it came from (``next``), else the explorer."""
+    explorer_url = reverse("analysis:explorer", args=[project.pk])
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) and back.startswith(explorer_url):
+        return back
+    return explorer_url
+
+
+@login_required
+@require_POST
+def results_bulk(request, project_id):
+    """A bulk action on the explorer's selection: the ticked rows (``ids``) or every result
+    matching the filters in the query string (``scope=all``), re-derived here."""
+    project = _project(request, project_id)
+    back = _back_to_explorer(request, project)
+    action = request.POST.get("action", "")
+    tag = request.POST.get("tag", "")
+    targets = explorer.target_choices(project)
+    try:
+        chosen = bulk.selection_for(
+            request.user,
+            project,
+            request.GET,
+            scope=request.POST.get("scope", "ids"),
+            ids=request.POST.getlist("ids"),
+            targets=targets,
+        )
+        if action == bulk.EXPORT:
+            return _export_response(request, project, chosen.selection, "csv", targets)
+        total, changed = bulk.apply(chosen, action, tag)
+    except bulk.BulkRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(request, bulk.confirmation(action, total, changed, tag))
+    return redirect(back)
+
+
 # --- dashboard and comparison ---------------------------------------------------------------
 
 
@@ -274,6 +341,11 @@ def export_view(request, project_id, format):
         raise Http404("Unknown export format.")
     targets = explorer.target_choices(project)
     selection = reads.select(request.user, project, request.GET, targets=targets)
+    return _export_response(request, project, selection, fmt, targets)
+
+
+def _export_response(request, project, selection, fmt: str, targets: dict[str, str]):
+    """A selection as a file in ``fmt``; counts as one API call of the plan."""
     query = selection.state.query_string(page=1, sort=selection.state.sort)
     try:
         consume(request.user, "api_calls_this_month")

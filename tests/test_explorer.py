@@ -247,11 +247,11 @@ def test_page_uses_the_users_results_per_page_and_keeps_the_filters(seeded, clie
 def test_htmx_gets_the_list_partial_and_a_history_restore_the_page(seeded, client):
     client.force_login(seeded.project.user)
     url = reverse("analysis:explorer", args=[seeded.project.pk])
-    full = client.get(url, {"sentiment": "negative"})
-    partial = client.get(url, {"sentiment": "negative"}, headers={"HX-Request": "true"})
-    restore = client.get(
-        url, {"sentiment": "negative"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    )
+    # The card layout (the table has its own test: tests/test_explorer_table.py).
+    query = {"sentiment": "negative", "layout": "cards"}
+    full = client.get(url, query)
+    partial = client.get(url, query, headers={"HX-Request": "true"})
+    restore = client.get(url, query, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert b"<html" in full.content and b'hx-push-url="true"' in full.content
     assert b"<html" not in partial.content and b"result-list" in partial.content
     assert b"<html" in restore.content

@@ -102,8 +102,9 @@ def _member(value, wanted: set) -> bool:
 class OneOf(Filter):
     """The field is one of the chosen values (several values of one filter: any of them)."""
 
-    def __init__(self, param, attr, path, *, label, error, accept, convert=None, lower=False):
+    def __init__(self, param, attr, path, *, label, error, accept, convert=None, lower=False, names=None):
         self.params = ((param, attr),)
+        self.names = names or {}  # value -> the name a person reads (chips)
         self.labels, self.errors = {param: label}, {param: error}
         self.paths = (path,)
         self.param, self.attr, self.path = param, attr, path
@@ -467,11 +468,12 @@ TARGET = OneOf(
 )  # fmt: skip
 PLATFORM = OneOf(
     "platform", "platforms", "platform", label="Platform", error="Unknown platform left out.",
-    accept=lambda v, _: v in Platform.values,
+    accept=lambda v, _: v in Platform.values, names=dict(Platform.choices),
 )  # fmt: skip
 SENTIMENT = OneOf(
     "sentiment", "sentiments", "analysis.sentiment.label", label="Sentiment",
     error="Unknown sentiment label left out.", accept=lambda v, _: v in SentimentLabel.values,
+    names=dict(SentimentLabel.choices),
 )  # fmt: skip
 EMOTION = OneOf(
     "emotion", "emotions", "analysis.emotions.primary", label="Emotion", error="Emotions are single words.",

@@ -95,7 +95,8 @@ def day(params, name: str, errors: dict, message: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors[name] = message
+        # Name the value: a hand-edited link must show what was left out and why.
+        errors[name] = f"“{raw[:32]}” is not a valid date and was left out. {message}"
         return None
 
 

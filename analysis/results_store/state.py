@@ -129,7 +129,11 @@ class FilterState:
                 continue
             if isinstance(value, list):
                 for item in value:
-                    shown = target_labels.get(item, item) if name == "target" else item
+                    shown = (
+                        target_labels.get(item, item)
+                        if name == "target"
+                        else VALUE_NAMES.get(name, {}).get(item, item)
+                    )
                     rest = [v for v in value if v != item]
                     out.append((f"{CHIP_LABELS[name]}: {shown}", self.query_string(**{attr: rest})))
             else:
@@ -151,3 +155,5 @@ class FilterState:
 
 #: Parameter -> chip label, for the parameters that get a removable chip.
 CHIP_LABELS = {name: label for f in filters.FILTERS for name, label in f.labels.items()}
+#: Parameter -> {value: the name a person reads}, for chips ("Platform: Steam", not "steam").
+VALUE_NAMES = {name: f.names for f in filters.FILTERS for name, _ in f.params if getattr(f, "names", None)}

@@ -93,9 +93,37 @@ def get_item(mapping, key):
 
 
 @register.simple_tag
-def explorer_query(state, **changes) -> str:
-    """``{% explorer_query state page=2 %}``: the state's query string with changes."""
-    return state.query_string(**changes)
+def explorer_query(state, display=None, **changes) -> str:
+    """``{% explorer_query state display page=2 %}``: the state's query string with changes, and
+    the explorer's display parameters (layout, columns, page size) when given."""
+    query = state.query_string(**changes)
+    return display.join(query) if display is not None else query
+
+
+EXCERPT_LENGTH = 140
+
+
+@register.filter
+def excerpt(text, terms) -> str:
+    """``{{ text|excerpt:terms|highlight:terms }}``: about :data:`EXCERPT_LENGTH` characters of
+    ``text`` around the first search match (its start without one), with "…" where cut, so a
+    table row shows why it matched. Plain text: ``highlight`` escapes it."""
+    text = " ".join(str(text or "").split())
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    words = [t for t in terms or [] if t and t.strip()]
+    found = [i for w in words if (i := text.lower().find(w.lower())) >= 0]
+    start = max(0, min(found) - EXCERPT_LENGTH // 3) if found else 0
+    start = min(start, len(text) - EXCERPT_LENGTH)
+    # Cut at a space so no word is split (the search term itself is never cut).
+    if start:
+        space = text.find(" ", start, start + 20)
+        start = space + 1 if space >= 0 and (not found or space < min(found)) else start
+    end = start + EXCERPT_LENGTH
+    if end < len(text):
+        space = text.rfind(" ", end - 20, end)
+        end = space if space > start else end
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
 @register.simple_tag

@@ -246,3 +246,46 @@ def test_the_project_menu_opens_in_the_page_on_a_phone(journey, workspace):
         page.get_by_text("More actions").click()
         expect(page.get_by_role("link", name="Delete", exact=True)).to_be_in_viewport()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_explorer_table_and_bulk_bar_are_accessible_at_both_widths(journey, workspace, scheme):
+    state, project, _ = workspace
+    found: dict[str, list] = {}
+    for width, viewport in {"1366": DESKTOP, "390": PHONE}.items():
+        j = journey(f"{scheme}-{width}", storage_state=state, color_scheme=scheme, viewport=viewport)
+        with j.step(f"explorer table ({scheme}, {width} px)"):
+            j.goto(f"/projects/{project}/results/?per_page=50")
+            j.page.wait_for_load_state("networkidle")
+            expect(j.page.locator("table.result-table")).to_be_visible()
+            expect(j.page.locator("#bulk-form")).to_be_visible()
+            rows = j.page.locator("table.result-table tbody tr")
+            assert 0 < rows.count() <= 50
+            filters = j.page.locator("details.filters-panel")
+            # Wide screens show the filters; a phone folds them behind their button.
+            assert filters.evaluate("d => d.open") is (width == "1366")
+            width_used = j.page.evaluate("() => document.documentElement.scrollWidth")
+            assert width_used <= viewport["width"], width_used
+            found[f"table {width}"] = j.axe_violations()
+        with j.step(f"rows ticked from the keyboard, bulk bar ready ({scheme}, {width} px)"):
+            j.page.keyboard.press("j")
+            j.page.keyboard.press("x")
+            j.page.keyboard.press("ArrowDown")
+            j.page.keyboard.press("x")
+            expect(rows.nth(0).locator("input[name=ids]")).to_be_checked()
+            expect(rows.nth(1).locator("input[name=ids]")).to_be_checked()
+            expect(j.page.locator("[data-bulk-ticked]")).to_have_text("(2)")
+            j.page.locator("#bulk-tag").fill(f"follow up {scheme}")
+            found[f"bulk bar {width}"] = j.axe_violations()
+        if width == "1366":
+            with j.step(f"tag the ticked rows ({scheme})"):
+                j.page.get_by_role("button", name="Tag", exact=True).click()
+                expect(j.page.get_by_text(f"Tagged 2 results “follow up {scheme}”.")).to_be_visible()
+            with j.step(f"Enter opens the focused row ({scheme})"):
+                j.page.keyboard.press("j")
+                j.page.keyboard.press("Enter")
+                j.page.wait_for_url(re.compile(r"/results/[0-9a-f]{24}/"))
+    assert {name: v for name, v in found.items() if v} == {}
