@@ -4,7 +4,8 @@ A view stores the canonical query string of what it selects, validated when it i
 results store's own parser (:class:`~analysis.results_store.state.FilterState`): a parameter the
 explorer would refuse is refused here with the explorer's message, so applying a view never
 shows a page with errors. Besides the filters and the sort, a view keeps how the results are
-shown (:data:`DISPLAY_PARAMS`: columns, page size, layout), which the results store ignores.
+shown (the explorer's display parameters, :mod:`analysis.display`: layout, columns, page size),
+which the results store ignores.
 
 The explorer applies a view by following its query string; the dashboard applies the part of it
 its statistics can answer (:func:`dashboard_scope`); the API's results endpoint reads the same
@@ -13,7 +14,6 @@ parameters (``view=<id>``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -23,17 +23,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import QueryDict
 
+from analysis import display
 from analysis.models import SavedView
 from analysis.results_store.state import CHIP_LABELS, FilterState
 
 MAX_VIEWS = 50  # per project: the explorer lists them all
 MAX_NAME = 100
-PER_PAGE_CHOICES = (20, 50, 100, 200)
-LAYOUTS = ("table", "cards")
-_COLUMN = re.compile(r"^[a-z_]{1,32}$")
-MAX_COLUMNS = 20
-#: How a view shows its results (kept with it; the results store does not read them).
-DISPLAY_PARAMS = ("columns", "per_page", "layout")
 
 
 class SavedViewNotFound(LookupError):
@@ -56,29 +51,9 @@ class ParsedView:
 
 
 def _display(params, errors: dict) -> list[tuple[str, str]]:
-    def values(name):
-        return params.getlist(name) if hasattr(params, "getlist") else params.get(name, [])
-
-    pairs = []
-    columns = [c.strip() for raw in _listed(values("columns")) for c in raw.split(",") if c.strip()]
-    if any(not _COLUMN.match(c) for c in columns) or len(columns) > MAX_COLUMNS:
-        errors["columns"] = "Columns are named by words such as date or sentiment."
-    else:
-        pairs += [("columns", ",".join(dict.fromkeys(columns)))] if columns else []
-    for name, allowed, message in (
-        ("per_page", [str(n) for n in PER_PAGE_CHOICES], "Results per page are 20, 50, 100 or 200."),
-        ("layout", LAYOUTS, "The layout is a table or cards."),
-    ):
-        value = (_listed(values(name)) or [""])[0].strip()
-        if value and value not in allowed:
-            errors[name] = message
-        elif value:
-            pairs.append((name, value))
-    return pairs
-
-
-def _listed(value) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list | tuple) else ([str(value)] if value else [])
+    shown = display.parse(params)
+    errors.update(shown.errors)
+    return shown.params()
 
 
 def parse(params, target_ids: list[str]) -> ParsedView:

@@ -73,7 +73,7 @@ def test_refusals_name_the_parameter_with_the_explorers_message(seeded, api):
     refused = post_json(api, views_url(seeded), {"name": "Bad", "query": "date_to=soon&sentiment=great"})
     assert refused.status_code == 400
     assert error_of(refused)["details"] == {
-        "date_to": ["Dates are written YYYY-MM-DD."],
+        "date_to": ["“soon” is not a valid date and was left out. Dates are written YYYY-MM-DD."],
         "sentiment": ["Unknown sentiment label left out."],
     }
     post_json(api, views_url(seeded), {"name": "Taken", "query": ""})

@@ -50,7 +50,9 @@ def test_collected_steam_reviews_show_thumbs_and_short_authors(client, project, 
     recorded = {str(r["author"]["steamid"]) for r in steam_reviews()}
     assert {r.content.author for r in results} <= recorded
 
-    page = client.get(reverse("analysis:explorer", args=[project.pk])).content.decode()
+    # The table with its rating column (off by default), every result on one page.
+    explorer = reverse("analysis:explorer", args=[project.pk])
+    page = client.get(f"{explorer}?cols=author,rating,text&per_page=50").content.decode()
     assert page.count("👍") == ups and page.count("👎") == len(results) - ups
     assert "★ 5" not in page and "★ 1" not in page
     visible = re.sub(r"<[^>]+>", " ", page)  # the text, without attributes (titles, links)

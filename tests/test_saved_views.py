@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from analysis import dashboard, saved_views
+from analysis import dashboard, display, saved_views
 from analysis.models import SavedView
 from analysis.results_store import reads
 from analysis.stats import bucket
@@ -47,12 +47,12 @@ def test_a_view_keeps_the_canonical_query_of_what_it_selects(seeded):
         project,
         user,
         "  Angry   Steam ",
-        f"sentiment=negative&platform=steam&target={target}&sort=score_desc&page=3&per_page=100&columns=date,sentiment",
+        f"sentiment=negative&platform=steam&target={target}&sort=score_desc&page=3&per_page=100&cols=date,sentiment",
     )
     assert view.name == "Angry Steam"  # spaces collapsed
     # Filters in the explorer's canonical order, the sort kept, the page dropped, display kept.
     assert view.query == (
-        f"target={target}&platform=steam&sentiment=negative&sort=score_desc&columns=date%2Csentiment&per_page=100"
+        f"target={target}&platform=steam&sentiment=negative&sort=score_desc&cols=date%2Csentiment&per_page=100"
     )
     assert saved_views.state_of(view).sentiments == ["negative"]
 
@@ -60,12 +60,16 @@ def test_a_view_keeps_the_canonical_query_of_what_it_selects(seeded):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("date_from=2024-13-40", "date_from", "Dates are written YYYY-MM-DD."),
+        (
+            "date_from=2024-13-40",
+            "date_from",
+            "“2024-13-40” is not a valid date and was left out. Dates are written YYYY-MM-DD.",
+        ),
         ("sentiment=furious", "sentiment", "Unknown sentiment label left out."),
         ("sort=loudest", "sort", "Unknown sort order."),
         ("playtime_min=lots", "playtime_min", "Playtime is a number of hours such as 2 or 10.5."),
-        ("per_page=7", "per_page", "Results per page are 20, 50, 100 or 200."),
-        ("columns=<b>", "columns", "Columns are named by words such as date or sentiment."),
+        ("per_page=7", "per_page", display.PER_PAGE_ERROR),
+        ("cols=<b>", "cols", display.COLUMN_ERROR),
         ("target=5f0000000000000000000000", "target", "Unknown target left out."),
     ],
 )
