@@ -15,7 +15,7 @@ STEAM_APP = "573170"
 YOUTUBE_VIDEO = "F1UP7wRCPH8"
 URLS = (
     f"https://store.steampowered.com/app/{STEAM_APP}/",
-    f"https://www.reddit.com/r/Python/comments/{REDDIT_POST}/a_post/",
+    f"https://www.reddit.com/r/Python/comments/{REDDIT_POST}/launch_day_thread/",
     f"https://www.youtube.com/watch?v={YOUTUBE_VIDEO}",
 )
 RECEIVER_PATH = "/receiver"

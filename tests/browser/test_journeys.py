@@ -63,7 +63,8 @@ def test_from_a_new_project_to_exports_schedules_and_webhooks(journey, platforms
     with j.step("paste three links at once"):
         j.bulk_add(project, list(URLS))
         expect(j.page.get_by_text("3 added")).to_be_visible()
-        for name in ("Steam app 573170", "r/Python post 3hahrw", "YouTube video F1UP7wRCPH8"):
+        # Named by the link's slug where it has one, else by the platform's id until collected.
+        for name in ("Steam app 573170", "launch day thread", "YouTube video F1UP7wRCPH8"):
             expect(j.page.get_by_text(name)).to_be_visible()
     with j.step("run now"):
         j.run_now(project)
@@ -99,7 +100,7 @@ def test_from_a_new_project_to_exports_schedules_and_webhooks(journey, platforms
         )
         j.page.mouse.click(point["x"], point["y"])
         j.page.wait_for_url(re.compile(r"/results/\?.*sentiment=negative"))
-        assert j.page.locator("input[name=sentiment][value=negative]").is_checked()
+        assert j.page.locator("input[type=checkbox][name=sentiment][value=negative]").is_checked()
         chips = j.page.locator("#results .result-meta .chip")
         expect(chips.first).to_be_visible()
         assert {chips.nth(i).inner_text() for i in range(chips.count())} == {"Negative"}
@@ -114,7 +115,7 @@ def test_from_a_new_project_to_exports_schedules_and_webhooks(journey, platforms
         expect(rows.first.locator("mark").first).to_be_visible()
     with j.step("export CSV and open it"):
         with j.page.expect_download() as download_info:
-            j.page.get_by_role("button", name=re.compile("CSV")).click()
+            j.page.get_by_role("button", name="Export CSV", exact=True).click()
         download = download_info.value
         path = j.output / download.suggested_filename
         download.save_as(path)
