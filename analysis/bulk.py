@@ -22,14 +22,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from bson import ObjectId
+from celery import current_app
+from django.conf import settings
+from django.http import QueryDict
 from django.utils import timezone
 
+from accounts.models import User
 from analysis import pipeline
 from analysis.models import Result
 from analysis.results_store import reads
 from analysis.results_store.filters import clean_tag
 from analysis.results_store.server import server_profile
 from analysis.results_store.sorting import DEFAULT_SORT, RELEVANCE, SORTS
+from projects.models import Project
 from sentimatrix.mongo import collection
 
 MAX_TAGS = 20
@@ -160,12 +165,7 @@ def count(chosen: BulkSelection) -> int:
 def apply(chosen: BulkSelection, action: str, tag: str = "") -> tuple[int, int]:
     """Apply ``action`` (a key of :data:`ACTIONS`) to the selection; returns (results in the
     selection, results changed)."""
-    if action not in ACTIONS:
-        raise BulkRefused("Unknown action.")
-    if ACTIONS[action][1]:
-        tag = clean_tag(tag)
-        if not tag:
-            raise BulkRefused("Tags are 1 to 64 characters, without commas.")
+    tag = check_action(action, tag)
     total = changed = 0
     project_id = chosen.project.pk
     size = EMBEDDED_UPDATE_CHUNK if server_profile(chosen.selection.db).windowed else CHUNK
@@ -182,6 +182,56 @@ def apply(chosen: BulkSelection, action: str, tag: str = "") -> tuple[int, int]:
             else:
                 changed += pipeline.set_excluded_many(match, action == "exclude")
     return total, changed
+
+
+def check_action(action: str, tag: str = "") -> str:
+    """The tag an action needs, cleaned (refused: an unknown action, a missing or invalid tag)."""
+    if action not in ACTIONS:
+        raise BulkRefused("Unknown action.")
+    if not ACTIONS[action][1]:
+        return ""
+    tag = clean_tag(tag)
+    if not tag:
+        raise BulkRefused("Tags are 1 to 64 characters, without commas.")
+    return tag
+
+
+def in_background(chosen: BulkSelection) -> int | None:
+    """How many results a selection of every matching result holds when it is too large to
+    change within a request (:setting:`BULK_BACKGROUND_ABOVE`); None: apply it now."""
+    if chosen.scope != "all":
+        return None  # ticked rows: at most MAX_IDS, quick
+    total = count(chosen)
+    return total if total > settings.BULK_BACKGROUND_ABOVE else None
+
+
+def start_in_background(user, chosen: BulkSelection, action: str, tag: str, query: str) -> None:
+    """Queue the action over every result matching ``query`` (the page's filters) for a worker
+    (``analysis.bulk_apply``). The worker derives the selection again, as the request did; every
+    action leaves a result as it found it when applied twice, so a task run again is harmless."""
+    tag = check_action(action, tag)
+    current_app.send_task(
+        "analysis.bulk_apply",
+        args=[str(user.pk), str(chosen.project.pk), query, action, tag],
+    )
+
+
+def background_message(action: str, total: int, tag: str = "") -> str:
+    """What the user is told when the action runs on a worker."""
+    done, with_tag = ACTIONS[action]
+    what = f"{done} {total:,} results" + (f" “{clean_tag(tag)}”" if with_tag else "")
+    return f"{what}: in the background, as there are many; reload in a minute to see them all."
+
+
+def apply_for(user_id: str, project_id: str, query: str, action: str, tag: str) -> tuple[int, int]:
+    """A queued bulk action (:func:`start_in_background`): the user's project is loaded again
+    (gone, or no longer theirs: nothing happens) and every matching result is changed."""
+    user = User.objects.filter(pk=ObjectId(user_id)).first()
+    project = Project.objects.filter(pk=ObjectId(project_id), user=user).first() if user else None
+    if project is None:
+        return 0, 0
+    chosen = selection_for(user, project, QueryDict(query), scope="all", ids=[])
+    return apply(chosen, action, tag)
 
 
 def confirmation(action: str, total: int, changed: int, tag: str = "") -> str:

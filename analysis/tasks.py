@@ -7,7 +7,7 @@ that runs it never import each other."""
 from bson import ObjectId
 from celery import shared_task
 
-from analysis import insights_refresh, pipeline, reanalysis
+from analysis import bulk, insights_refresh, pipeline, reanalysis
 
 
 @shared_task(name="analysis.analyze_results", acks_late=True)
@@ -40,3 +40,9 @@ def reanalyze_batch(run_id: str, project_id: str, result_ids: list[str]) -> int:
 @shared_task(name="analysis.refresh_insights", acks_late=True)
 def refresh_insights(project_id: str) -> int:
     return insights_refresh.run(ObjectId(project_id))
+
+
+@shared_task(name="analysis.bulk_apply", acks_late=True)
+def bulk_apply(user_id: str, project_id: str, query: str, action: str, tag: str) -> int:
+    """A bulk action over every result matching the explorer's filters (too many for a request)."""
+    return bulk.apply_for(user_id, project_id, query, action, tag)[1]

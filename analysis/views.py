@@ -245,6 +245,11 @@ def results_bulk(request, project_id):
         )
         if action == bulk.EXPORT:
             return _export_response(request, project, chosen.selection, "csv", targets)
+        many = bulk.in_background(chosen)
+        if many is not None:
+            bulk.start_in_background(request.user, chosen, action, tag, request.GET.urlencode())
+            messages.success(request, bulk.background_message(action, many, tag))
+            return redirect(back)
         total, changed = bulk.apply(chosen, action, tag)
     except bulk.BulkRefused as exc:
         messages.error(request, str(exc))

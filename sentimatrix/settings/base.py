@@ -410,6 +410,8 @@ SCRAPE_HEARTBEAT_STALE_SECONDS = env_int("SCRAPE_HEARTBEAT_STALE_SECONDS", 180)
 SCRAPE_QUEUED_STALE_SECONDS = env_int("SCRAPE_QUEUED_STALE_SECONDS", 600)
 SCRAPE_MAX_ATTEMPTS = env_int("SCRAPE_MAX_ATTEMPTS", 3)
 ANALYSIS_BATCH_SIZE = env_int("ANALYSIS_BATCH_SIZE", 100)
+# A bulk action over "every matching result" larger than this runs on a worker, not in the request.
+BULK_BACKGROUND_ABOVE = env_int("BULK_BACKGROUND_ABOVE", 2000)
 # A result still unanalysed this long after it was stored or last queued lost its batch (a
 # killed worker, a failed task): the sweep, run by beat, queues it again.
 ANALYSIS_REQUEUE_AFTER_SECONDS = env_int("ANALYSIS_REQUEUE_AFTER_SECONDS", 15 * 60)
