@@ -21,6 +21,8 @@ whole collection serves, and run its search as patterns over every text. Here:
 from __future__ import annotations
 
 import math
+import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -43,7 +45,7 @@ from sentimatrix.mongo import collection
 SCAN_LIMIT = 6_000
 #: Matches MongoDB counts before the list says "at least".
 MONGODB_COUNT_CAP = 10_000
-ZONE = UTC  # the admin's filters have no days
+ZONE = zoneinfo.ZoneInfo("UTC")  # the admin's filters have no days
 LINE = Line(DATE)
 
 
@@ -65,7 +67,7 @@ class AdminQuery:
             q &= f.q(self.state, ZONE)
         return q
 
-    def check(self):
+    def check(self) -> Callable[[dict], bool]:
         checks = [filters.check(self.state, ZONE), *(f.check(self.state, ZONE) for f in self.extra)]
         return lambda doc: all(c(doc) for c in checks)
 
@@ -91,7 +93,9 @@ def total_results(alias: str = "default") -> tuple[int | None, datetime | None, 
     """Every project's results, from their counters, when the oldest project was made (no result
     was stored before) and when the last scrape ended (None: unknown); the total is None when a
     project has no counter."""
-    total, oldest, newest = 0, None, None
+    total: int | None = 0
+    oldest: datetime | None = None
+    newest: datetime | None = None
     for doc in collection("projects", alias).find({}, {"stats.total_results": 1, "stats.last_scrape_at": 1}):
         stats = doc.get("stats") or {}
         count = stats.get("total_results")

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import math
 import zoneinfo
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
+from typing import Any, TypeVar
 
 MAX_QUERY_LENGTH = 500
 MAX_VALUES = 50  # per multi-valued parameter
 TRUE = {"1", "true", "on", "yes"}
+#: Query parameters: a QueryDict, or a plain dict of str or list values (the API, a saved view).
+Params = Mapping[str, Any]
+T = TypeVar("T")
 
 
-def values(params, name: str) -> list[str]:
+def values(params: Params, name: str) -> list[str]:
     """Every value of a parameter, from a QueryDict or a plain dict of str/list."""
-    if hasattr(params, "getlist"):
-        raw = params.getlist(name)
+    getlist = getattr(params, "getlist", None)
+    if getlist is not None:
+        raw = getlist(name)
     else:
         raw = params.get(name, [])
         raw = raw if isinstance(raw, list | tuple) else [raw]
-    out = []
+    out: list[str] = []
     for value in raw:
         for part in str(value).split(","):
             item = part.strip()
@@ -31,12 +37,12 @@ def values(params, name: str) -> list[str]:
     return out[:MAX_VALUES]
 
 
-def one(params, name: str) -> str:
+def one(params: Params, name: str) -> str:
     found = values(params, name)
     return found[0] if found else ""
 
 
-def query(params) -> str:
+def query(params: Params | None) -> str:
     # The search box keeps its commas: it is one value, not a list.
     raw = params.get("q", "") if params is not None else ""
     if isinstance(raw, list | tuple):
@@ -44,7 +50,9 @@ def query(params) -> str:
     return " ".join(str(raw or "").split())[:MAX_QUERY_LENGTH]
 
 
-def matching(params, name: str, accept, errors: dict, message: str) -> list[str]:
+def matching(
+    params: Params, name: str, accept: Callable[[str], bool], errors: dict, message: str
+) -> list[str]:
     found = values(params, name)
     kept = [v for v in found if accept(v)]
     if len(kept) != len(found):
@@ -52,17 +60,20 @@ def matching(params, name: str, accept, errors: dict, message: str) -> list[str]
     return kept
 
 
-def choice(params, name: str, allowed, default: str, *, errors: dict, message: str) -> str:
+def choice(
+    params: Params, name: str, allowed: Collection[str], default: str, *, errors: dict, message: str
+) -> str:
     value = one(params, name)
     if value and value not in allowed:
         errors[name] = message
     return value if value in allowed else default
 
 
-def rating(params, name: str, errors: dict, message: str) -> float | None:
+def rating(params: Params, name: str, errors: dict, message: str) -> float | None:
     raw = one(params, name)
     if not raw:
         return None
+    value: float | None
     try:
         value = float(raw)
     except ValueError:
@@ -73,11 +84,14 @@ def rating(params, name: str, errors: dict, message: str) -> float | None:
     return value
 
 
-def number(params, name: str, errors: dict, message: str, *, minimum: float | None = 0) -> float | None:
+def number(
+    params: Params, name: str, errors: dict, message: str, *, minimum: float | None = 0
+) -> float | None:
     """A finite number of at least ``minimum`` (None: any), or None (reported when malformed)."""
     raw = one(params, name)
     if not raw:
         return None
+    value: float | None
     try:
         value = float(raw)
     except ValueError:
@@ -88,7 +102,7 @@ def number(params, name: str, errors: dict, message: str, *, minimum: float | No
     return value
 
 
-def day(params, name: str, errors: dict, message: str) -> date | None:
+def day(params: Params, name: str, errors: dict, message: str) -> date | None:
     raw = one(params, name)
     if not raw:
         return None
@@ -100,14 +114,14 @@ def day(params, name: str, errors: dict, message: str) -> date | None:
         return None
 
 
-def ordered(low, high):
+def ordered(low: T | None, high: T | None) -> tuple[T | None, T | None]:
     """A range given backwards is taken the right way round."""
-    if low is not None and high is not None and low > high:
+    if low is not None and high is not None and low > high:  # type: ignore[operator]
         return high, low
     return low, high
 
 
-def zone(params, errors: dict, message: str) -> str:
+def zone(params: Params, errors: dict, message: str) -> str:
     name = one(params, "tz")
     if not name:
         return ""

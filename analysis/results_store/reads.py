@@ -26,13 +26,17 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from bson import ObjectId
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from accounts.models import User
 from analysis.models import Result
 from analysis.results_store import filters, planner, search, windows
 from analysis.results_store.docs import projection as fields_of
+from analysis.results_store.params import Params
 from analysis.results_store.server import server_profile
 from analysis.results_store.sorting import DEFAULT_SORT, RELEVANCE, SORTS, rank, sort_value
 from analysis.results_store.state import FilterState
@@ -71,7 +75,9 @@ class Selection:
         return self.queryset.db
 
 
-def select(user, project: Project, params, *, targets: dict[str, str] | None = None) -> Selection:
+def select(
+    user: User, project: Project, params: Params, *, targets: dict[str, str] | None = None
+) -> Selection:
     """The project's results that match ``params`` (a ``QueryDict`` or a dict), for ``user``.
 
     The project must be the user's (else :class:`ProjectNotFound`); the selection never leaves
@@ -191,7 +197,7 @@ def _server_counted_page(selection: Selection, per_page: int) -> Page:
     return Page(list(queryset[bottom : bottom + per_page]), number, paginator)
 
 
-def status_count(project_id, status: str, alias: str = "default") -> int | None:
+def status_count(project_id: ObjectId, status: str, alias: str = "default") -> int | None:
     """The number of results of ``status`` from the project's counters, None when unknown.
 
     ``stats.total_results`` counts every result collected (kept by the scrape runner and
@@ -218,7 +224,7 @@ def results_in_order(ids: list) -> list[Result]:
 # --- the API's pages ----------------------------------------------------------------------------
 
 
-def position(value, pk) -> tuple:
+def position(value: Any, pk: ObjectId) -> tuple:
     """A cursor's position (the last item's sort value and id) as a sort key of the order."""
     return (*rank(sort_value(value)), pk)
 
@@ -248,7 +254,7 @@ def mql_pipeline(queryset: QuerySet) -> list[dict]:
     return compiler.build_query(columns).get_pipeline()
 
 
-def _field_path(expression) -> str | None:
+def _field_path(expression: Any) -> str | None:
     """``"$a"`` or nested ``{"$getField": ...}`` of a plain path -> ``"a.b.c"``; else None."""
     if isinstance(expression, str) and expression.startswith("$") and not expression.startswith("$$"):
         return expression[1:]
@@ -326,7 +332,13 @@ def _analysed_in_statistics(doc: dict) -> bool:
 
 
 def latest_analysed(
-    project_id, target_id=None, *, limit: int, projection: dict, now: datetime | None = None, alias="default"
+    project_id: ObjectId,
+    target_id: ObjectId | None = None,
+    *,
+    limit: int,
+    projection: dict,
+    now: datetime | None = None,
+    alias: str = "default",
 ) -> list[dict]:
     """The newest ``limit`` analysed, non-excluded results of a project or target (raw
     documents, ``projection`` and ``created_at``), newest collected first, ties by id.
@@ -373,7 +385,7 @@ def latest_analysed(
     return found
 
 
-def job_results(job_id, projection: dict, alias: str = "default") -> Iterator[dict]:
+def job_results(job_id: ObjectId, projection: dict, alias: str = "default") -> Iterator[dict]:
     """The results a scrape job stored (raw, ``projection`` only).
 
     The query names only the indexed ``scrape_job_id``: the embedded server plans a query with

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from analysis.results_store import filters
@@ -59,13 +60,13 @@ class FilterState:
     PARAMS = (*(pair for f in filters.FILTERS for pair in f.params), ("sort", "sort"), ("page", "page"))
 
     @classmethod
-    def parse(cls, params, *, target_ids: list[str] | None = None) -> FilterState:
+    def parse(cls, params: p.Params, *, target_ids: list[str] | None = None) -> FilterState:
         """Validate query parameters; invalid values are left out and named in ``errors``.
 
         ``target_ids`` are the project's targets (string ids): other ids are refused, so a
         link can never reach another project's target.
         """
-        state, errors = cls(), {}
+        state, errors = cls(), dict[str, str]()
         for f in filters.FILTERS:
             f.parse(state, params, errors, target_ids)
         state.sort = p.choice(params, "sort", SORTS, DEFAULT_SORT, errors=errors, message=SORT_ERROR)
@@ -96,7 +97,7 @@ class FilterState:
                 pairs.append((name, str(value)))
         return pairs
 
-    def query_string(self, **changes) -> str:
+    def query_string(self, **changes: Any) -> str:
         """The filters as a query string (no ``?``), with ``changes`` applied.
 
         Any change other than ``page`` starts again at page 1.
@@ -104,7 +105,7 @@ class FilterState:
         state = self.with_changes(**changes)
         return urlencode(state.params())
 
-    def with_changes(self, **changes) -> FilterState:
+    def with_changes(self, **changes: Any) -> FilterState:
         if changes and "page" not in changes:
             changes["page"] = 1
         return replace(self, **changes)
@@ -156,4 +157,6 @@ class FilterState:
 #: Parameter -> chip label, for the parameters that get a removable chip.
 CHIP_LABELS = {name: label for f in filters.FILTERS for name, label in f.labels.items()}
 #: Parameter -> {value: the name a person reads}, for chips ("Platform: Steam", not "steam").
-VALUE_NAMES = {name: f.names for f in filters.FILTERS for name, _ in f.params if getattr(f, "names", None)}
+VALUE_NAMES = {
+    name: names for f in filters.FILTERS for name, _ in f.params if (names := getattr(f, "names", None))
+}
