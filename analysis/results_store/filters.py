@@ -24,7 +24,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from django.db.models import Q
@@ -34,6 +34,9 @@ from analysis.results_store import params as p
 from analysis.results_store import search
 from analysis.results_store.docs import aware, get_path, is_number
 from projects.platforms import Platform
+
+if TYPE_CHECKING:
+    from analysis.results_store.state import FilterState
 
 Check = Callable[[dict], bool]
 
@@ -70,26 +73,26 @@ class Filter:
     errors: dict[str, str] = {}  # parameter -> message when its value is refused
     paths: tuple[str, ...] = ()
 
-    def parse(self, state, params, errors: dict, target_ids: list[str] | None) -> None:
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         raise NotImplementedError
 
-    def active(self, state) -> bool:
+    def active(self, state: FilterState) -> bool:
         raise NotImplementedError
 
-    def q(self, state, zone: zoneinfo.ZoneInfo) -> Q:
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         raise NotImplementedError
 
-    def check(self, state, zone: zoneinfo.ZoneInfo) -> Check:
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         raise NotImplementedError
 
-    def bounds(self, state, zone: zoneinfo.ZoneInfo, path: str) -> Bounds | None:
+    def bounds(self, state: FilterState, zone: zoneinfo.ZoneInfo, path: str) -> Bounds | None:
         return None
 
-    def lookup(self, state) -> dict | None:
+    def lookup(self, state: FilterState) -> dict | None:
         return None
 
 
-def _member(value, wanted: set) -> bool:
+def _member(value: Any, wanted: set) -> bool:
     # MongoDB's $in matches an array holding one of the values, as well as the value itself.
     if isinstance(value, list):
         return any(_member(item, wanted) for item in value)
@@ -102,7 +105,19 @@ def _member(value, wanted: set) -> bool:
 class OneOf(Filter):
     """The field is one of the chosen values (several values of one filter: any of them)."""
 
-    def __init__(self, param, attr, path, *, label, error, accept, convert=None, lower=False, names=None):
+    def __init__(
+        self,
+        param: str,
+        attr: str,
+        path: str,
+        *,
+        label: str,
+        error: str,
+        accept: Callable[[str, list[str] | None], bool],
+        convert: Callable[[str], Any] | None = None,
+        lower: bool = False,
+        names: dict[str, str] | None = None,
+    ) -> None:
         self.params = ((param, attr),)
         self.names = names or {}  # value -> the name a person reads (chips)
         self.labels, self.errors = {param: label}, {param: error}
@@ -110,23 +125,23 @@ class OneOf(Filter):
         self.param, self.attr, self.path = param, attr, path
         self.accept, self.convert, self.lower = accept, convert, lower
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         kept = p.matching(
             params, self.param, lambda v: self.accept(v, target_ids), errors, self.errors[self.param]
         )
         setattr(state, self.attr, [v.lower() for v in kept] if self.lower else kept)
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return bool(getattr(state, self.attr))
 
-    def _wanted(self, state) -> list:
+    def _wanted(self, state: FilterState) -> list:
         chosen = getattr(state, self.attr)
         return [self.convert(v) for v in chosen] if self.convert else list(chosen)
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         return Q(**{f"{orm_path(self.path)}__in": self._wanted(state)})
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         wanted, path = set(self._wanted(state)), self.path
         return lambda doc: _member(get_path(doc, path), wanted)
 
@@ -140,16 +155,16 @@ class RatingRange(Filter):
     path = "content.rating"
     paths = (path,)
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         state.rating_min, state.rating_max = p.ordered(
             p.rating(params, "rating_min", errors, self.errors["rating_min"]),
             p.rating(params, "rating_max", errors, self.errors["rating_max"]),
         )
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return state.rating_min is not None or state.rating_max is not None
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         q = Q()
         if state.rating_min is not None:
             q &= Q(content__rating__gte=state.rating_min)
@@ -157,13 +172,13 @@ class RatingRange(Filter):
             q &= Q(content__rating__lte=state.rating_max)
         return q
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         low, high, path = state.rating_min, state.rating_max, self.path
         return lambda doc: (
             is_number(r := get_path(doc, path)) and (low is None or r >= low) and (high is None or r <= high)
         )
 
-    def bounds(self, state, zone, path):
+    def bounds(self, state: FilterState, zone: zoneinfo.ZoneInfo, path: str) -> Bounds | None:
         return Bounds(state.rating_min, state.rating_max) if path == self.path else None
 
 
@@ -172,7 +187,18 @@ class MetadataRange(Filter):
     may be open), on that platform's results only: another platform's metadata may use the same
     key for something else (an imported file's "score" is its rating)."""
 
-    def __init__(self, platform, key, low, high=None, *, label, error, scale=1, minimum=0):
+    def __init__(
+        self,
+        platform: str,
+        key: str,
+        low: str,
+        high: str | None = None,
+        *,
+        label: str,
+        error: str,
+        scale: float = 1,
+        minimum: float | None = 0,
+    ) -> None:
         self.platform, self.path = platform, f"content.metadata.{key}"
         self.scale, self.minimum = scale, minimum
         self.low, self.high = low, high
@@ -182,8 +208,8 @@ class MetadataRange(Filter):
         self.errors = dict.fromkeys(ends, error)
         self.paths = ("platform", self.path)
 
-    def parse(self, state, params, errors, target_ids):
-        def read(param):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
+        def read(param: str | None) -> float | None:
             return (
                 p.number(params, param, errors, self.errors[param], minimum=self.minimum) if param else None
             )
@@ -193,16 +219,16 @@ class MetadataRange(Filter):
         if self.high:
             setattr(state, self.high, high)
 
-    def _range(self, state) -> tuple:
+    def _range(self, state: FilterState) -> tuple:
         # The URL speaks the user's unit (hours of playtime), the document the platform's (minutes).
         low = getattr(state, self.low)
         high = getattr(state, self.high) if self.high else None
         return (None if low is None else low * self.scale, None if high is None else high * self.scale)
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return self._range(state) != (None, None)
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         low, high = self._range(state)
         path = orm_path(self.path)
         q = Q(platform=self.platform)
@@ -212,7 +238,7 @@ class MetadataRange(Filter):
             q &= Q(**{f"{path}__lte": high})
         return q
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         (low, high), platform, path = self._range(state), self.platform, self.path
         return lambda doc: (
             doc.get("platform") == platform
@@ -248,7 +274,7 @@ class Days(Filter):
     }
     paths = ("content.date", "created_at")
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         state.date_field = p.choice(
             params,
             "date_field",
@@ -263,10 +289,10 @@ class Days(Filter):
         )
         state.tz = p.zone(params, errors, self.errors["tz"])
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return bool(state.date_from or state.date_to)
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         start, end = day_bounds(state.date_from, state.date_to, zone)
 
         def within(path: str) -> Q:
@@ -281,10 +307,10 @@ class Days(Filter):
             return within("created_at")
         return within("content__date") | (Q(content__date__isnull=True) & within("created_at"))
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         start, end = day_bounds(state.date_from, state.date_to, zone)
 
-        def within(value) -> bool:
+        def within(value: Any) -> bool:
             if not isinstance(value, datetime):
                 return False
             value = aware(value)
@@ -298,7 +324,7 @@ class Days(Filter):
             else within(doc.get("created_at"))
         )
 
-    def bounds(self, state, zone, path):
+    def bounds(self, state: FilterState, zone: zoneinfo.ZoneInfo, path: str) -> Bounds | None:
         start, end = day_bounds(state.date_from, state.date_to, zone)
         if state.date_field == "collected" and path == "created_at":
             return Bounds(start, end, True, False)
@@ -310,40 +336,40 @@ class Days(Filter):
 class Flag(Filter):
     """A yes/no field is yes."""
 
-    def __init__(self, param, path, label, *, by_index=False):
+    def __init__(self, param: str, path: str, label: str, *, by_index: bool = False) -> None:
         self.params = ((param, param),)
         self.labels = {param: label}
         self.paths = (path,)
         self.param, self.path, self.by_index = param, path, by_index
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         setattr(state, self.param, p.one(params, self.param).lower() in p.TRUE)
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return bool(getattr(state, self.param))
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         return Q(**{orm_path(self.path): True})
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         return lambda doc: get_path(doc, self.path) is True
 
-    def lookup(self, state):
+    def lookup(self, state: FilterState) -> dict | None:
         return {self.path: True} if self.by_index else None
 
 
 class PlatformFlag(Flag):
     """A yes/no the platform reported is yes (on that platform's results)."""
 
-    def __init__(self, param, platform, key, label):
+    def __init__(self, param: str, platform: str, key: str, label: str) -> None:
         super().__init__(param, f"content.metadata.{key}", label)
         self.platform = platform
         self.paths = ("platform", self.path)
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         return Q(platform=self.platform) & super().q(state, zone)
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         platform, flag = self.platform, super().check(state, zone)
         return lambda doc: doc.get("platform") == platform and flag(doc)
 
@@ -352,19 +378,19 @@ class Equals(Filter):
     """The field is ``value`` (None: missing or null; a boolean: that boolean), with no URL
     parameter: the admin's filters beside the explorer's ("not analysed", "not pinned")."""
 
-    def __init__(self, path, value):
+    def __init__(self, path: str, value: Any) -> None:
         self.paths = (path,)
         self.path, self.value = path, value
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return True
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         if self.value is None:
             return Q(**{f"{orm_path(self.path)}__isnull": True})
         return Q(**{orm_path(self.path): self.value})
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         path, value = self.path, self.value
         if value is None or isinstance(value, bool):
             return lambda doc: get_path(doc, path) is value
@@ -386,23 +412,23 @@ class Tag(Filter):
     errors = {"tag": "Tags are up to 64 characters, without commas."}
     paths = ("tags",)
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         raw = p.one(params, "tag")
         state.tag = clean_tag(raw)
         if raw and not state.tag:
             errors["tag"] = self.errors["tag"]
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return bool(state.tag)
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         return Q(tags__contains=[state.tag])
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         tag = state.tag
         return lambda doc: isinstance(tags := doc.get("tags"), list) and tag in tags
 
-    def lookup(self, state):
+    def lookup(self, state: FilterState) -> dict | None:
         return {"tags": state.tag}
 
 
@@ -414,24 +440,24 @@ class Status(Filter):
     errors = {"status": "Unknown status."}
     paths = ("excluded",)
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         state.status = p.choice(
             params, "status", STATUSES, DEFAULT_STATUS, errors=errors, message=self.errors["status"]
         )
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return state.status != "all"
 
-    def excluded_values(self, state) -> list[bool]:
+    def excluded_values(self, state: FilterState) -> list[bool]:
         """The values of ``excluded`` the status selects (an index's equality, one read each)."""
         return {"active": [False], "excluded": [True]}.get(state.status, [False, True])
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         # Equality, not "not True": the indexes on (project_id, excluded, ...) then serve it
         # (results are always stored with excluded=False).
         return Q(excluded=state.status == "excluded")
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         wanted = state.status == "excluded"
         return lambda doc: doc.get("excluded") is wanted
 
@@ -443,16 +469,16 @@ class Search(Filter):
     labels = {"q": "Search"}
     paths = ("content.text", "content.title")
 
-    def parse(self, state, params, errors, target_ids):
+    def parse(self, state: FilterState, params: p.Params, errors: dict, target_ids: list[str] | None) -> None:
         state.q = p.query(params)
 
-    def active(self, state):
+    def active(self, state: FilterState) -> bool:
         return bool(search.parse_query(state.q))
 
-    def q(self, state, zone):
+    def q(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Q:
         return search.pattern_q(search.parse_query(state.q))
 
-    def check(self, state, zone):
+    def check(self, state: FilterState, zone: zoneinfo.ZoneInfo) -> Check:
         return search.pattern_check(search.parse_query(state.q))
 
 
@@ -514,11 +540,11 @@ FILTERS: tuple[Filter, ...] = (
 )  # fmt: skip
 
 
-def active(state) -> list[Filter]:
+def active(state: FilterState) -> list[Filter]:
     return [f for f in FILTERS if f.active(state)]
 
 
-def conditions(state, zone: zoneinfo.ZoneInfo, *, without=()) -> Q:
+def conditions(state: FilterState, zone: zoneinfo.ZoneInfo, *, without: tuple[Filter, ...] = ()) -> Q:
     """Every active filter's ORM condition (but those in ``without``), together."""
     q = Q()
     for f in active(state):
@@ -527,12 +553,12 @@ def conditions(state, zone: zoneinfo.ZoneInfo, *, without=()) -> Q:
     return q
 
 
-def check(state, zone: zoneinfo.ZoneInfo, *, without=()) -> Check:
+def check(state: FilterState, zone: zoneinfo.ZoneInfo, *, without: tuple[Filter, ...] = ()) -> Check:
     """Every active filter's in-memory check (but those in ``without``), together."""
     checks = [f.check(state, zone) for f in active(state) if f not in without]
     return lambda doc: all(c(doc) for c in checks)
 
 
-def paths(state) -> set[str]:
+def paths(state: FilterState) -> set[str]:
     """The document fields the active filters' checks read."""
     return {path for f in active(state) for path in f.paths}
