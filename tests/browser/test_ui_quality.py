@@ -69,6 +69,11 @@ def test_main_pages_have_no_serious_accessibility_violations(journey, workspace,
             j.goto(path)
             j.page.wait_for_load_state("networkidle")
             found[name] = j.axe_violations()
+    with j.step(f"a target's edit page ({scheme})"):
+        j.goto(f"/projects/{project}/")
+        j.page.locator(".row-actions a", has_text="Edit").first.click()
+        expect(j.page.get_by_role("button", name="Save")).to_be_visible()
+        found["target edit"] = j.axe_violations()
     assert {name: v for name, v in found.items() if v} == {}
 
 
