@@ -55,13 +55,6 @@ BULK_BUTTONS = (
 )
 
 
-def _project(request, project_id):
-    try:
-        return explorer.project_for(request.user, project_id)
-    except explorer.ProjectNotFound as exc:
-        raise Http404("No such project.") from exc
-
-
 def _is_partial(request) -> bool:
     """An htmx request for a fragment (a history restore wants the whole page)."""
     htmx = getattr(request, "htmx", None)
@@ -111,7 +104,7 @@ def _explorer_context(request, project):
 @login_required
 @require_GET
 def explorer_view(request, project_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     context = _explorer_context(request, project)
     template = "analysis/partials/results_list.html" if _is_partial(request) else "analysis/explorer.html"
     return _vary(render(request, template, context))
@@ -120,7 +113,7 @@ def explorer_view(request, project_id):
 @login_required
 @require_GET
 def result_view(request, project_id, result_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     try:
         result = explorer.result_for(project, result_id)
     except Result.DoesNotExist as exc:
@@ -164,7 +157,7 @@ def _triage_response(request, project, result, message: str):
 
 
 def _triage_result(request, project_id, result_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     try:
         return project, explorer.result_for(project, result_id)
     except Result.DoesNotExist as exc:
@@ -229,7 +222,7 @@ def _back_to_explorer(request, project) -> str:
 def results_bulk(request, project_id):
     """A bulk action on the explorer's selection: the ticked rows (``ids``) or every result
     matching the filters in the query string (``scope=all``), re-derived here."""
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     back = _back_to_explorer(request, project)
     action = request.POST.get("action", "")
     tag = request.POST.get("tag", "")
@@ -280,7 +273,7 @@ def _dashboard_view_choice(project, targets: dict, view_id: str | None):
 @login_required
 @require_GET
 def dashboard_view(request, project_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     targets = _targets(project)
     options = dashboard.DashboardOptions.parse(request.GET)
     views, view, scope = _dashboard_view_choice(project, targets, request.GET.get("view"))
@@ -316,7 +309,7 @@ def _compare_options(request, targets):
 @login_required
 @require_GET
 def compare_view(request, project_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     targets = _targets(project)
     options = _compare_options(request, targets)
     data = dashboard.compare_targets(project, options, targets=targets) if len(options.targets) >= 2 else None
@@ -341,7 +334,7 @@ def compare_view(request, project_id):
 def export_view(request, project_id, format):
     """The current filter (query string) as a file; counts as one API call of the plan."""
     fmt = format
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     if fmt not in exports.FORMATS:
         raise Http404("Unknown export format.")
     targets = explorer.target_choices(project)
@@ -349,26 +342,39 @@ def export_view(request, project_id, format):
     return _export_response(request, project, selection, fmt, targets)
 
 
-def _export_response(request, project, selection, fmt: str, targets: dict[str, str]):
-    """A selection as a file in ``fmt``; counts as one API call of the plan."""
-    query = selection.state.query_string(page=1, sort=selection.state.sort)
+def _charge_export(request, project, back: str, *, scope: str, fmt: str, **details):
+    """Count an export as one API call of the plan and audit it; at the plan's limit the refusal
+    is audited and told, and the redirect back is returned (else None)."""
     try:
         consume(request.user, "api_calls_this_month")
     except PlanLimitReached as exc:
-        audit.record("data.export", request=request, success=False, scope="results", format=fmt,
-                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
+        audit.record("data.export", request=request, success=False, scope=scope, format=fmt,
+                     project=str(project.pk), **details, reason=exc.message)  # fmt: skip
         messages.error(request, exc.message)
-        return redirect(f"{reverse('analysis:explorer', args=[project.pk])}?{query}")
-    audit.record(
-        "data.export", request=request, scope="results", format=fmt, project=str(project.pk), filter=query
-    )
+        return redirect(back)
+    audit.record("data.export", request=request, scope=scope, format=fmt, project=str(project.pk), **details)
+    return None
+
+
+def _attachment(response, name: str):
+    """``response`` as a download named ``name``."""
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _export_response(request, project, selection, fmt: str, targets: dict[str, str]):
+    """A selection as a file in ``fmt``; counts as one API call of the plan."""
+    query = selection.state.query_string(page=1, sort=selection.state.sort)
+    back = f"{reverse('analysis:explorer', args=[project.pk])}?{query}"
+    refused = _charge_export(request, project, back, scope="results", fmt=fmt, filter=query)
+    if refused is not None:
+        return refused
     content_type, _, _ = exports.FORMATS[fmt]
     response = StreamingHttpResponse(
         exports.export_stream(selection, fmt, targets), content_type=content_type
     )
-    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(project, fmt)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _attachment(response, exports.export_filename(project, fmt))
 
 
 @login_required
@@ -377,7 +383,7 @@ def aspects_export_view(request, project_id, format):
     """The aspects of the project (or of the target named by ``?target=``) as a file: the cached
     sample the dashboard and the comparison show. Counts as one API call of the plan."""
     fmt = format
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     if fmt not in exports.FORMATS:
         raise Http404("Unknown export format.")
     targets = _targets(project)
@@ -385,29 +391,20 @@ def aspects_export_view(request, project_id, format):
     if target_id is not None and target_id not in targets:
         raise Http404("Unknown target.")
     back = reverse("analysis:compare" if target_id else "analysis:dashboard", args=[project.pk])
-    try:
-        consume(request.user, "api_calls_this_month")
-    except PlanLimitReached as exc:
-        audit.record("data.export", request=request, success=False, scope="aspects", format=fmt,
-                     project=str(project.pk), target=target_id or "", reason=exc.message)  # fmt: skip
-        messages.error(request, exc.message)
-        return redirect(back)
-    audit.record("data.export", request=request, scope="aspects", format=fmt, project=str(project.pk),
-                 target=target_id or "")  # fmt: skip
+    refused = _charge_export(request, project, back, scope="aspects", fmt=fmt, target=target_id or "")
+    if refused is not None:
+        return refused
     found = insights_cache.get_insights(project.pk, targets[target_id].pk if target_id else None)
     content_type, _, _ = exports.FORMATS[fmt]
     response = HttpResponse(exports.aspects_export(found, fmt), content_type=content_type)
-    name = exports.export_filename(project, fmt, kind="aspects")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _attachment(response, exports.export_filename(project, fmt, kind="aspects"))
 
 
 @login_required
 @require_GET
 def report_view(request, project_id):
     """A printable report of the dashboard: charts, their tables, top insights, pinned evidence."""
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     targets = _targets(project)
     options = dashboard.DashboardOptions.parse(request.GET)
     data = dashboard.project_dashboard(project, options, targets=targets)
@@ -494,30 +491,22 @@ def dashboard_export_view(request, project_id, table, format):
     in the query string, as a file: the figures the page shows for the same options. Counts as
     one API call of the plan."""
     fmt = format
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     if fmt not in exports.FORMATS or table not in TABLES:
         raise Http404("Unknown export.")
     options = dashboard.DashboardOptions.parse(request.GET)
     query = options.query_string()
-    try:
-        consume(request.user, "api_calls_this_month")
-    except PlanLimitReached as exc:
-        audit.record("data.export", request=request, success=False, scope=f"dashboard.{table}", format=fmt,
-                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
-        messages.error(request, exc.message)
-        return redirect(f"{reverse('analysis:dashboard', args=[project.pk])}?{query}")
-    audit.record("data.export", request=request, scope=f"dashboard.{table}", format=fmt,
-                 project=str(project.pk), filter=query)  # fmt: skip
+    back = f"{reverse('analysis:dashboard', args=[project.pk])}?{query}"
+    refused = _charge_export(request, project, back, scope=f"dashboard.{table}", fmt=fmt, filter=query)
+    if refused is not None:
+        return refused
     data = dashboard.project_dashboard(project, options, targets=_targets(project))
     found = dashboard_table(data, table)
     content_type, _, _ = exports.FORMATS[fmt]
     response = HttpResponse(
         exports.table_export(found.title, found.columns, found.rows, fmt), content_type=content_type
     )
-    name = exports.export_filename(project, fmt, kind=table.replace("_", "-"))
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _attachment(response, exports.export_filename(project, fmt, kind=table.replace("_", "-")))
 
 
 @login_required
@@ -526,7 +515,7 @@ def compare_export_view(request, project_id, format):
     """The comparison of the targets in the query string as a file, one row per target: the
     figures the comparison page shows for the same options. Counts as one API call of the plan."""
     fmt = format
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     if fmt not in exports.FORMATS:
         raise Http404("Unknown export format.")
     targets = _targets(project)
@@ -536,21 +525,12 @@ def compare_export_view(request, project_id, format):
     if len(options.targets) < 2:
         messages.error(request, "Choose at least two targets to compare.")
         return redirect(back)
-    try:
-        consume(request.user, "api_calls_this_month")
-    except PlanLimitReached as exc:
-        audit.record("data.export", request=request, success=False, scope="compare", format=fmt,
-                     project=str(project.pk), filter=query, reason=exc.message)  # fmt: skip
-        messages.error(request, exc.message)
-        return redirect(back)
-    audit.record("data.export", request=request, scope="compare", format=fmt, project=str(project.pk),
-                 filter=query)  # fmt: skip
+    refused = _charge_export(request, project, back, scope="compare", fmt=fmt, filter=query)
+    if refused is not None:
+        return refused
     found = compare_table(dashboard.compare_targets(project, options, targets=targets))
     content_type, _, _ = exports.FORMATS[fmt]
     response = HttpResponse(
         exports.table_export(found.title, found.columns, found.rows, fmt), content_type=content_type
     )
-    name = exports.export_filename(project, fmt, kind="comparison")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _attachment(response, exports.export_filename(project, fmt, kind="comparison"))

@@ -14,17 +14,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from analysis import explorer, saved_views
+from analysis import saved_views
+from projects import pages
 
 #: What the save form posts besides the explorer's own filter fields.
 FORM_FIELDS = {"csrfmiddlewaretoken", "name", "query", "from"}
-
-
-def _project(request, project_id):
-    try:
-        return explorer.project_for(request.user, project_id)
-    except explorer.ProjectNotFound as exc:
-        raise Http404("No such project.") from exc
 
 
 def _view(project, view_id):
@@ -73,7 +67,7 @@ def _posted_params(request):
 @login_required
 @require_POST
 def view_save(request, project_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     params = _posted_params(request)
     try:
         view = saved_views.create_view(project, request.user, request.POST.get("name", ""), params)
@@ -87,7 +81,7 @@ def view_save(request, project_id):
 @login_required
 @require_POST
 def view_rename(request, project_id, view_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     view = _view(project, view_id)
     try:
         saved_views.update_view(view, name=request.POST.get("name", ""))
@@ -101,7 +95,7 @@ def view_rename(request, project_id, view_id):
 @login_required
 @require_POST
 def view_delete(request, project_id, view_id):
-    project = _project(request, project_id)
+    project = pages.own_project(request, project_id)
     view = _view(project, view_id)
     saved_views.delete_view(view)
     messages.success(request, f"View “{view.name}” deleted.")
