@@ -70,33 +70,31 @@ def choice(
 
 
 def rating(params: Params, name: str, errors: dict, message: str) -> float | None:
-    raw = one(params, name)
-    if not raw:
-        return None
-    value: float | None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = None
-    if value is None or math.isnan(value) or not 0 <= value <= 100:  # no rating scale goes past 100
-        errors[name] = message
-        return None
-    return value
+    return number(params, name, errors, message, maximum=100)  # no rating scale goes past 100
 
 
 def number(
-    params: Params, name: str, errors: dict, message: str, *, minimum: float | None = 0
+    params: Params,
+    name: str,
+    errors: dict,
+    message: str,
+    *,
+    minimum: float | None = 0,
+    maximum: float | None = None,
 ) -> float | None:
-    """A finite number of at least ``minimum`` (None: any), or None (reported when malformed)."""
+    """A finite number within [``minimum``, ``maximum``] (None: unbounded), or None (reported
+    when malformed or out of range)."""
     raw = one(params, name)
     if not raw:
         return None
-    value: float | None
     try:
         value = float(raw)
     except ValueError:
-        value = None
-    if value is None or not math.isfinite(value) or (minimum is not None and value < minimum):
+        errors[name] = message
+        return None
+    too_low = minimum is not None and value < minimum
+    too_high = maximum is not None and value > maximum
+    if not math.isfinite(value) or too_low or too_high:
         errors[name] = message
         return None
     return value
