@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 from common import embedded_django
-from dashboard_speed import fill, make_project, steam_texts
+from dashboard_speed import fill, make_project, steam_texts, timed
 
 CASES = {
     "plain": {},
@@ -26,15 +24,6 @@ CASES = {
     "searched": {"q": "puzzle"},
     "searched (rare)": {"q": "refund"},
 }
-
-
-def timed(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def empty_results() -> None:

@@ -36,3 +36,13 @@ def error_of(response) -> dict:
     assert isinstance(error["message"], str) and error["message"]
     assert isinstance(error["details"], dict)
     return error
+
+
+def all_ids(client: Client, url: str) -> list[str]:
+    """The ids of every page of a paginated list, following ``next``."""
+    ids = []
+    while url:
+        body = client.get(url).json()
+        ids += [r["id"] for r in body["results"]]
+        url = body["next"]
+    return ids

@@ -20,8 +20,8 @@ from tests.conftest import playback_env
 from tests.factories import add_steam_target, make_project, make_user
 from tests.playback import serve_steam, steam_reviews
 from tests.results_seed import seed
-from tests.test_jobs import finished, wait_for
-from tests.workers import WorkerProcess
+from tests.test_jobs import finished
+from tests.workers import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

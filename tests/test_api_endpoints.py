@@ -26,7 +26,7 @@ from projects.recognition import recognize
 from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
-from tests.api_helpers import api_client, error_of, make_token, post_json
+from tests.api_helpers import all_ids, api_client, error_of, make_token, post_json
 from tests.factories import add_steam_target, make_project, make_user
 from tests.results_seed import seed
 
@@ -502,15 +502,6 @@ def test_job_progress_list_and_cancel(world):
 # --- results, statistics, insights ----------------------------------------------------------
 
 
-def _all_ids(client, url: str) -> list[str]:
-    ids = []
-    while url:
-        body = client.get(url).json()
-        ids += [r["id"] for r in body["results"]]
-        url = body["next"]
-    return ids
-
-
 @pytest.mark.parametrize(
     "params",
     [
@@ -527,7 +518,7 @@ def _all_ids(client, url: str) -> list[str]:
 def test_result_list_takes_the_explorers_filters(world, params):
     url = f"/api/v1/projects/{world.project.pk}/results/?" + urlencode({**params, "page_size": 4}, doseq=True)
     found = reads.select(world.owner, world.project, params).queryset
-    assert _all_ids(world.client, url) == [str(r.pk) for r in found]
+    assert all_ids(world.client, url) == [str(r.pk) for r in found]
 
 
 def test_result_filter_errors_are_400(world):

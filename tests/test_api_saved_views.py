@@ -10,7 +10,7 @@ import pytest
 from analysis import saved_views
 from analysis.models import SavedView
 from analysis.results_store import reads
-from tests.api_helpers import api_client, error_of, make_token, post_json
+from tests.api_helpers import all_ids, api_client, error_of, make_token, post_json
 from tests.factories import make_user
 from tests.results_seed import seed
 
@@ -103,25 +103,16 @@ def test_another_users_views_are_404(seeded, api):
     assert view.name == "Mine"
 
 
-def _all_ids(client, url: str) -> list[str]:
-    ids = []
-    while url:
-        body = client.get(url).json()
-        ids += [r["id"] for r in body["results"]]
-        url = body["next"]
-    return ids
-
-
 def test_the_results_list_applies_a_view(seeded, api):
     view = saved_views.create_view(
         seeded.project, seeded.project.user, "Negative Steam", "platform=steam&sentiment=negative&sort=newest"
     )
     results = f"/api/v1/projects/{seeded.project.pk}/results/"
     wanted = reads.select(seeded.project.user, seeded.project, saved_views.params_of(view)).queryset
-    ids = _all_ids(api, f"{results}?" + urlencode({"view": str(view.pk), "page_size": 3}))
+    ids = all_ids(api, f"{results}?" + urlencode({"view": str(view.pk), "page_size": 3}))
     assert ids == [str(r.pk) for r in wanted] and ids
     # A parameter given beside the view replaces the view's.
     positive = {"platform": "steam", "sentiment": "positive", "sort": "newest"}
     wanted = reads.select(seeded.project.user, seeded.project, positive).queryset
-    ids = _all_ids(api, f"{results}?" + urlencode({"view": str(view.pk), "sentiment": "positive"}))
+    ids = all_ids(api, f"{results}?" + urlencode({"view": str(view.pk), "sentiment": "positive"}))
     assert ids == [str(r.pk) for r in wanted] and ids

@@ -1,7 +1,5 @@
 """A bulk action over more matching results than a request should change runs on a real worker."""
 
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -9,18 +7,9 @@ from analysis import bulk
 from sentimatrix.mongo import collection
 from tests.factories import make_user
 from tests.results_seed import seed
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=90, interval=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def tagged(project, tag: str) -> set:

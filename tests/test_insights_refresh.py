@@ -21,8 +21,8 @@ from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
 from tests.fake_llm import FakeLLM
 from tests.results_seed import seed
-from tests.test_jobs import wait_for
 from tests.test_project_insights_llm import KEY, MODELS, TEXTS, grounded, llm_stats, use_llm
+from tests.workers import wait_for
 
 PENDING_NOTE = "AI summary is being written…"
 STALE_NOTE = "newer results are being taken into account"

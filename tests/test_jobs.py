@@ -11,19 +11,10 @@ from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
 from tests.factories import add_steam_target, make_project, make_user
 from tests.playback import serve_steam, serve_steam_appdetails, steam_reviews
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 RECORDED = len(steam_reviews())
-
-
-def wait_for(predicate, timeout=90, interval=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def finished(job_id):

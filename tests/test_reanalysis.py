@@ -8,7 +8,7 @@ from accounts import vault
 from analysis import stats
 from projects.models import Project
 from sentimatrix.mongo import collection
-from tests.test_jobs import wait_for
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -23,8 +23,8 @@ from projects.models import Schedule
 from scraping.models import JobStatus, JobTrigger, ScrapeJob
 from tests.factories import add_steam_target, make_project, make_user
 from tests.playback import serve_steam, steam_reviews
-from tests.test_jobs import finished, wait_for
-from tests.workers import ROOT, child_env, end_process
+from tests.test_jobs import finished
+from tests.workers import ROOT, child_env, end_process, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,8 @@ from projects.models import Target
 from scraping.models import JobStatus, ScrapeJob
 from tests.factories import add_steam_target, make_project, make_user
 from tests.playback import serve_steam, steam_reviews
-from tests.test_jobs import finished, wait_for
+from tests.test_jobs import finished
+from tests.workers import wait_for
 
 RECORDED = len(steam_reviews())
 PROGRESS = re.compile(r"^\[[#-]{30}\]\s+(\d+)%\s+(\d+)/(\d+) targets\s+(\d+) new results\s+(\w+)$")

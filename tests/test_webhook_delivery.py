@@ -18,8 +18,7 @@ from notifications.services import SecretMode
 from scraping import jobs
 from scraping.models import JobStats, JobStatus, JobTarget, ScrapeJob
 from tests.factories import add_steam_target, make_project, make_user
-from tests.test_jobs import wait_for
-from tests.workers import WorkerProcess
+from tests.workers import WorkerProcess, wait_for
 
 EVENTS = [WebhookEvent.JOB_COMPLETED, WebhookEvent.JOB_FAILED, WebhookEvent.RESULTS_NEW]
 

@@ -18,6 +18,17 @@ from sentimatrix.tasks import worker_ping
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def wait_for(predicate, timeout=90, interval=0.3):
+    """``predicate()``'s first truthy value, asked every ``interval`` seconds; fails after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
 def end_process(proc: subprocess.Popen, sig: int, timeout: float, *, group: bool = False) -> None:
     """Send ``sig`` (to the process group with ``group``), then SIGKILL the group after ``timeout``."""
 
