@@ -31,6 +31,12 @@ class DashboardLayout(models.TextChoices):
     LIST = "list", "List"
 
 
+class AlertEmail(models.TextChoices):
+    IMMEDIATE = "immediate", "As each alert happens"
+    DIGEST = "digest", "One daily digest"
+    OFF = "off", "No alert emails"
+
+
 class UserSettings(ValidatedEmbeddedModel):
     timezone = models.CharField(max_length=64, default="UTC")
     email_notifications = models.BooleanField(default=True)
@@ -40,6 +46,7 @@ class UserSettings(ValidatedEmbeddedModel):
     dashboard_layout = models.CharField(
         max_length=8, choices=DashboardLayout.choices, default=DashboardLayout.GRID
     )
+    alert_email = models.CharField(max_length=10, choices=AlertEmail.choices, default=AlertEmail.IMMEDIATE)
 
     def clean(self):
         try:

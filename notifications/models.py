@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django_mongodb_backend.fields import ArrayField, EmbeddedModelField
+from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
 
 from sentimatrix.validators import ValidatedEmbeddedModel, ValidatedModel, validate_http_url
 
@@ -14,6 +14,7 @@ class WebhookEvent(models.TextChoices):
     JOB_COMPLETED = "job.completed", "Job completed"
     JOB_FAILED = "job.failed", "Job failed"
     RESULTS_NEW = "results.new", "New results"
+    ALERT_TRIGGERED = "alert.triggered", "Alert triggered"
     # Sent by the "send test" button only; nobody subscribes to it.
     TEST = "test", "Test"
 
@@ -111,3 +112,100 @@ class WebhookDelivery(ValidatedModel):
 
     def __str__(self):
         return f"{self.event} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AlertKind(models.TextChoices):
+    VOLUME_SPIKE = "volume_spike", "Volume spike"
+    NEGATIVE_SHARE = "negative_share", "Negative share spike"
+    SENTIMENT_DROP = "sentiment_drop", "Average sentiment drop"
+    RATING_DROP = "rating_drop", "Rating drop"
+    KEYWORD = "keyword", "Keyword or phrase"
+    TOPIC = "topic", "Topic appears or grows"
+
+
+class AlertPeriod(models.TextChoices):
+    DAY = "day", "Day"
+    HOUR = "hour", "Hour"
+
+
+class AlertRule(ValidatedModel):
+    """What to watch in one project, where, and how loudly (the ``alert_rules`` collection)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="alert_rules", db_index=False
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    period = models.CharField(max_length=4, choices=AlertPeriod.choices, default=AlertPeriod.DAY)
+    # Scope: empty lists mean the whole project.
+    target_ids = ArrayField(ObjectIdField(), default=list, blank=True)
+    platforms = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    # Keyword rules: the explorer's search syntax; optionally only negative results.
+    query = models.CharField(max_length=500, blank=True)
+    only_negative = models.BooleanField(default=False)
+    # Loudness: a window with fewer results than this never alerts; the test's level.
+    min_count = models.PositiveIntegerField(default=10)
+    significance = models.FloatField(default=0.001)
+    cooldown_hours = models.PositiveIntegerField(default=24)
+    # Channels (in-app is always on): email follows the user's alert-email setting.
+    email = models.BooleanField(default=True)
+    chat_webhook_urls = ArrayField(models.CharField(max_length=2048), default=list, blank=True)
+    enabled = models.BooleanField(default=True)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    last_triggered_at = models.DateTimeField(null=True, blank=True)
+    last_evaluated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "alert_rules"
+        indexes = [
+            models.Index(fields=["project", "enabled"], name="alert_rules_project"),
+            models.Index(fields=["user"], name="alert_rules_user"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Alert(ValidatedModel):
+    """One time a rule fired, with its evidence (the ``alerts`` collection)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts", db_index=False)
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    # Rule id and window: evaluating the same window twice finds this alert instead of a second.
+    key = models.CharField(max_length=128, unique=True)
+    title = models.CharField(max_length=300)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    baseline = models.FloatField()  # what was expected in the window
+    observed = models.FloatField()
+    statistic = models.FloatField(null=True, blank=True)  # the test's figure (z or ratio)
+    p_value = models.FloatField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # counts, baseline days, test name ...
+    result_ids = ArrayField(ObjectIdField(), default=list, blank=True)
+    # Per channel: {"email": {"status": "sent", "attempts": 1, "error": ""}, ...}
+    deliveries = models.JSONField(default=dict, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "alerts"
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="alerts_user_created"),
+            models.Index(fields=["project", "-created_at"], name="alerts_project_created"),
+            models.Index(fields=["rule", "-created_at"], name="alerts_rule_created"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -287,6 +287,11 @@ class PlatformData(ValidatedEmbeddedModel):
     format = models.CharField(max_length=8, blank=True)  # csv, json, jsonl
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
+    package_id = models.CharField(max_length=255, blank=True)  # Google Play
+    # Keyword monitors: the query is ``query``; these are the platforms searched and,
+    # for Mastodon, the instances asked.
+    search_platforms = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    instances = ArrayField(models.CharField(max_length=255), default=list, blank=True)
 
 
 class TargetOptions(ValidatedEmbeddedModel):

@@ -16,11 +16,16 @@ class Platform(models.TextChoices):
     REDDIT = "reddit", "Reddit"
     GOOGLE = "google", "Google Maps"
     APPSTORE = "appstore", "App Store"
+    GOOGLE_PLAY = "googleplay", "Google Play"
     HACKERNEWS = "hackernews", "Hacker News"
     TRUSTPILOT = "trustpilot", "Trustpilot"
     FEED = "feed", "RSS/Atom feed"
     WEB = "web", "Web page"
     FILE = "file", "File import"
+    # Sources searched by a keyword monitor (a monitor's results carry the platform they came from).
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    KEYWORD = "keyword", "Keyword monitor"
 
 
 class DetectedType(models.TextChoices):
@@ -35,6 +40,7 @@ class DetectedType(models.TextChoices):
     FEED = "feed", "Feed"
     PAGE = "page", "Page"
     FILE = "file", "File"
+    KEYWORD = "keyword", "Keyword"
 
 
 #: The sort orders a platform's collector accepts (a platform not listed has no choice).
@@ -44,7 +50,17 @@ SORT_ORDERS: dict[str, tuple[str, ...]] = {
     Platform.YOUTUBE: ("time", "relevance"),
     Platform.GOOGLE: ("newest", "most_relevant"),
     Platform.AMAZON: ("recent", "helpful"),
+    Platform.GOOGLE_PLAY: ("newest", "most_relevant"),
 }
+
+#: The platforms a keyword monitor can search (each has a search collector).
+SEARCH_PLATFORMS: tuple[str, ...] = (
+    Platform.REDDIT,
+    Platform.HACKERNEWS,
+    Platform.YOUTUBE,
+    Platform.MASTODON,
+    Platform.BLUESKY,
+)
 
 #: What to know before collecting a platform (a cap on the reviews it lets anyone reach...),
 #: shown on its targets.

@@ -17,6 +17,7 @@ PLATFORM_NAMES = dict(Platform.choices)
 PLATFORM_MARKS = {
     "amazon": "Am", "steam": "St", "youtube": "YT", "reddit": "Re", "google": "G", "appstore": "AS",
     "hackernews": "HN", "trustpilot": "TP", "feed": "RSS", "web": "W", "file": "F",
+    "googleplay": "GP", "mastodon": "Ma", "bluesky": "Bs", "keyword": "KW",
 }  # fmt: skip
 
 
