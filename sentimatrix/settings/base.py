@@ -376,6 +376,8 @@ PLATFORM_BASE_URLS = {
     "appstore": env_str("APPSTORE_BASE_URL", "https://itunes.apple.com"),
     "hackernews": env_str("HACKERNEWS_BASE_URL", "https://hn.algolia.com/api/v1"),
     "trustpilot": env_str("TRUSTPILOT_BASE_URL", "https://www.trustpilot.com"),
+    "googleplay": env_str("GOOGLE_PLAY_BASE_URL", "https://play.google.com"),
+    "bluesky": env_str("BLUESKY_BASE_URL", "https://public.api.bsky.app"),
 }
 # Uploaded review files (CSV/JSON) for file-import targets.
 MEDIA_ROOT = VAR_DIR / "uploads"
