@@ -11,6 +11,7 @@ EVENT_HELP = {
     WebhookEvent.JOB_COMPLETED: "a job finished and at least one target succeeded",
     WebhookEvent.JOB_FAILED: "every target of a job failed",
     WebhookEvent.RESULTS_NEW: "a job stored new results",
+    WebhookEvent.ALERT_TRIGGERED: "an alert rule of a project fired",
 }
 
 

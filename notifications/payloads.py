@@ -27,6 +27,26 @@ stored new results; sent with either job event when ``results.new > 0``)::
       }
     }
 
+``alert.triggered`` (an alert rule fired; built by :func:`alert_event`)::
+
+    {
+      "type": "alert.triggered",
+      "timestamp": "2025-03-01T06:04:12Z",          # when the alert was created (UTC)
+      "data": {
+        "alert": {
+          "id": "6601...", "kind": "volume_spike",  # volume_spike | negative_share | sentiment_drop
+          "title": "...",                           # | rating_drop | keyword | topic
+          "window": {"start": "...", "end": "..."}, # the period that was tested
+          "baseline": 12.4, "observed": 41.0,       # expected and seen in the window
+          "statistic": 6.1, "p_value": 0.00002,     # the test's figure; null when none
+          "result_ids": ["65f0...", ...]            # the results behind it
+        },
+        "project": {"id": "65d0...", "name": "Product launch"},
+        "rule": {"id": "65d9...", "name": "Crash reports"},
+        "links": {"alert": "https://.../alerts/6601.../", "project": "https://.../projects/65d0.../"}
+      }
+    }
+
 ``test`` (the "send test" button)::
 
     {"type": "test", "timestamp": "...",
@@ -72,6 +92,21 @@ def project_url(project_id: ObjectId | str) -> str:
 
 def job_url(job_id: ObjectId | str) -> str:
     return absolute_url("jobs:detail", f"/jobs/{job_id}/", job_id=job_id)
+
+
+def alert_path(alert_id: ObjectId | str) -> str:
+    """The alert page's path when its route is not installed (the one place that spells it)."""
+    return f"/alerts/{alert_id}/"
+
+
+def alert_url(alert_id: ObjectId | str) -> str:
+    """The absolute link to an alert's page, for emails, chat messages and webhooks."""
+    return absolute_url("notifications:alert_detail", alert_path(alert_id), alert_id=alert_id)
+
+
+def alerts_url() -> str:
+    """The absolute link to the user's alert history."""
+    return absolute_url("notifications:alert_list", "/alerts/")
 
 
 def dumps(payload: dict) -> str:
@@ -125,6 +160,31 @@ def job_data(job: dict, project: dict) -> dict:
 def job_event(event: str, job: dict, project: dict) -> dict:
     """A ``job.completed``, ``job.failed`` or ``results.new`` payload."""
     return _envelope(event, job.get("completed_at"), job_data(job, project))
+
+
+def alert_event(alert: dict, project: dict, rule: dict) -> dict:
+    """An ``alert.triggered`` payload from raw ``alerts``/``projects``/``alert_rules`` documents."""
+    statistic, p_value = alert.get("statistic"), alert.get("p_value")
+    return _envelope(
+        WebhookEvent.ALERT_TRIGGERED,
+        alert.get("created_at"),
+        {
+            "alert": {
+                "id": str(alert["_id"]),
+                "kind": alert.get("kind"),
+                "title": alert.get("title", ""),
+                "window": {"start": iso(alert.get("window_start")), "end": iso(alert.get("window_end"))},
+                "baseline": float(alert.get("baseline") or 0.0),
+                "observed": float(alert.get("observed") or 0.0),
+                "statistic": float(statistic) if statistic is not None else None,
+                "p_value": float(p_value) if p_value is not None else None,
+                "result_ids": [str(i) for i in alert.get("result_ids") or []],
+            },
+            "project": {"id": str(project["_id"]), "name": project.get("name", "")},
+            "rule": {"id": str(rule["_id"]), "name": rule.get("name", "")},
+            "links": {"alert": alert_url(alert["_id"]), "project": project_url(project["_id"])},
+        },
+    )
 
 
 def test_event(webhook: Webhook) -> dict:

@@ -25,7 +25,12 @@ from scraping.models import JobStatus
 from sentimatrix.mongo import collection
 
 # The events a webhook can subscribe to (``test`` is only ever sent by the button).
-SUBSCRIBABLE = [WebhookEvent.JOB_COMPLETED, WebhookEvent.JOB_FAILED, WebhookEvent.RESULTS_NEW]
+SUBSCRIBABLE = [
+    WebhookEvent.JOB_COMPLETED,
+    WebhookEvent.JOB_FAILED,
+    WebhookEvent.RESULTS_NEW,
+    WebhookEvent.ALERT_TRIGGERED,
+]
 
 
 class SecretMode:
