@@ -35,11 +35,17 @@ logger = logging.getLogger(__name__)
 DIGEST_DAYS = 7
 
 
-def _recipient(user_id: ObjectId | str, setting: str) -> User | None:
+def mailable(user_id: ObjectId | str) -> User | None:
+    """The user if their account may get mail at all: active, with a verified address."""
     user = User.objects.filter(pk=ObjectId(str(user_id))).first()
     if user is None or user.status != Status.ACTIVE or not user.email_verified:
         return None
-    return user if getattr(user.settings, setting) else None
+    return user
+
+
+def _recipient(user_id: ObjectId | str, setting: str) -> User | None:
+    user = mailable(user_id)
+    return user if user is not None and getattr(user.settings, setting) else None
 
 
 def _send(user: User, subject: str, template: str, context: dict) -> None:

@@ -5,7 +5,19 @@ so a service queues one without importing a tasks module; this module is what th
 discovery imports, and importing those two registers every task.
 """
 
+from notifications.alerts.delivery import deliver_alert, deliver_alert_channel
+from notifications.alerts.digest import alert_digest_user, alert_digests
 from notifications.delivery import deliver
 from notifications.emails import email_job_failed, email_webhook_disabled, email_weekly_digest, weekly_digest
 
-__all__ = ["deliver", "email_job_failed", "email_webhook_disabled", "email_weekly_digest", "weekly_digest"]
+__all__ = [
+    "alert_digest_user",
+    "alert_digests",
+    "deliver",
+    "deliver_alert",
+    "deliver_alert_channel",
+    "email_job_failed",
+    "email_webhook_disabled",
+    "email_weekly_digest",
+    "weekly_digest",
+]

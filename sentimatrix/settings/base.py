@@ -322,6 +322,9 @@ CELERY_TASK_DEFAULT_QUEUE = "scrape"
 CELERY_TASK_ROUTES = {
     "analysis.*": {"queue": "analysis"},
     "webhooks.*": {"queue": "webhooks"},
+    # Alert deliveries go with the webhooks: slow receivers never hold up scrapes or analysis.
+    "notifications.deliver_alert*": {"queue": "webhooks"},
+    "notifications.alert_digest*": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-scrape-targets": {
@@ -444,6 +447,13 @@ WEBHOOKS_USER_AGENT = env_str("WEBHOOKS_USER_AGENT", "SentimatrixStudio-Webhooks
 CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
+}
+
+# The daily alert digest goes out at this hour of each user's own time zone (beat checks hourly).
+ALERT_DIGEST_HOUR = env_int("ALERT_DIGEST_HOUR", 8)
+CELERY_BEAT_SCHEDULE["alert-digests"] = {
+    "task": "notifications.alert_digests",
+    "schedule": crontab(minute=0),
 }
 
 # --- REST API (the api app) ---------------------------------------------------------------
