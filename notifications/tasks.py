@@ -1,8 +1,10 @@
-"""The Celery tasks of webhooks and email notifications, all on the ``webhooks`` queue.
+"""The Celery tasks of webhooks, email notifications and alert deliveries, all on the
+``webhooks`` queue.
 
-Each task lives with the code it runs (:mod:`notifications.delivery`, :mod:`notifications.emails`),
-so a service queues one without importing a tasks module; this module is what the workers' task
-discovery imports, and importing those two registers every task.
+Each task lives with the code it runs (:mod:`notifications.delivery`, :mod:`notifications.emails`,
+:mod:`notifications.alerts.delivery`, :mod:`notifications.alerts.digest`), so a service queues one
+without importing a tasks module; this module is what the workers' task discovery imports, and
+importing those registers every task.
 """
 
 from notifications.alerts.delivery import deliver_alert, deliver_alert_channel

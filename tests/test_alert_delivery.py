@@ -17,6 +17,7 @@ from analysis.models import Content, Result
 from notifications import payloads, services, vault
 from notifications.alerts import chat, delivery, digest
 from notifications.models import Alert, AlertKind, AlertRule, WebhookDelivery, WebhookEvent
+from sentimatrix.celery import app
 from tests.factories import add_steam_target, make_project, make_user
 
 # Hosts of the chat services, answered by this machine's receivers (see ``chat_dns``).
@@ -304,6 +305,16 @@ def test_a_failed_attempt_waits_the_webhooks_backoff_and_a_4xx_is_not_retried(
     assert (entry["status"], entry["attempts"]) == ("failed", 1) and "no_service" in entry["error"]
 
 
+def test_chat_urls_into_private_networks_are_refused_by_the_guard(user, receivers):
+    metadata = "http://169.254.169.254/latest/meta-data"
+    alert = make_alert(user, urls=[metadata], email=False)
+
+    assert delivery.attempt(alert.pk, chat.channel_key(metadata), 1).status == "retrying"
+
+    entry = deliveries_of(alert)[chat.channel_key(metadata)]
+    assert entry["error"].startswith("refused") and entry["http_status"] is None
+
+
 def test_signed_webhooks_get_alert_triggered_with_a_valid_signature(user, httpserver, receivers, eager):
     httpserver.expect_request("/hook").respond_with_data("", status=204)
     webhook = services.create_webhook(
@@ -356,3 +367,17 @@ def test_the_webhook_form_offers_alert_triggered(owner, client):
     page = client.get(reverse("webhooks:create")).content.decode()
     assert 'value="alert.triggered"' in page
     assert payloads.alert_url("abc").endswith("/alerts/abc/")
+
+
+def test_alert_tasks_run_on_the_webhooks_queue_and_beat_checks_digests_hourly(settings):
+    for name in (
+        "notifications.deliver_alert",
+        "notifications.deliver_alert_channel",
+        "notifications.alert_digests",
+        "notifications.alert_digest_user",
+    ):
+        assert name in app.tasks
+        assert app.amqp.router.route({}, name, (), {})["queue"].name == "webhooks"
+    entry = settings.CELERY_BEAT_SCHEDULE["alert-digests"]
+    assert entry["task"] == "notifications.alert_digests"
+    assert entry["schedule"].minute == {0} and len(entry["schedule"].hour) == 24
