@@ -194,7 +194,7 @@ def test_the_immediate_email_has_html_and_text_in_the_users_time_zone(user, rece
     assert "Window: 16 Jul 2030, 00:00 to 17 Jul 2030, 00:00 EDT" in mail.body
     assert "Observed 41 vs baseline 12.4 (p = 2.0e-05)" in mail.body
     assert "https://studio.example" + LINK_PATH.format(alert.pk) in mail.body
-    assert '- "App <b>crashes</b> on start & loses my *saved* data @everyone"' in mail.body
+    assert '- "App <b>crashes</b> on start & loses my *saved* data @everyone" (Steam)' in mail.body
     [(html, kind)] = mail.alternatives
     assert kind == "text/html" and "App &lt;b&gt;crashes&lt;/b&gt; on start &amp; loses" in html
     assert "<b>crashes" not in html and "Launch &amp; &lt;Co&gt;" in html

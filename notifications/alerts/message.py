@@ -17,6 +17,7 @@ from django.utils import timezone
 from analysis.results_store.reads import results_in_order
 from notifications import payloads
 from notifications.models import AlertKind
+from projects.platforms import Platform
 from sentimatrix import when
 from sentimatrix.mongo import collection
 
@@ -92,7 +93,8 @@ def quotes(alert: dict, limit: int = MAX_QUOTES) -> list[Quote]:
         text = shorten(result.content.text or result.content.title)
         if result.project_id != alert["project_id"] or not text:
             continue
-        found.append(Quote(text, result.platform, result.content.rating, result.content.url or ""))
+        platform = Platform(result.platform).label if result.platform in Platform.values else result.platform
+        found.append(Quote(text, str(platform), result.content.rating, result.content.url or ""))
         if len(found) == limit:
             break
     return found
@@ -121,7 +123,7 @@ def build(alert: dict, zone: zoneinfo.ZoneInfo | None = None) -> AlertMessage:
     statistic = alert.get("statistic")
     return AlertMessage(
         alert_id=str(alert["_id"]),
-        title=alert.get("title", ""),
+        title=" ".join((alert.get("title") or "").split()),  # one line: it becomes a mail subject
         kind=kind,
         kind_label=str(AlertKind(kind).label) if kind in AlertKind.values else kind,
         project_name=project.get("name", ""),
