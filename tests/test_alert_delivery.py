@@ -246,12 +246,21 @@ def test_the_daily_digest_goes_at_eight_in_the_users_morning_once(user, receiver
         assert (entry["status"], entry["attempts"]) == ("sent", 1)
 
     # The same hour again, or delivering the alerts again, sends nothing more.
-    assert digest.queue_digests(now=datetime(2030, 7, 17, 23, 0, tzinfo=UTC)) == 1
+    assert digest.queue_digests(now=datetime(2030, 7, 17, 23, 0, tzinfo=UTC)) == 0
     delivery.deliver_alert(str(first.pk))
-    assert len(mailoutbox) == 1
+    assert digest.send_digest(user.pk) == 0 and len(mailoutbox) == 1
     # At 08:00 UTC it is the other user's turn; they have no alert, so no mail.
-    assert digest.queue_digests(now=datetime(2030, 7, 18, 8, 0, tzinfo=UTC)) == 1
+    assert digest.queue_digests(now=datetime(2030, 7, 18, 8, 0, tzinfo=UTC)) == 0
     assert len(mailoutbox) == 1
+
+    # An alert waiting for the digest still comes, once, after its owner chose immediate mail.
+    third = make_alert(user, key="third")
+    delivery.deliver_alert(str(third.pk))
+    user.settings.alert_email = AlertEmail.IMMEDIATE
+    user.save(update_fields=["settings"])
+    assert digest.queue_digests(now=datetime(2030, 7, 18, 23, 0, tzinfo=UTC)) == 1
+    assert len(mailoutbox) == 2 and "1 alert since your last digest" in mailoutbox[1].subject
+    assert deliveries_of(third)["email"]["status"] == "sent"
 
 
 # --- failures, retries, signed webhooks, running twice -------------------------------------------

@@ -2,7 +2,8 @@
 
 Beat runs ``notifications.alert_digests`` every hour; it queues a digest for each user whose
 ``alert_email`` is ``digest`` and whose local clock (``settings.timezone``) reads the digest hour
-(``ALERT_DIGEST_HOUR``, 08:00 by default), so everyone gets it in their own morning. The digest
+(``ALERT_DIGEST_HOUR``, 08:00 by default) and who has alerts waiting, so everyone gets it in their
+own morning (someone who switched to immediate mail since gets the waiting ones once). The digest
 holds the user's alerts whose ``deliveries.email.status`` is ``digest`` (set when they were
 delivered); it claims them in one update (``digest`` to ``sending``, with a token of this run),
 sends one email, then marks them ``sent``. A second run the same hour finds nothing left to send,
@@ -40,15 +41,25 @@ def local_hour(zone_name: str, now: datetime) -> int:
     return now.astimezone(zone).hour
 
 
+# Users who left the digest for immediate mail still get, once, the alerts that waited for it.
+MAILED = [AlertEmail.DIGEST, AlertEmail.IMMEDIATE]
+
+
 def due_users(now: datetime) -> list[ObjectId]:
-    """Users on the daily digest whose local time is the digest hour at ``now``."""
-    return [
+    """Users with alerts waiting for a digest whose local time is the digest hour at ``now``."""
+    users = [
         doc["_id"]
         for doc in collection("users").find(
-            {"status": Status.ACTIVE, "email_verified": True, "settings.alert_email": AlertEmail.DIGEST},
+            {"status": Status.ACTIVE, "email_verified": True, "settings.alert_email": {"$in": MAILED}},
             {"_id": 1, "settings.timezone": 1},
         )
         if local_hour((doc.get("settings") or {}).get("timezone") or "UTC", now) == settings.ALERT_DIGEST_HOUR
+    ]
+    alerts = collection("alerts")
+    return [
+        user_id
+        for user_id in users
+        if alerts.count_documents({"user_id": user_id, STATUS: DeliveryStatus.DIGEST}, limit=1)
     ]
 
 
@@ -63,7 +74,7 @@ def queue_digests(now: datetime | None = None) -> int:
 def send_digest(user_id: ObjectId | str) -> int:
     """Send the user's digest of the alerts waiting for it; returns how many it held (0: none sent)."""
     user = emails.mailable(user_id)
-    if user is None or user.settings.alert_email != AlertEmail.DIGEST:
+    if user is None or user.settings.alert_email not in MAILED:
         return 0
     alerts = collection("alerts")
     waiting = [
