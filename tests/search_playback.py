@@ -145,7 +145,8 @@ def serve_mastodon(
     page_size: int = 40,
 ) -> Recorded:
     """A Mastodon instance: ``/api/v1/timelines/tag/{tag}`` and ``/api/v2/search``, newest first,
-    ``since_id``/``min_id``/``max_id`` bounds and a ``Link: rel="next"`` header on full pages.
+    ``since_id``/``min_id``/``max_id`` bounds and a ``Link: rel="next"`` header on every page
+    that has statuses.
 
     ``search`` is how the instance answers full-text search: "open" (to anyone), "empty" (no
     statuses without an account, as most instances do) or "refused" (401).
@@ -164,7 +165,7 @@ def serve_mastodon(
         size = min(page_size, int(params.get("limit") or 20))
         page = bounded(selected, params)[:size]
         headers = {}
-        if len(page) == size:
+        if page:  # as Mastodon does: a next link while there are statuses
             headers["Link"] = f'<{request.base_url}?limit={size}&max_id={page[-1]["id"]}>; rel="next"'
         return page, headers
 
