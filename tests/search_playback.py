@@ -227,7 +227,7 @@ def serve_bluesky(httpserver: HTTPServer, *, page_size: int = 100, needs_account
         params = recorded.record(request)
         if needs_account and request.headers.get("Authorization") != f"Bearer {BLUESKY_TOKEN}":
             return json_response({"error": "Forbidden", "message": "Forbidden"}, 403)
-        query = " ".join(t for t in re.findall(r'"[^"]*"|\S+', params.get("q", "")) if not t.startswith("-"))
+        query = re.sub(r'(^|\s)-("[^"]*"|\S+)', " ", params.get("q", ""))
         since = params.get("since")
         language = params.get("lang")
         selected = [
