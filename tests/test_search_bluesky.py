@@ -5,12 +5,16 @@ the lexicon documents them.
 """
 
 import pytest
+from django.urls import reverse
 
+from accounts import key_check, vault
+from accounts.models import ApiKey, Provider
 from scraping.collectors._dates import parse_date
 from scraping.collectors.base import CollectorError, FetchContext, LayoutChangedError
 from scraping.collectors.search.base import SearchQuery, search_source
 from scraping.collectors.search.bluesky import PAGE_SIZE, BlueskySearch
 from sentimatrix.http import RateLimitedError
+from tests.factories import make_user
 from tests.playback import json_response, playback_client, use_server
 from tests.search_playback import (
     BLUESKY_APP_PASSWORD,
@@ -185,3 +189,39 @@ def test_an_answer_that_is_not_json_is_a_layout_change(appview):
     appview.expect_request(SEARCH).respond_with_data("<html>Bad gateway</html>", content_type="text/html")
     with pytest.raises(LayoutChangedError, match="did not answer JSON"):
         run()
+
+
+# --- the app password in the vault ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_key_form_takes_a_bluesky_app_password_as_handle_and_password(client):
+    user = make_user()
+    client.force_login(user)
+
+    def save(key):
+        return client.post(
+            reverse("accounts:api_keys"), {"name": "Bluesky", "provider": "bluesky", "key": key}
+        )
+
+    response = save("abcd-efgh-ijkl-mnop")
+    assert response.status_code == 200
+    assert response.context["form"].errors["key"] == ["Enter the Bluesky account as handle:app-password."]
+    assert save(f"{BLUESKY_HANDLE}:{BLUESKY_APP_PASSWORD}").status_code == 302
+    assert ApiKey.objects.get(user=user).provider == Provider.BLUESKY
+
+
+@pytest.mark.django_db
+def test_test_key_signs_in_with_the_app_password(appview):
+    recorded = serve_bluesky(appview, needs_account=True)
+    user = make_user()
+    good = vault.store_key(
+        user, provider="bluesky", name="ok", plaintext=f"{BLUESKY_HANDLE}:{BLUESKY_APP_PASSWORD}"
+    )
+    wrong = vault.store_key(user, provider="bluesky", name="wrong", plaintext=f"{BLUESKY_HANDLE}:nope")
+
+    assert key_check.check_key(good).valid is True
+    assert recorded.requests[-1][0] == "/xrpc/com.atproto.server.createSession"
+    result = key_check.check_key(wrong)
+    assert result.valid is False and "HTTP 401" in result.message
+    assert ApiKey.objects.get(pk=wrong.pk).is_valid is False
