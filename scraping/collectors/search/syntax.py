@@ -60,8 +60,8 @@ def parse_query(text: str) -> QueryTerms:
         value = " ".join(value.split())
         if not value:
             continue
-        if negated:
-            target = excluded
-        if value.lower() not in {known.lower() for known in target}:
-            target.append(value)
+        # A word typed twice, or also as a one-word phrase, is asked for once (as the explorer does).
+        known = excluded if negated else words + phrases
+        if value.lower() not in {term.lower() for term in known}:
+            (excluded if negated else target).append(value)
     return QueryTerms(tuple(words), tuple(phrases), tuple(excluded))
