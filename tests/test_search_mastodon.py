@@ -247,6 +247,19 @@ def test_a_changed_answer_is_a_layout_change(instance):
         run("#nimbusnotes", instance)
 
 
+def test_an_instance_that_does_not_answer_as_mastodon_does_not_hide_the_others(instance, other_instance):
+    instance.expect_request("/api/v1/timelines/tag/nimbusnotes").respond_with_data("<html>Misskey</html>")
+    serve_mastodon(other_instance)
+    pages, _ctx = run("#nimbusnotes", instance, other_instance)
+    assert ids(pages) == [s["uri"] for s in STATUSES]
+    assert (
+        pages[0]
+        .searched[0]
+        .startswith(f"{instance.host}:{instance.port} did not answer as a Mastodon instance:")
+    )
+    assert "did not answer JSON" in pages[0].searched[0]
+
+
 def test_a_status_without_its_fields_is_a_layout_change(instance):
     instance.expect_request("/api/v2/search").respond_with_response(
         json_response({"statuses": [{"id": "1", "text": "no uri"}]})

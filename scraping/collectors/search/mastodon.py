@@ -132,16 +132,18 @@ class MastodonSearch(SearchSource):
             raise CollectorError("the keyword monitor's query has no words to search Mastodon for")
         after = parse_date(since) if since else None
         state = _RunState(newest=after)
-        failures: list[str] = []
+        failures: list[tuple[str, Exception]] = []
         for base in bases:
             try:
                 yield from self._instance(base, terms, ctx, language=query.language, after=after, state=state)
-            except (HttpStatusError, NetworkError, BlockedURLError) as exc:
-                # One instance down or closed does not hide what the others say.
-                failures.append(_failure(base, terms, exc))
-                yield SearchPage(items=[], requests_made=0, newest=state.cursor(), searched=[failures[-1]])
+            except (HttpStatusError, NetworkError, BlockedURLError, LayoutChangedError) as exc:
+                # One instance down, closed or not running Mastodon does not hide what the others say.
+                failures.append((_failure(base, terms, exc), exc))
+                yield SearchPage(items=[], requests_made=0, newest=state.cursor(), searched=[failures[-1][0]])
         if len(failures) == len(bases):
-            raise CollectorError("; ".join(failures))
+            if len(failures) == 1 and isinstance(failures[0][1], LayoutChangedError):
+                raise failures[0][1]
+            raise CollectorError("; ".join(message for message, _exc in failures))
 
     def _instance(
         self,
@@ -284,4 +286,6 @@ def _failure(base: str, terms: QueryTerms, exc: Exception) -> str:
         return f"full-text search on {host} was refused ({status}): {NEEDS_ACCOUNT}"
     if status in (401, 403, 422):
         return f"{host} shows its hashtag timelines to signed-in accounts only ({status})"
+    if isinstance(exc, LayoutChangedError):
+        return f"{host} did not answer as a Mastodon instance: {exc}"
     return f"{host} could not be searched: {exc}"

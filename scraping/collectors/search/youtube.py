@@ -4,6 +4,9 @@
 finds the videos (newest first); the comments of each are read by the YouTube collector
 (``commentThreads``, newest first), so a mention is mapped exactly as a video target's comment is.
 
+A video's comments are read on the runs whose search finds it: the cursor moves past its
+publication, so comments written on it later are left to a video target, which follows them.
+
 Quota: a ``search`` call costs 100 units of the key's daily 10,000, a ``commentThreads`` page 1;
 the caps below keep one run at about 100 + ``VIDEOS_PER_RUN`` units.
 """
