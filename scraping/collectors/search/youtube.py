@@ -105,7 +105,6 @@ class YouTubeSearch(SearchSource):
                 requests_made=ctx.http.requests_made - before,
                 newest=_iso(newest),
                 searched=searched,
-                target_name=video["title"],
             )
             before = ctx.http.requests_made
 
