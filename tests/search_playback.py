@@ -214,13 +214,19 @@ def bluesky_sort_at(post: dict) -> datetime:
     return min(moment(post["record"]["createdAt"]), moment(post["indexedAt"]))
 
 
-def serve_bluesky(httpserver: HTTPServer, *, page_size: int = 100, needs_account: bool = False) -> Recorded:
-    """``/xrpc/app.bsky.feed.searchPosts`` over ``constructed_bluesky_search_posts.json``: words and
+def serve_bluesky(
+    httpserver: HTTPServer,
+    posts: list[dict] | None = None,
+    *,
+    page_size: int = 100,
+    needs_account: bool = False,
+) -> Recorded:
+    """``/xrpc/app.bsky.feed.searchPosts`` over ``posts`` (default the constructed ones): words and
     phrases must appear (exclusions are left to the client, as the API leaves the syntax
     unspecified), ``since`` inclusive on ``sortAt``, ``lang`` on the record's languages, newest
     first, an offset ``cursor``. With ``needs_account`` a search without a bearer token gets 403,
     and ``/xrpc/com.atproto.server.createSession`` signs ``BLUESKY_HANDLE`` in."""
-    posts = constructed("constructed_bluesky_search_posts.json")["posts"]
+    posts = constructed("constructed_bluesky_search_posts.json")["posts"] if posts is None else posts
     recorded = Recorded()
 
     def search(request: Request) -> Response:
