@@ -228,6 +228,17 @@ def test_a_status_seen_through_two_instances_is_one_mention(instance, other_inst
     assert status_ids == [str(int(s["id"]) + 1) for s in STATUSES[:3]] + [s["id"] for s in STATUSES[3:]]
 
 
+def test_an_instance_named_twice_is_asked_once(instance):
+    recorded = serve_mastodon(instance)
+    base = base_of(instance)
+    search = SearchQuery(
+        "#nimbusnotes", instances=(base, f"{base}/", base.upper().replace("HTTP://", "http://"))
+    )
+    pages = list(MastodonSearch().search(search, FetchContext(http=playback_client())))
+    assert [params.get("max_id") for params in recorded.params()] == [None, STATUSES[-1]["id"]]  # one walk
+    assert ids(pages) == [s["uri"] for s in STATUSES]
+
+
 def test_no_instance_is_an_error():
     with pytest.raises(CollectorError, match="at least one Mastodon instance"):
         list(MastodonSearch().search(SearchQuery("#nimbusnotes"), FetchContext(http=playback_client())))

@@ -126,7 +126,8 @@ class MastodonSearch(SearchSource):
         """Pages of statuses newer than ``since`` (an ISO time), one instance after the other."""
         if not query.instances:
             raise CollectorError("choose at least one Mastodon instance to search")
-        bases = [instance_base(instance) for instance in query.instances]
+        # An instance named twice ("mastodon.social", "https://mastodon.social/") is asked once.
+        bases = list(dict.fromkeys(instance_base(instance) for instance in query.instances))
         terms = parse_query(query.text)
         if not (terms.words or terms.phrases):
             raise CollectorError("the keyword monitor's query has no words to search Mastodon for")
