@@ -113,6 +113,7 @@ def test_the_language_is_passed(appview):
     pages, _ctx = run(language="de")
     assert recorded.params(SEARCH)[0]["lang"] == "de"
     assert [item.author for page in pages for item in page.items] == ["lena.bsky.social"]
+    assert pages[-1].newest == POSTS[2]["record"]["createdAt"]  # hers is the newest post read
     assert pages[0].searched == ['Bluesky posts matching "Nimbus Notes" (language de)']
 
 

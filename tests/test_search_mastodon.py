@@ -155,6 +155,14 @@ def test_the_language_keeps_statuses_in_it(instance):
     assert pages[0].searched[0].endswith("(language en)")
 
 
+def test_statuses_left_out_still_move_the_cursor(instance):
+    serve_mastodon(instance)
+    pages, _ctx = run("#nimbusnotes", instance, language="de")
+    assert [item.author for page in pages for item in page.items] == ["jonas@social.example"]
+    # The newer English status was read too: the next run does not ask for it again.
+    assert pages[-1].newest == STATUSES[0]["created_at"]
+
+
 def test_other_queries_use_full_text_search_in_mastodons_syntax(instance):
     recorded = serve_mastodon(instance)
     pages, _ctx = run('nimbus "battery use" -refund', instance, language="en")

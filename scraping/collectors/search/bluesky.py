@@ -137,10 +137,11 @@ class BlueskySearch(SearchSource):
                 if after is not None and moment is not None and moment <= after:
                     passed = True  # since is inclusive; what the last run saw is not new
                     continue
-                if not in_window(item.date, ctx) or not self._wanted(item, terms):
-                    continue
+                # Read is read: a post left out below is not asked for again next run.
                 if moment and (newest is None or moment > newest):
                     newest = moment
+                if not item.text or not in_window(item.date, ctx) or not self._wanted(item, terms):
+                    continue
                 items.append(item)
             cursor = data.get("cursor") or None
             done = not cursor or not posts or passed or number + 1 == PAGES_PER_RUN

@@ -183,16 +183,15 @@ class MastodonSearch(SearchSource):
             items = []
             for status in statuses:
                 item = map_status(status, base)
-                if (
-                    item is None
-                    or item.platform_id in state.seen
-                    or not self._wanted(item, terms, language, after)
-                ):
+                if item is None or item.platform_id in state.seen:
                     continue
-                if not in_window(item.date, ctx):
+                if after is not None and item.date is not None and item.date <= after:
+                    continue
+                # Read is read: a status left out below is not asked for again next run.
+                state.note(item.date)
+                if not in_window(item.date, ctx) or not self._wanted(item, terms, language):
                     continue
                 state.seen.add(item.platform_id)
-                state.note(item.date)
                 items.append(item)
             searched = []
             if number == 0:
@@ -208,9 +207,7 @@ class MastodonSearch(SearchSource):
             params = {**params, "max_id": next_max}
 
     @staticmethod
-    def _wanted(item: CollectedItem, terms: QueryTerms, language: str, after: datetime | None) -> bool:
-        if after is not None and item.date is not None and item.date <= after:
-            return False
+    def _wanted(item: CollectedItem, terms: QueryTerms, language: str) -> bool:
         spoken = str(item.metadata.get("language") or "")
         if language and spoken and spoken.split("-", maxsplit=1)[0].lower() != language.lower():
             return False
