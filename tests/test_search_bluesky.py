@@ -226,3 +226,10 @@ def test_test_key_signs_in_with_the_app_password(appview):
     result = key_check.check_key(wrong)
     assert result.valid is False and "HTTP 401" in result.message
     assert ApiKey.objects.get(pk=wrong.pk).is_valid is False
+
+
+def test_a_post_without_text_is_no_mention(appview):
+    image_only = {**POSTS[0], "record": {**POSTS[0]["record"], "text": "  "}}
+    appview.expect_request(SEARCH).respond_with_response(json_response({"posts": [image_only, POSTS[1]]}))
+    pages, _ctx = run()
+    assert uris(pages) == [POSTS[1]["uri"]]
