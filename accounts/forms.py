@@ -86,7 +86,10 @@ class ApiKeyForm(forms.Form):
         strip=True,
         max_length=4096,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="For Reddit enter “client_id:client_secret” of a script app.",
+        help_text=(
+            "For Reddit enter “client_id:client_secret” of a script app; for Bluesky "
+            "“handle:app-password” (an app password, not the account's own)."
+        ),
     )
     base_url = forms.URLField(
         required=False,
@@ -112,6 +115,8 @@ class ApiKeyForm(forms.Form):
                 self.add_error("base_url", exc)
         if provider == Provider.REDDIT and ":" not in data.get("key", ""):
             self.add_error("key", "Enter the Reddit app as client_id:client_secret.")
+        if provider == Provider.BLUESKY and ":" not in data.get("key", ""):
+            self.add_error("key", "Enter the Bluesky account as handle:app-password.")
         return data
 
 

@@ -69,6 +69,14 @@ def _request(key: ApiKey, secret: str) -> tuple[str, str, dict]:  # noqa: PLR091
             join(platform["reddit_auth"], "/api/v1/access_token"),
             {"data": {"grant_type": "client_credentials"}, "auth": (client_id, client_secret)},
         )
+    if p == Provider.BLUESKY:
+        # Signing in is the cheapest call an app password can make.
+        identifier, _, password = secret.partition(":")
+        return (
+            "POST",
+            join(platform["bluesky_pds"], "/xrpc/com.atproto.server.createSession"),
+            {"json": {"identifier": identifier, "password": password}},
+        )
     raise ValueError(f"no check for provider {p!r}")
 
 

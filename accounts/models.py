@@ -184,6 +184,7 @@ class Provider(models.TextChoices):
     YOUTUBE = "youtube", "YouTube Data API"
     GOOGLE_PLACES = "google_places", "Google Places API"
     REDDIT = "reddit", "Reddit API"
+    BLUESKY = "bluesky", "Bluesky app password"
 
 
 LLM_PROVIDERS = frozenset(

@@ -381,6 +381,8 @@ PLATFORM_BASE_URLS = {
     "trustpilot": env_str("TRUSTPILOT_BASE_URL", "https://www.trustpilot.com"),
     "googleplay": env_str("GOOGLE_PLAY_BASE_URL", "https://play.google.com"),
     "bluesky": env_str("BLUESKY_BASE_URL", "https://public.api.bsky.app"),
+    # Where a Bluesky app password signs in (and searches) when the public AppView needs an account.
+    "bluesky_pds": env_str("BLUESKY_PDS_URL", "https://bsky.social"),
 }
 # Uploaded review files (CSV/JSON) for file-import targets.
 MEDIA_ROOT = VAR_DIR / "uploads"

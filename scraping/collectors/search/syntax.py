@@ -1,0 +1,67 @@
+"""A monitor's query in the explorer's search syntax, read once and written for each platform.
+
+The syntax is the explorer's: ``battery "screen glare" -refund`` asks for the words
+``battery``, the phrase ``screen glare`` and nothing that says ``refund``. The explorer's own
+reader lives in ``analysis`` (which this app may not import); this one splits the same way, so
+a query means the same thing in the explorer and in a monitor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
+#: A hashtag as Mastodon accepts one in a tag timeline's path.
+_HASHTAG_RE = re.compile(r"#(\w+)")
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """Words, phrases and excluded terms of a query, in the order they were typed."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+    def search_syntax(self) -> str:
+        """The query as the search engines with this syntax (YouTube, Mastodon, Bluesky) take
+        it: words as they are, phrases in double quotes, exclusions with a leading minus."""
+        parts = [*self.words, *(f'"{phrase}"' for phrase in self.phrases)]
+        parts += [f'-"{term}"' if " " in term else f"-{term}" for term in self.excluded]
+        return " ".join(parts)
+
+    def hashtag(self) -> str | None:
+        """The tag (without ``#``) when the whole query is one hashtag, else None."""
+        if len(self.words) == 1 and not self.phrases and not self.excluded:
+            match = _HASHTAG_RE.fullmatch(self.words[0])
+            if match:
+                return match.group(1)
+        return None
+
+    def excludes(self, text: str) -> bool:
+        """Whether ``text`` says one of the excluded terms (case ignored). Platforms whose search
+        ignores exclusions get their answers checked with this."""
+        lowered = (text or "").lower()
+        return any(term.lower() in lowered for term in self.excluded)
+
+
+def parse_query(text: str) -> QueryTerms:
+    """Split a query into words, phrases and excluded terms (duplicates dropped, case kept)."""
+    words: list[str] = []
+    phrases: list[str] = []
+    excluded: list[str] = []
+    for negated_phrase, phrase, word in _TOKEN_RE.findall(text or ""):
+        if phrase or negated_phrase:
+            value, negated, target = phrase, bool(negated_phrase), phrases
+        else:
+            negated = word.startswith("-") and len(word) > 1
+            value, target = (word[1:] if negated else word), words
+        value = " ".join(value.split())
+        if not value:
+            continue
+        # A word typed twice, or also as a one-word phrase, is asked for once (as the explorer does).
+        known = excluded if negated else words + phrases
+        if value.lower() not in {term.lower() for term in known}:
+            (excluded if negated else target).append(value)
+    return QueryTerms(tuple(words), tuple(phrases), tuple(excluded))
