@@ -286,7 +286,7 @@ class GooglePlayCollector(Collector):
                 return
             items = self._items(reviews, query)
             collected += len(items)
-            stop = not next_token or next_token in seen or collected >= ctx.max_items
+            stop = not next_token or next_token in seen
             if query.sort == "newest" and any(older_than_window(item.date, ctx) for item in items):
                 stop = True
             yield Page(
@@ -294,7 +294,9 @@ class GooglePlayCollector(Collector):
                 next_cursor=None if stop else next_token,
                 requests_made=ctx.http.requests_made - before,
             )
-            if stop:
+            # At the limit the token still says there is more (the run is partial), but
+            # nothing more is asked for.
+            if stop or collected >= ctx.max_items:
                 return
             seen.add(next_token)
             token = next_token
