@@ -292,8 +292,12 @@ class TargetOptionFields(forms.Form):
     """The options of a platform link, when added and when edited; the service checks them
     against the platform (``projects.services.target_options``)."""
 
-    country = forms.CharField(required=False, max_length=8, help_text="Amazon, App Store: two-letter code.")
-    language = forms.CharField(required=False, max_length=32, help_text="Steam, Google, Trustpilot.")
+    country = forms.CharField(
+        required=False, max_length=8, help_text="Amazon, App Store, Google Play: two-letter code."
+    )
+    language = forms.CharField(
+        required=False, max_length=32, help_text="Steam, Google, Google Play, Trustpilot."
+    )
     sort_by = forms.CharField(
         required=False,
         max_length=32,

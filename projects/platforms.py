@@ -71,4 +71,9 @@ CAVEATS: dict[str, str] = {
     ),
     Platform.APPSTORE: "Apple's review feed serves only the 500 most recent reviews per country (10 pages).",
     Platform.GOOGLE: "Google's Places API returns at most 5 reviews per place, so only those can be collected.",
+    Platform.GOOGLE_PLAY: (
+        "Google Play has no public review API: reviews are read the way the store's own pages read "
+        "them, in the target's language only, and Google may slow down or block automated clients; "
+        "a ScraperAPI key lets collection go through ScraperAPI when it does."
+    ),
 }

@@ -101,7 +101,7 @@ def _report_page(
 
 
 #: Platforms whose collector can fetch through a commercial scraping provider.
-PROVIDER_PLATFORMS = frozenset({"amazon"})
+PROVIDER_PLATFORMS = frozenset({"amazon", "googleplay"})
 
 
 def collect(job: dict, target: dict, project: dict) -> RunOutcome:

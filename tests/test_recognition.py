@@ -61,6 +61,15 @@ def appstore(app_id, country):
     )
 
 
+def googleplay(package, language="en", country="us"):
+    return (
+        Platform.GOOGLE_PLAY,
+        DetectedType.APP,
+        {"package_id": package, "country": country},
+        f"https://play.google.com/store/apps/details?id={package}&hl={language}&gl={country}",
+    )
+
+
 def hn(item_id):
     return HN, DetectedType.STORY, {"item_id": item_id}, f"https://news.ycombinator.com/item?id={item_id}"
 
@@ -267,6 +276,21 @@ RECOGNISED = [
         appstore(284417350, "us"),
     ),
     ("https://apps.apple.com/FR/app/idle-miner-tycoon/id1116645064", appstore(1116645064, "fr")),
+    # --- Google Play
+    ("https://play.google.com/store/apps/details?id=com.spotify.music", googleplay("com.spotify.music")),
+    (
+        "https://play.google.com/store/apps/details?id=com.whatsapp&hl=de&gl=DE",
+        googleplay("com.whatsapp", "de", "de"),
+    ),
+    (
+        "https://play.google.com/store/apps/details?id=com.king.candycrushsaga&showAllReviews=true",
+        googleplay("com.king.candycrushsaga"),
+    ),
+    (
+        "https://m.play.google.com/store/apps/details?id=org.mozilla.firefox",
+        googleplay("org.mozilla.firefox"),
+    ),
+    ("market://details?id=com.spotify.music", googleplay("com.spotify.music")),
     # --- Hacker News
     ("https://news.ycombinator.com/item?id=8863", hn(8863)),
     ("news.ycombinator.com/item?id=38792446#38793000", hn(38792446)),
@@ -341,12 +365,10 @@ RECOGNISED = [
     ),
     ("https://example.com/café", web("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9")),
     ("http://93.184.216.34/reviews", web("http://93.184.216.34/reviews", "http://93.184.216.34/reviews")),
+    # Google Play links were web pages until Google Play had its collector: now they are apps.
     (
         "https://play.google.com/store/apps/details?id=com.instagram.android",
-        web(
-            "https://play.google.com/store/apps/details?id=com.instagram.android",
-            "https://play.google.com/store/apps/details?id=com.instagram.android",
-        ),
+        googleplay("com.instagram.android"),
     ),
     (
         "https://aws.amazon.com/products/",
@@ -373,7 +395,9 @@ def test_the_table_covers_every_url_platform_with_enough_shapes():
     for _url, (platform, *_rest) in RECOGNISED:
         by_platform[platform] = by_platform.get(platform, 0) + 1
     assert len(RECOGNISED) >= 70
-    assert set(by_platform) == set(Platform.values) - {Platform.FILE}
+    # Files are uploaded; Mastodon and Bluesky are searched by keyword monitors, not linked to.
+    not_linked = {Platform.FILE, Platform.MASTODON, Platform.BLUESKY, Platform.KEYWORD}
+    assert set(by_platform) == set(Platform.values) - not_linked
     assert min(by_platform.values()) >= 4
 
 

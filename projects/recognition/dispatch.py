@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from projects.platforms import Platform
 
-from . import amazon, appstore, generic, google, hackernews, reddit, steam, trustpilot, youtube
+from . import amazon, appstore, generic, google, googleplay, hackernews, reddit, steam, trustpilot, youtube
 from .base import Recognition, UnrecognizedURL, parse_url, refuse
 
 # Each module claims its hosts with matches(url) and then recognises or refuses the URL;
 # no two modules claim the same host, so the order only matters for speed.
-PLATFORM_MODULES = (amazon, youtube, reddit, steam, google, appstore, hackernews, trustpilot)
+PLATFORM_MODULES = (amazon, youtube, reddit, steam, google, appstore, googleplay, hackernews, trustpilot)
 HINTS = frozenset(Platform.values) - {Platform.FILE}
 
 
@@ -26,6 +26,10 @@ def recognize(url: str, *, hint: str | None = None) -> Recognition:
         if hint == Platform.FILE:
             raise refuse("a file target is uploaded, not given as a URL", Platform.FILE)
         raise refuse(f"unknown target type '{hint}'")
+    # Android's store links (market://details?id=...) are the app's web page in another scheme;
+    # a package id pasted alone would otherwise pass for a host name.
+    url = googleplay.from_market_link(url or "")
+    googleplay.refuse_bare_package_id(url)
     parsed = parse_url(url)
     if hint == Platform.FEED:
         return generic.feed(parsed)

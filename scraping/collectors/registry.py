@@ -19,6 +19,7 @@ COLLECTORS: dict[str, str] = {
     Platform.GOOGLE: "scraping.collectors.google:GooglePlacesCollector",
     Platform.AMAZON: "scraping.collectors.amazon:AmazonCollector",
     Platform.APPSTORE: "scraping.collectors.appstore:AppStoreCollector",
+    Platform.GOOGLE_PLAY: "scraping.collectors.googleplay:GooglePlayCollector",
     Platform.HACKERNEWS: "scraping.collectors.hackernews:HackerNewsCollector",
     Platform.TRUSTPILOT: "scraping.collectors.trustpilot:TrustpilotCollector",
     Platform.FEED: "scraping.collectors.feed:FeedCollector",
