@@ -445,6 +445,11 @@ CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
 }
+# Scheduled reports: every hour beat looks for reports whose local send hour has come.
+CELERY_BEAT_SCHEDULE["scheduled-reports"] = {
+    "task": "webhooks.queue_scheduled_reports",
+    "schedule": crontab(minute=2),
+}
 
 # --- REST API (the api app) ---------------------------------------------------------------
 # Requests per minute per token and per user (0: no limit), counted in the shared cache.
