@@ -222,6 +222,16 @@ class ReportFrequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly (last full month)"
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 # A report goes to a short list of people, not to a mailing list.
 MAX_REPORT_RECIPIENTS = 50
 
@@ -247,7 +257,7 @@ class ReportSchedule(ValidatedModel):
         max_length=8, choices=ReportFrequency.choices, default=ReportFrequency.WEEKLY
     )
     # Weekly: the day it is sent, 0 = Monday (Python's weekday()); monthly: the day of the month.
-    weekday = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(6)])
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     day_of_month = models.PositiveSmallIntegerField(default=1, validators=DAY_OF_MONTH_RANGE)
     hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     recipients = ArrayField(models.EmailField(max_length=254), default=list)
