@@ -24,6 +24,7 @@ def create_schedule(user, project, **fields) -> ReportSchedule:
     schedule = ReportSchedule(user=user, project=project, **{k: v for k, v in fields.items() if k in FIELDS})
     schedule.full_clean()
     schedule.save()
+    schedule.refresh_from_db()  # as stored: the database keeps times to the millisecond
     return schedule
 
 
@@ -35,6 +36,7 @@ def update_schedule(schedule: ReportSchedule, **fields) -> ReportSchedule:
             setattr(schedule, name, value)
     schedule.full_clean()
     schedule.save()
+    schedule.refresh_from_db()  # as stored: the database keeps times to the millisecond
     return schedule
 
 
