@@ -215,7 +215,7 @@ def test_a_monthly_report_follows_the_owners_time_zone_when_the_project_has_none
     assert due_period(schedule, datetime(2030, 9, 3, 10, 0, tzinfo=UTC)).first == date(2030, 8, 1)
 
 
-def test_a_new_schedule_starts_with_the_next_period_and_a_disabled_one_never_sends(mailoutbox):
+def test_a_new_schedule_starts_with_the_next_period_and_a_disabled_or_archived_one_never_sends(mailoutbox):
     owner = make_user()
     project = _zoned_project(owner)
     moment = datetime(2030, 7, 15, 8, 0, tzinfo=UTC)
@@ -225,6 +225,13 @@ def test_a_new_schedule_starts_with_the_next_period_and_a_disabled_one_never_sen
     off = _schedule(owner, project, enabled=False)
     assert due_period(off, moment) is None
     assert sending.send_due(off.pk, moment) == 0
+    on = _schedule(owner, project)
+    assert due_period(on, moment) is not None
+    project.status = "archived"
+    project.save()
+    on.refresh_from_db()
+    assert due_period(on, moment) is None
+    assert sending.queue_due(moment) == 0
     assert mailoutbox == []
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from notifications.models import ReportFrequency, ReportSchedule
+from projects.models import ProjectStatus
 
 DEFAULT_ZONE = "UTC"
 
@@ -90,8 +91,9 @@ def send_moment(schedule: ReportSchedule, period: Period) -> datetime:
 def due_period(schedule: ReportSchedule, now: datetime, zone: ZoneInfo | None = None) -> Period | None:
     """The period whose report is due at ``now``, else None: its send moment has come, it was
     not sent yet, and the schedule existed at that moment (a new schedule starts with the next
-    period rather than mailing the one before it was made)."""
-    if not schedule.enabled:
+    period rather than mailing the one before it was made). An archived project sends nothing:
+    it collects nothing new to report."""
+    if not schedule.enabled or schedule.project.status == ProjectStatus.ARCHIVED:
         return None
     zone = zone or zone_of(schedule.project)
     period = last_full_period(schedule, zone, now)
