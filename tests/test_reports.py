@@ -10,11 +10,13 @@ from email import message_from_bytes
 
 import pytest
 import time_machine
+from celery.schedules import crontab
 from django.core.exceptions import ValidationError
 
 from notifications.models import Alert, AlertRule, ReportSchedule
 from notifications.reports import periods, sending, services
 from notifications.reports.periods import Period, due_period
+from sentimatrix.celery import app
 from sentimatrix.mongo import collection
 from tests.clock import SEED_NOW
 from tests.factories import make_project, make_user
@@ -264,3 +266,12 @@ def test_recipients_are_checked(seeded):
             _schedule(owner, project, recipients=recipients)
     saved = services.create_schedule(owner, project, name="Mixed case", recipients=[" Ana@Example.com ", ""])
     assert saved.recipients == ["ana@example.com"]
+
+
+def test_beat_looks_for_due_reports_every_hour_on_the_mail_queue(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["scheduled-reports"]
+    assert isinstance(entry["schedule"], crontab)
+    assert entry["schedule"].hour == set(range(24)) and len(entry["schedule"].minute) == 1
+    for name in (entry["task"], sending.send_scheduled_report.name):
+        assert name in app.tasks
+        assert app.amqp.router.route({}, name)["queue"].name == "webhooks"
