@@ -88,6 +88,7 @@ def test_the_owner_adds_edits_previews_tests_and_deletes_a_report(client, owned,
     assert tested.status_code == 302
     assert [m.to for m in mailoutbox] == [["owner@example.com"]]
     assert "List-Unsubscribe" not in mailoutbox[0].extra_headers
+    assert mailoutbox[0].subject.startswith("Test: [Sentimatrix Studio] ")
     assert any("owner@example.com" in m for m in messages_of(client.get(base)))
     existing.refresh_from_db()
     assert existing.last_period_end is None

@@ -21,6 +21,7 @@ from notifications.models import ReportSchedule
 from notifications.reports import content, unsubscribe
 from notifications.reports.periods import Period, due_period, last_full_period, zone_of
 from sentimatrix.mongo import collection
+from sentimatrix.when import format_day
 
 logger = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[Sentimatrix Studio]"
@@ -28,7 +29,8 @@ SUBJECT_PREFIX = "[Sentimatrix Studio]"
 
 def subject(data: dict) -> str:
     period = data["period"]
-    return f"{SUBJECT_PREFIX} {data['project'].name}: report for {period.first:%d %b %Y} to {period.last:%d %b %Y}"
+    first, last = format_day(period.first), format_day(period.last)
+    return f"{SUBJECT_PREFIX} {data['project'].name}: report for {first} to {last}"
 
 
 def report_for(schedule: ReportSchedule, period: Period) -> dict:
@@ -41,7 +43,7 @@ def render_html(data: dict, unsubscribe_url: str | None) -> str:
 
 
 def message(
-    data: dict, recipient: str, unsubscribe_url: str | None, connection=None
+    data: dict, recipient: str, unsubscribe_url: str | None, connection=None, *, test: bool = False
 ) -> EmailMultiAlternatives:
     """One recipient's mail: text and HTML, the CSV files, and the unsubscribe headers."""
     context = {**data, "unsubscribe_url": unsubscribe_url}
@@ -53,7 +55,7 @@ def message(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     mail = EmailMultiAlternatives(
-        subject(data),
+        ("Test: " if test else "") + subject(data),
         render_to_string("notifications/email/report.txt", context),
         None,
         [recipient],
@@ -67,10 +69,9 @@ def message(
     return mail
 
 
-def send(
-    schedule: ReportSchedule, period: Period, recipients: list[str], *, with_unsubscribe: bool = True
-) -> int:
-    """Build the report of ``period`` once and mail it to each recipient; returns how many."""
+def send(schedule: ReportSchedule, period: Period, recipients: list[str], *, test: bool = False) -> int:
+    """Build the report of ``period`` once and mail it to each recipient; returns how many. A
+    test says so in its subject and has no unsubscribe link (it goes to the owner)."""
     if not recipients:
         return 0
     data = report_for(schedule, period)
@@ -79,8 +80,9 @@ def send(
             message(
                 data,
                 address,
-                unsubscribe.link(schedule.pk, address) if with_unsubscribe else None,
+                None if test else unsubscribe.link(schedule.pk, address),
                 connection,
+                test=test,
             )
             for address in recipients
         ]
@@ -148,7 +150,7 @@ def send_test(schedule: ReportSchedule, now: datetime) -> int:
     """The report of the last full period, to the owner alone, now (no claim: a test never
     takes the scheduled mail's place)."""
     period = last_full_period(schedule, zone_of(schedule.project), now)
-    return send(schedule, period, [schedule.user.email], with_unsubscribe=False)
+    return send(schedule, period, [schedule.user.email], test=True)
 
 
 # --- tasks (``webhooks`` queue, beside the other mail) -------------------------------------
