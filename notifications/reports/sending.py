@@ -123,7 +123,8 @@ def send_due(schedule_id, now: datetime) -> int:
     except Exception:
         release(schedule, period, schedule.last_period_end)
         raise
-    collection("report_schedules").update_one({"_id": schedule.pk}, {"$set": {"last_sent_at": now}})
+    if sent:  # everyone may have unsubscribed: the period is done, but nothing was sent
+        collection("report_schedules").update_one({"_id": schedule.pk}, {"$set": {"last_sent_at": now}})
     logger.info("Report %s for %s to %s sent to %d recipients", schedule.pk, period.first, period.last, sent)
     return sent
 
