@@ -24,6 +24,10 @@ v1 = [
     ),
     path("projects/<oid:project_id>/views/", views.SavedViewListView.as_view(), name="views"),
     path("projects/<oid:project_id>/views/<oid:view_id>/", views.SavedViewDetailView.as_view(), name="view"),
+    path("projects/<oid:project_id>/reports/", views.ReportListView.as_view(), name="reports"),
+    path(
+        "projects/<oid:project_id>/reports/<oid:report_id>/", views.ReportDetailView.as_view(), name="report"
+    ),
     path("projects/<oid:project_id>/stats/", views.ProjectStatsView.as_view(), name="project-stats"),
     path("projects/<oid:project_id>/insights/", views.ProjectInsightsView.as_view(), name="project-insights"),
     path("jobs/<oid:job_id>/", views.JobDetailView.as_view(), name="job"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import Webhook, WebhookDelivery
+from notifications.models import ReportSchedule, Webhook, WebhookDelivery
 
 
 @admin.register(Webhook)
@@ -29,3 +29,14 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    list_display = ("name", "project", "user", "frequency", "hour", "enabled", "last_sent_at")
+    list_filter = ("enabled", "frequency")
+    search_fields = ("name", "user__email")
+    raw_id_fields = ("user", "project")
+    # Written by the sender's claim: editing it by hand would resend or skip a period.
+    readonly_fields = ("last_period_end", "last_sent_at", "created_at", "updated_at")
+    ordering = ("-created_at",)

@@ -3,11 +3,17 @@ moved here from the scraping app, so their data stayed where it was)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
 
-from sentimatrix.validators import ValidatedEmbeddedModel, ValidatedModel, validate_http_url
+from sentimatrix.validators import (
+    DAY_OF_MONTH_RANGE,
+    ValidatedEmbeddedModel,
+    ValidatedModel,
+    validate_http_url,
+)
 
 
 class WebhookEvent(models.TextChoices):
@@ -209,3 +215,83 @@ class Alert(ValidatedModel):
 
     def __str__(self):
         return self.title
+
+
+class ReportFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly (last full week, Monday to Sunday)"
+    MONTHLY = "monthly", "Monthly (last full month)"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+# A report goes to a short list of people, not to a mailing list.
+MAX_REPORT_RECIPIENTS = 50
+
+
+def normalise_addresses(addresses) -> list[str]:
+    """Addresses as stored: trimmed, lower-cased, empty ones dropped (order kept)."""
+    return [a.strip().lower() for a in addresses if a and a.strip()]
+
+
+class ReportSchedule(ValidatedModel):
+    """A weekly or monthly report of one project mailed to people who need no account (the
+    ``report_schedules`` collection). The period and the send hour are in the project's time
+    zone (:func:`notifications.reports.periods.zone_of`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="report_schedules", db_index=False
+    )
+    name = models.CharField(max_length=200)
+    frequency = models.CharField(
+        max_length=8, choices=ReportFrequency.choices, default=ReportFrequency.WEEKLY
+    )
+    # Weekly: the day it is sent, 0 = Monday (Python's weekday()); monthly: the day of the month.
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    day_of_month = models.PositiveSmallIntegerField(default=1, validators=DAY_OF_MONTH_RANGE)
+    hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    recipients = ArrayField(models.EmailField(max_length=254), default=list)
+    # Addresses that followed their unsubscribe link: kept so an edit cannot add them back silently.
+    unsubscribed = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
+    enabled = models.BooleanField(default=True)
+    # The end (exclusive, UTC) of the last period sent: claimed before sending, so a period
+    # is sent once however many tasks run for it.
+    last_period_end = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "report_schedules"
+        indexes = [
+            models.Index(fields=["enabled"], name="report_schedules_enabled"),
+            models.Index(fields=["project"], name="report_schedules_project"),
+            models.Index(fields=["user"], name="report_schedules_user"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        # Addresses arrive trimmed and lower-cased (normalise_addresses): compared as such here.
+        if not self.recipients:
+            raise ValidationError({"recipients": "Add at least one recipient."})
+        if len(self.recipients) > MAX_REPORT_RECIPIENTS:
+            raise ValidationError({"recipients": f"A report goes to at most {MAX_REPORT_RECIPIENTS} people."})
+        if len({a.lower() for a in self.recipients}) != len(self.recipients):
+            raise ValidationError({"recipients": "List each address once."})
+
+    def active_recipients(self) -> list[str]:
+        """The recipients who have not unsubscribed."""
+        gone = set(self.unsubscribed)
+        return [address for address in self.recipients if address not in gone]

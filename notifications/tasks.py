@@ -1,16 +1,17 @@
-"""The Celery tasks of webhooks, email notifications and alert deliveries, all on the
-``webhooks`` queue.
+"""The Celery tasks of webhooks, email notifications, alert deliveries and scheduled reports, all
+on the ``webhooks`` queue.
 
 Each task lives with the code it runs (:mod:`notifications.delivery`, :mod:`notifications.emails`,
-:mod:`notifications.alerts.delivery`, :mod:`notifications.alerts.digest`), so a service queues one
-without importing a tasks module; this module is what the workers' task discovery imports, and
-importing those registers every task.
+:mod:`notifications.alerts.delivery`, :mod:`notifications.alerts.digest`,
+:mod:`notifications.reports.sending`), so a service queues one without importing a tasks module;
+this module is what the workers' task discovery imports, and importing those registers every task.
 """
 
 from notifications.alerts.delivery import deliver_alert, deliver_alert_channel
 from notifications.alerts.digest import alert_digest_user, alert_digests
 from notifications.delivery import deliver
 from notifications.emails import email_job_failed, email_webhook_disabled, email_weekly_digest, weekly_digest
+from notifications.reports.sending import queue_scheduled_reports, send_scheduled_report
 
 __all__ = [
     "alert_digest_user",
@@ -21,5 +22,7 @@ __all__ = [
     "email_job_failed",
     "email_webhook_disabled",
     "email_weekly_digest",
+    "queue_scheduled_reports",
+    "send_scheduled_report",
     "weekly_digest",
 ]

@@ -25,6 +25,7 @@ from notifications.models import (
     DeliveryRequest,
     DeliveryResponse,
     DeliveryStatus,
+    ReportSchedule,
     Webhook,
     WebhookDelivery,
     WebhookEvent,
@@ -243,6 +244,11 @@ def everything(email: str = "ana@example.com") -> SimpleNamespace:
     )
     key.full_clean()
     key.save()
+    report = ReportSchedule(
+        user=owner, project=proj, name="Clients weekly", recipients=["client@example.com"], hour=9
+    )
+    report.full_clean()
+    report.save()
     log = AuditLog.objects.create(
         user=owner,
         event_type="auth.login",
@@ -263,4 +269,5 @@ def everything(email: str = "ana@example.com") -> SimpleNamespace:
         delivery=delivery,
         api_key=key,
         audit_log=log,
+        report=report,
     )

@@ -45,6 +45,7 @@ def test_every_model_of_the_specification_is_registered():
         "scrape_jobs",
         "webhooks",
         "webhook_deliveries",
+        "report_schedules",
         "results",
     }
 

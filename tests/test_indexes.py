@@ -28,6 +28,7 @@ SPEC_COLLECTIONS = {
     "webhook_deliveries",
     "results",
     "saved_views",  # the explorer's named views, per project
+    "report_schedules",  # scheduled reports mailed to people without an account
 }
 
 

@@ -17,6 +17,7 @@ from analysis.models import Result
 from api.tokens import create_token
 from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
+from notifications.reports import services as report_services
 from projects.models import Project
 from scraping import jobs
 from sentimatrix import urls as root_urls
@@ -31,7 +32,7 @@ EXEMPT_PREFIXES = ("admin/", "accounts/")
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>\w+)>")
 REGEX_GROUP = re.compile(r"\(\?P<\w+>")
 # Parameters that are not object ids, and the value they are given.
-PLAIN_VALUES = {"format": "csv", "table": "topics"}
+PLAIN_VALUES = {"format": "csv", "table": "topics", "token": "not-a-signed-token"}
 # Every method a view may answer: an API route's PUT, PATCH or DELETE is refused too.
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -78,6 +79,7 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
     key = vault.store_key(owner, provider="openai", name="Mine", plaintext="sk-test-0123456789")
     token, _ = create_token(owner, name="mine", scopes=["read"], expires_in_days=30)
     view = saved_views.create_view(data.project, owner, "Negative", {"sentiment": "negative"})
+    report = report_services.create_schedule(owner, data.project, name="Weekly", recipients=["a@example.com"])
     return {
         "project_id": str(data.project.pk),
         "target_id": str(data.targets[0].pk),
@@ -88,6 +90,7 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
         "key_id": str(key.pk),
         "token_id": str(token.pk),
         "view_id": str(view.pk),
+        "report_id": str(report.pk),
     }
 
 

@@ -20,6 +20,8 @@ from analysis.models import Result
 from api import tokens
 from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
+from notifications.reports import services as report_services
+from notifications.reports import unsubscribe
 from projects.models import Schedule
 from scraping.models import JobStatus, ScrapeJob
 from tests.api_helpers import api_client, make_token
@@ -101,6 +103,9 @@ def world(settings, fast_passwords, seed_clock):
     key = vault.store_key(owner, provider="openai", name="Team", plaintext="sk-test-1234567890")
     token, _ = tokens.create_token(owner, name="ci", scopes=["read"], expires_in_days=None)
     view = saved_views.create_view(seeded.project, owner, "Negative", {"sentiment": "negative"})
+    report = report_services.create_schedule(
+        owner, seeded.project, name="Weekly", recipients=["b@example.com"]
+    )
     ids = {
         "project_id": seeded.project.pk,
         "target_id": seeded.targets[0].pk,
@@ -111,6 +116,8 @@ def world(settings, fast_passwords, seed_clock):
         "key_id": key.pk,
         "token_id": token.pk,
         "view_id": view.pk,
+        "report_id": report.pk,
+        "token": unsubscribe.make_token(report.pk, "b@example.com"),
         "table": "topics",
         "format": "csv",
         "key": "no-such-key",

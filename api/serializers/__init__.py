@@ -12,6 +12,11 @@ this package names the documents the views answer with and read.
 from api.serializers.insights import InsightsSerializer
 from api.serializers.jobs import JobSerializer, JobStartSerializer
 from api.serializers.projects import ProjectCreateSerializer, ProjectSerializer, ProjectUpdateSerializer
+from api.serializers.reports import (
+    ReportScheduleInputSerializer,
+    ReportSchedulePatchSerializer,
+    ReportScheduleSerializer,
+)
 from api.serializers.results import ResultSerializer
 from api.serializers.saved_views import (
     SavedViewInputSerializer,
@@ -45,6 +50,9 @@ __all__ = [
     "ProjectSerializer",
     "ProjectStatsResponseSerializer",
     "ProjectUpdateSerializer",
+    "ReportScheduleInputSerializer",
+    "ReportSchedulePatchSerializer",
+    "ReportScheduleSerializer",
     "ResultSerializer",
     "SavedViewInputSerializer",
     "SavedViewPatchSerializer",

@@ -10,6 +10,7 @@ from api.views.base import STATUS_PARAM, ApiView
 from api.views.fallback import not_found
 from api.views.jobs import JOB_STATUS_PARAM, JobCancelView, JobDetailView, ProjectJobsView, own_job
 from api.views.projects import FORM_FIELD_OF_PATH, ProjectArchiveView, ProjectDetailView, ProjectListView
+from api.views.reports import ReportDetailView, ReportListView, own_report
 from api.views.results import RESULT_FILTERS, RESULT_ORDERINGS, ResultDetailView, ResultListView
 from api.views.saved_views import SavedViewDetailView, SavedViewListView, own_view
 from api.views.stats import ProjectInsightsView, ProjectStatsView
@@ -31,6 +32,8 @@ __all__ = [
     "ProjectJobsView",
     "ProjectListView",
     "ProjectStatsView",
+    "ReportDetailView",
+    "ReportListView",
     "ResultDetailView",
     "ResultListView",
     "SavedViewDetailView",
@@ -43,6 +46,7 @@ __all__ = [
     "WebhookListView",
     "not_found",
     "own_job",
+    "own_report",
     "own_view",
     "own_webhook",
 ]

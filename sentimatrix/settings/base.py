@@ -450,6 +450,11 @@ CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
 }
+# Scheduled reports: every hour beat looks for reports whose local send hour has come.
+CELERY_BEAT_SCHEDULE["scheduled-reports"] = {
+    "task": "webhooks.queue_scheduled_reports",
+    "schedule": crontab(minute=2),
+}
 
 # The daily alert digest goes out at this hour of each user's own time zone (beat checks hourly).
 ALERT_DIGEST_HOUR = env_int("ALERT_DIGEST_HOUR", 8)
