@@ -29,6 +29,8 @@ SPEC_COLLECTIONS = {
     "results",
     "saved_views",  # the explorer's named views, per project
     "report_schedules",  # scheduled reports mailed to people without an account
+    "alert_rules",  # what to watch in a project
+    "alerts",  # each time a rule fired, with its evidence
 }
 
 
