@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from analysis import saved_views
+from analysis import markers, saved_views
 from analysis.models import Result
 from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
@@ -55,6 +55,8 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(client):
         "/api/v1/projects/{project_id}/results/{result_id}/": {"get"},
         "/api/v1/projects/{project_id}/views/": {"get", "post"},
         "/api/v1/projects/{project_id}/views/{view_id}/": {"get", "patch", "delete"},
+        "/api/v1/projects/{project_id}/markers/": {"get", "post"},
+        "/api/v1/projects/{project_id}/markers/{marker_id}/": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/stats/": {"get"},
         "/api/v1/projects/{project_id}/insights/": {"get"},
         "/api/v1/webhooks/": {"get", "post"},
@@ -113,6 +115,9 @@ def world(settings, seed_clock):
             "job_id": str(job.pk),
             "webhook_id": str(webhook.pk),
             "view_id": str(saved_views.create_view(project, owner, "Negative", "sentiment=negative").pk),
+            "marker_id": str(
+                markers.create_marker(project, owner, {"day": "2030-07-01", "label": "v1.2"}).pk
+            ),
         },
     }
 
@@ -153,7 +158,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world):
         run()
         operations += 1
     elapsed = time.monotonic() - started
-    assert operations == 30  # 24, the target's PATCH, and the saved views: list, create, read, change, delete
+    # 24, the target's PATCH, the saved views and the release markers: list, create, read, change, delete
+    assert operations == 35
     # The run reached the code behind the checks, not only the authentication in front.
     assert sum(200 <= code < 300 for code in calls) >= operations
     assert elapsed < 60, f"schemathesis took {elapsed:.0f} s"

@@ -28,6 +28,7 @@ SPEC_COLLECTIONS = {
     "webhook_deliveries",
     "results",
     "saved_views",  # the explorer's named views, per project
+    "release_markers",  # dated notes drawn on a project's time charts
 }
 
 

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import vault
 from accounts.models import AuditLog, Role
-from analysis import saved_views
+from analysis import markers, saved_views
 from analysis.models import Result
 from api import tokens
 from notifications import services as webhook_services
@@ -101,6 +101,7 @@ def world(settings, fast_passwords, seed_clock):
     key = vault.store_key(owner, provider="openai", name="Team", plaintext="sk-test-1234567890")
     token, _ = tokens.create_token(owner, name="ci", scopes=["read"], expires_in_days=None)
     view = saved_views.create_view(seeded.project, owner, "Negative", {"sentiment": "negative"})
+    marker = markers.create_marker(seeded.project, owner, {"day": "2030-07-01", "label": "v1.2 patch"})
     ids = {
         "project_id": seeded.project.pk,
         "target_id": seeded.targets[0].pk,
@@ -111,6 +112,7 @@ def world(settings, fast_passwords, seed_clock):
         "key_id": key.pk,
         "token_id": token.pk,
         "view_id": view.pk,
+        "marker_id": marker.pk,
         "table": "topics",
         "format": "csv",
         "key": "no-such-key",
