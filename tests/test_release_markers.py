@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from accounts import data
 from analysis import dashboard, markers
 from analysis.dashboard.marker_lines import chart_markers
 from analysis.models import ReleaseMarker
+from projects.services.lifecycle import delete_project
 from tests.api_helpers import api_client, error_of, make_token, post_json
 from tests.factories import make_user
 from tests.results_seed import XSS, content_day, seed
@@ -119,6 +121,7 @@ def test_markers_are_drawn_on_the_time_chart_and_listed_escaped(signed_in, seede
     # The list of every marker, with its edit form and a red delete button.
     assert response.context["markers"][0]["label"] == "Long before"
     assert 'class="outline danger">Delete “Long before”</button>' in html
+    assert reverse("analysis:periods", args=[seeded.project.pk]) in html
 
 
 def test_the_compare_and_report_time_charts_carry_the_markers(signed_in, seeded):
@@ -227,3 +230,14 @@ def test_the_dashboard_payload_has_markers_even_without_any(seeded):
     )
     over_time = dashboard.chart_payload(data["charts"])["over_time"]
     assert over_time["markers"] == [] and data["markers"] == []
+
+
+def test_a_deleted_project_or_erased_account_takes_its_markers(seeded):
+    add(seeded, "2030-07-01", "v1")
+    other = seed(make_user("other@example.com"), 3, name="Other")
+    markers.create_marker(other.project, other.project.user, {"day": "2030-07-01", "label": "v2"})
+    removed = delete_project(seeded.project)
+    assert removed["release_markers"] == 1
+    assert [m.label for m in ReleaseMarker.objects.all()] == ["v2"]
+    data.erase_user(other.project.user)
+    assert not ReleaseMarker.objects.exists()

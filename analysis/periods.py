@@ -1,0 +1,368 @@
+"""Two periods of a project side by side: volume, sentiment, ratings and the topics that rose
+and fell, each change with a link to the results behind it.
+
+The periods are two ranges of UTC days (the dashboard's days: a result counts on the day it was
+posted, see :mod:`analysis.stats`), given as dates (:class:`PeriodForm`) or as the days before
+and after a release marker. The figures come from the daily aggregates (``daily_stats``), never
+from a scan of the results; what people say comes from a sample of each period read through the
+results store (:func:`analysis.results_store.reads.first_matches`): the newest
+:data:`~analysis.insights_cache.SAMPLE_SIZE` analysed results posted in it, summarised as the
+dashboard summarises its own sample (:func:`~analysis.engine.project_insights.summarize_results`)
+and compared with :func:`~analysis.engine.project_insights.compare_insights`. The page says which
+sample each period's topics come from.
+
+The comparison can be narrowed to some targets and platforms, as the dashboard's saved views
+are: daily aggregates are kept per target and platform, so that costs nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bson import ObjectId
+from django import forms
+
+from analysis import markers as marker_service
+from analysis.dashboard.buckets import choose_granularity
+from analysis.dashboard.charts import explorer_url, over_time_chart, period_filters
+from analysis.dashboard.options import LABEL_OF_BUCKET, LABELS_IN_BUCKET
+from analysis.dashboard.sums import daily_documents, totals
+from analysis.engine.project_insights import compare_insights, summarize_results
+from analysis.insights_cache import SAMPLE_FIELDS, SAMPLE_SIZE, sample_rows
+from analysis.models import SentimentLabel
+from analysis.results_store import reads
+from analysis.stats import BUCKETS
+from projects.platforms import Platform
+from sentimatrix.when import format_day
+
+#: The longest period (and the most days on each side of a marker) a comparison takes.
+MAX_DAYS = 3660
+DEFAULT_DAYS = 30
+DATES, MARKER = "dates", "marker"
+#: Topics listed per kind of change, and what the page calls each kind.
+TOPICS_SHOWN = 10
+TOPIC_KINDS = {
+    "rose": "Rose",
+    "fell": "Fell",
+    "appeared": "New in period B",
+    "disappeared": "Gone in period B",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """UTC days ``first`` to ``last``, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def text(self) -> str:
+        return f"{format_day(self.first)} to {format_day(self.last)}"
+
+    def as_tuple(self) -> tuple[date, date]:
+        return (self.first, self.last)
+
+
+class PeriodForm(forms.Form):
+    """Which two periods to compare, validated: real dates, each period's start on or before its
+    end, at most :data:`MAX_DAYS` days; or a marker of the project and how many days on each side.
+    Errors are named by field (``a_from``, ``b_to``, ``marker``, ``days``...)."""
+
+    mode = forms.ChoiceField(
+        choices=[(DATES, "Two periods"), (MARKER, "Before and after a marker")], required=False
+    )
+    a_from = forms.DateField(
+        label="Period A from", required=False, error_messages={"invalid": "Enter a real date."}
+    )
+    a_to = forms.DateField(
+        label="Period A to", required=False, error_messages={"invalid": "Enter a real date."}
+    )
+    b_from = forms.DateField(
+        label="Period B from", required=False, error_messages={"invalid": "Enter a real date."}
+    )
+    b_to = forms.DateField(
+        label="Period B to", required=False, error_messages={"invalid": "Enter a real date."}
+    )
+    marker = forms.ChoiceField(label="Marker", required=False)
+    days = forms.IntegerField(
+        label="Days on each side",
+        required=False,
+        min_value=1,
+        max_value=MAX_DAYS,
+        error_messages={
+            "invalid": "Enter a whole number of days.",
+            "min_value": "At least 1 day.",
+            "max_value": f"At most {MAX_DAYS} days.",
+        },
+    )
+    target = forms.MultipleChoiceField(label="Targets", required=False)
+    platform = forms.MultipleChoiceField(label="Platforms", required=False)
+
+    def __init__(self, data, *, project_markers, targets: dict[str, str], platforms: list[str]):
+        super().__init__(data)
+        self.markers = {str(m.pk): m for m in project_markers}
+        self.fields["marker"].choices = [("", "—")] + [
+            (mid, f"{m.label} ({marker_service.when_text(m)})") for mid, m in self.markers.items()
+        ]
+        self.fields["target"].choices = list(targets.items())
+        names = dict(Platform.choices)
+        self.fields["platform"].choices = [(p, names.get(p, p)) for p in platforms]
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("mode") or (MARKER if data.get("marker") else DATES)
+        data["mode"] = mode
+        if mode == MARKER:
+            if not data.get("marker"):
+                self.add_error("marker", "Choose a marker.")
+            if self.errors.get("days") is None and data.get("days") is None:
+                data["days"] = DEFAULT_DAYS
+            return data
+        for side in ("a", "b"):
+            first, last = f"{side}_from", f"{side}_to"
+            name = side.upper()
+            for field, word in ((first, "first"), (last, "last")):
+                if field not in self.errors and data.get(field) is None:
+                    self.add_error(field, f"Give the {word} day of period {name}.")
+            if data.get(first) and data.get(last):
+                if data[first] > data[last]:
+                    self.add_error(last, f"Period {name} ends before it starts.")
+                elif (data[last] - data[first]).days + 1 > MAX_DAYS:
+                    self.add_error(last, f"Period {name} is longer than {MAX_DAYS} days.")
+        return data
+
+    def periods(self) -> tuple[Period, Period, object | None]:
+        """``(A, B, marker or None)`` of a valid form. Before and after a marker, A is the
+        ``days`` days before the marker's day and B that day and the ``days - 1`` after it (a
+        release day counts as after)."""
+        data = self.cleaned_data
+        if data["mode"] == MARKER:
+            marker = self.markers[data["marker"]]
+            day, n = marker.day, data["days"]
+            return (
+                Period(day - timedelta(days=n), day - timedelta(days=1)),
+                Period(day, day + timedelta(days=n - 1)),
+                marker,
+            )
+        return Period(data["a_from"], data["a_to"]), Period(data["b_from"], data["b_to"]), None
+
+
+def default_params(today: date) -> dict[str, str]:
+    """The form's values when none are given: the last 30 days (B) against the 30 before (A)."""
+    b = Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
+    a = Period(b.first - timedelta(days=DEFAULT_DAYS), b.first - timedelta(days=1))
+    return {
+        "mode": DATES,
+        "a_from": a.first.isoformat(),
+        "a_to": a.last.isoformat(),
+        "b_from": b.first.isoformat(),
+        "b_to": b.last.isoformat(),
+    }
+
+
+# --- the comparison -------------------------------------------------------------------------
+
+
+def _change(a: float | None, b: float | None, digits: int = 4) -> float | None:
+    return None if a is None or b is None else round(b - a, digits)
+
+
+def _direction(change: float | None) -> str:
+    if not change:
+        return ""
+    return "up" if change > 0 else "down"
+
+
+def _value_text(value, kind: str) -> str:
+    if value is None:
+        return "\u2013"
+    if kind == "share":
+        return f"{value * 100:.1f}%"
+    if kind == "signed":
+        return f"{value:+.2f}"
+    if kind == "count":
+        return f"{value:,}"
+    return f"{value:.2f}"
+
+
+def _change_text(change, kind: str) -> str:
+    if change is None:
+        return "\u2013"
+    if kind == "share":
+        return f"{change * 100:+.1f} points"
+    if kind == "count":
+        return f"{change:+,}"
+    return f"{change:+.2f}"
+
+
+def _figure(name: str, a, b, links: tuple[str, str], *, kind: str = "number") -> dict:
+    """One row of the side-by-side table: both values, the change, and where their results are."""
+    change = _change(a, b) if kind != "count" else (b - a)
+    return {
+        "name": name,
+        "a": a,
+        "b": b,
+        "a_text": _value_text(a, kind),
+        "b_text": _value_text(b, kind),
+        "change_text": _change_text(change, kind),
+        "change": change,
+        "direction": _direction(change),
+        "kind": kind,
+        "link_a": links[0],
+        "link_b": links[1],
+    }
+
+
+def _period_sample(user, project, period: Period, scope: dict) -> list[dict]:
+    """The newest :data:`SAMPLE_SIZE` analysed results posted in ``period`` (in ``scope``)."""
+    params = {
+        "tz": ["UTC"],
+        "date_field": ["content"],
+        "date_from": [period.first.isoformat()],
+        "date_to": [period.last.isoformat()],
+        # Every label: only analysed results, as the statistics count.
+        "sentiment": list(SentimentLabel.values),
+        "target": list(scope.get("targets") or []),
+        "platform": list(scope.get("platforms") or []),
+        "sort": ["newest"],
+    }
+    selection = reads.select(user, project, params)
+    return reads.first_matches(selection, SAMPLE_SIZE, SAMPLE_FIELDS)
+
+
+def _filters(period: Period, scope: dict) -> dict:
+    """The explorer's filters for the results of ``period`` in ``scope``."""
+    return {**period_filters(period.as_tuple()), **{k: list(v) for k, v in scope.items() if v}}
+
+
+def _sample_text(size: int, population: int, period_name: str) -> str:
+    if population > size:
+        return f"the newest {size:,} of the {population:,} analysed results posted in period {period_name}"
+    return f"all {size:,} analysed result{'' if size == 1 else 's'} posted in period {period_name}"
+
+
+def compare_periods(
+    user,
+    project,
+    a: Period,
+    b: Period,
+    *,
+    targets: list[str] | None = None,
+    platforms: list[str] | None = None,
+    target_labels: dict[str, str] | None = None,
+) -> dict:
+    """Periods ``a`` and ``b`` of ``project`` side by side (see the module docstring).
+
+    ``targets`` (string ids of the project's targets) and ``platforms`` narrow both periods.
+    Returns ``figures`` (rows: name, a, b, change, direction and links to each period's results),
+    ``ratings`` (rated results per whole rating, both periods), ``topics`` (``rose``, ``fell``,
+    ``appeared``, ``disappeared``, each entry with links to its results in A and in B), the
+    samples the topics come from, and an over-time chart across both periods with the markers.
+    """
+    targets, platforms = list(targets or []), list(platforms or [])
+    scope = {"targets": targets, "platforms": platforms}
+    first, last = min(a.first, b.first), max(a.last, b.last)
+    object_ids = [ObjectId(t) for t in targets] if targets else None
+    docs = [
+        d
+        for d in daily_documents(project.pk, first, object_ids)
+        if d["day"] <= last and (not platforms or d.get("platform") in platforms)
+    ]
+    in_a = [d for d in docs if a.first <= d["day"] <= a.last]
+    in_b = [d for d in docs if b.first <= d["day"] <= b.last]
+    ta, tb = totals(in_a)[None], totals(in_b)[None]
+
+    def links(**extra) -> tuple[str, str]:
+        # Only analysed results, as the figures count (a sentiment filter narrows further).
+        extra.setdefault("sentiments", list(SentimentLabel.values))
+        return (
+            explorer_url(project, **_filters(a, scope), **extra),
+            explorer_url(project, **_filters(b, scope), **extra),
+        )
+
+    figures = [
+        _figure("Analysed results", ta.count, tb.count, links(), kind="count"),
+        _figure("Results per day", round(ta.count / a.days, 2), round(tb.count / b.days, 2), links()),
+        _figure("Average sentiment", ta.average, tb.average, links(), kind="signed"),
+        *[
+            _figure(
+                f"{LABEL_OF_BUCKET[bucket]} share",
+                ta.share(bucket),
+                tb.share(bucket),
+                links(sentiments=LABELS_IN_BUCKET[bucket]),
+                kind="share",
+            )
+            for bucket in BUCKETS
+        ],
+        _figure("Average rating", ta.average_rating, tb.average_rating, links(rating_min=0.0), kind="rating"),
+        _figure("Rated results", ta.rating_count, tb.rating_count, links(rating_min=0.0), kind="count"),
+    ]
+    stars = sorted({*ta.ratings, *tb.ratings}, key=int)
+    ratings = [
+        {
+            "star": int(star),
+            "a": ta.ratings.get(star, 0),
+            "b": tb.ratings.get(star, 0),
+            "a_share": round(ta.ratings.get(star, 0) / ta.rating_count, 4) if ta.rating_count else None,
+            "b_share": round(tb.ratings.get(star, 0) / tb.rating_count, 4) if tb.rating_count else None,
+            "link_a": links(rating_min=float(star), rating_max=float(star))[0],
+            "link_b": links(rating_min=float(star), rating_max=float(star))[1],
+        }
+        for star in stars
+    ]
+    sample_a = _period_sample(user, project, a, scope)
+    sample_b = _period_sample(user, project, b, scope)
+    summary_a = summarize_results(sample_rows(sample_a))
+    summary_b = summarize_results(sample_rows(sample_b))
+    changed = compare_insights(summary_a, summary_b)["topics"]
+    search = {t["topic"]: t.get("search") or t["topic"] for t in [*summary_a["topics"], *summary_b["topics"]]}
+
+    def linked(entries: list[dict]) -> list[dict]:
+        out = []
+        for entry in entries[:TOPICS_SHOWN]:
+            term = search.get(entry["topic"], entry["topic"])
+            link_a, link_b = links(q=term)
+            out.append({**entry, "search": term, "link_a": link_a, "link_b": link_b})
+        return out
+
+    topics = {kind: linked(changed[kind]) for kind in TOPIC_KINDS}
+    granularity = choose_granularity(first, last, "auto")
+    chart = over_time_chart(
+        project,
+        docs,
+        granularity,
+        "all",
+        target_labels or {},
+        period=(first, last),
+        first=first,
+        last=last,
+        markers=marker_service.markers_for(project, first, last),
+    )
+    return {
+        "a": a,
+        "b": b,
+        "totals": {"a": ta.as_dict(), "b": tb.as_dict()},
+        "figures": figures,
+        "ratings": ratings,
+        "topics": topics,
+        "samples": {
+            "a": {
+                "size": len(sample_a),
+                "population": ta.count,
+                "text": _sample_text(len(sample_a), ta.count, "A"),
+            },
+            "b": {
+                "size": len(sample_b),
+                "population": tb.count,
+                "text": _sample_text(len(sample_b), tb.count, "B"),
+            },
+        },
+        "links": {"a": links()[0], "b": links()[1]},
+        "charts": [chart],
+    }
