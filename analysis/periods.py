@@ -17,12 +17,15 @@ are: daily aggregates are kept per target and platform, so that costs nothing mo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bson import ObjectId
 from django import forms
+from django.core.cache import cache
 
+from analysis import insights_cache
 from analysis import markers as marker_service
 from analysis.dashboard.buckets import choose_granularity
 from analysis.dashboard.charts import explorer_url, over_time_chart, period_filters
@@ -40,6 +43,8 @@ from sentimatrix.when import format_day
 MAX_DAYS = 3660
 DEFAULT_DAYS = 30
 DATES, MARKER = "dates", "marker"
+#: How long a period's topic summary is kept (it is recomputed sooner when the statistics move).
+SUMMARY_SECONDS = 3600
 #: Topics listed per kind of change, and what the page calls each kind.
 TOPICS_SHOWN = 10
 TOPIC_KINDS = {
@@ -236,6 +241,35 @@ def _period_sample(user, project, period: Period, scope: dict) -> list[dict]:
     return reads.first_matches(selection, SAMPLE_SIZE, SAMPLE_FIELDS)
 
 
+def _period_summary(user, project, period: Period, scope: dict) -> tuple[dict, int]:
+    """What people say in ``period`` (:func:`summarize_results` of its sample) and the sample's
+    size, cached until the project's statistics move (any analysis, re-analysis or triage moves
+    the stamp of :func:`analysis.insights_cache.stamp`): reading and summarising two samples of
+    :data:`SAMPLE_SIZE` takes seconds, and a person compares the same periods again and again."""
+    stamp = insights_cache.stamp(project.pk)
+    parts = ":".join(
+        [
+            str(project.pk),
+            period.first.isoformat(),
+            period.last.isoformat(),
+            ",".join(sorted(scope.get("targets") or [])),
+            ",".join(sorted(scope.get("platforms") or [])),
+            str(stamp.get("last_analysis_at")),
+            str(stamp.get("sentiment_count")),
+            str(stamp.get("version")),
+            str(SAMPLE_SIZE),
+        ]
+    )
+    # Hashed: a stamp's date has spaces, which some cache backends refuse in a key.
+    key = "periods:" + hashlib.sha256(parts.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        sample = _period_sample(user, project, period, scope)
+        found = (summarize_results(sample_rows(sample)), len(sample))
+        cache.set(key, found, SUMMARY_SECONDS)
+    return found
+
+
 def _filters(period: Period, scope: dict) -> dict:
     """The explorer's filters for the results of ``period`` in ``scope``."""
     return {**period_filters(period.as_tuple()), **{k: list(v) for k, v in scope.items() if v}}
@@ -316,10 +350,8 @@ def compare_periods(
         }
         for star in stars
     ]
-    sample_a = _period_sample(user, project, a, scope)
-    sample_b = _period_sample(user, project, b, scope)
-    summary_a = summarize_results(sample_rows(sample_a))
-    summary_b = summarize_results(sample_rows(sample_b))
+    summary_a, size_a = _period_summary(user, project, a, scope)
+    summary_b, size_b = _period_summary(user, project, b, scope)
     changed = compare_insights(summary_a, summary_b)["topics"]
     search = {t["topic"]: t.get("search") or t["topic"] for t in [*summary_a["topics"], *summary_b["topics"]]}
 
@@ -353,14 +385,14 @@ def compare_periods(
         "topics": topics,
         "samples": {
             "a": {
-                "size": len(sample_a),
+                "size": size_a,
                 "population": ta.count,
-                "text": _sample_text(len(sample_a), ta.count, "A"),
+                "text": _sample_text(size_a, ta.count, "A"),
             },
             "b": {
-                "size": len(sample_b),
+                "size": size_b,
                 "population": tb.count,
-                "text": _sample_text(len(sample_b), tb.count, "B"),
+                "text": _sample_text(size_b, tb.count, "B"),
             },
         },
         "links": {"a": links()[0], "b": links()[1]},

@@ -280,3 +280,24 @@ def test_the_topic_sample_is_capped_and_says_so(db, seed_clock, monkeypatch):
     )
     assert data["samples"]["a"]["size"] == 5 and data["samples"]["a"]["population"] == 14
     assert data["samples"]["a"]["text"] == "the newest 5 of the 14 analysed results posted in period A"
+
+
+def test_a_periods_topics_are_read_once_until_the_statistics_move(db, seed_clock, monkeypatch):
+    user = make_user()
+    project, docs = constructed(user)
+    reads_made = []
+    sample = periods._period_sample
+    monkeypatch.setattr(periods, "_period_sample", lambda *a, **k: reads_made.append(1) or sample(*a, **k))
+    a, b = (
+        periods.Period(date(2030, 6, 1), date(2030, 6, 10)),
+        periods.Period(date(2030, 6, 11), date(2030, 6, 20)),
+    )
+    first = periods.compare_periods(user, project, a, b)
+    again = periods.compare_periods(user, project, a, b)
+    assert len(reads_made) == 2 and again["topics"] == first["topics"]
+    # Triage moves the statistics: the next comparison reads its samples again.
+    collection("results").update_one({"_id": docs[0][1]["_id"]}, {"$set": {"excluded": True}})
+    rebuild(project.pk)
+    moved = periods.compare_periods(user, project, a, b)
+    assert len(reads_made) == 4
+    assert moved["topics"]["fell"][0]["previous_count"] == 7
