@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from bson import ObjectId
 from django import forms
@@ -156,6 +157,17 @@ class PeriodForm(forms.Form):
                 marker,
             )
         return Period(data["a_from"], data["a_to"]), Period(data["b_from"], data["b_to"]), None
+
+
+def scope_query(scope) -> str:
+    """The comparison's query string for a dashboard's saved-view scope (its targets and
+    platforms: the daily aggregates answer those), so the page opens on what the dashboard shows."""
+    if scope is None:
+        return ""
+    pairs = [("target", t) for t in sorted(scope.targets)] + [
+        ("platform", p) for p in sorted(scope.platforms)
+    ]
+    return urlencode(pairs)
 
 
 def default_params(today: date) -> dict[str, str]:

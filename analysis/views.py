@@ -29,6 +29,7 @@ from analysis import (
     exports,
     insights_cache,
     markers,
+    periods,
     reanalysis,
     removal,
     saved_views,
@@ -294,6 +295,7 @@ def dashboard_view(request, project_id):
         "groups": dashboard.GROUPS.items(),
         "layout": request.user.settings.dashboard_layout,
         "markers": markers.rows(data["markers"]),
+        "periods_query": periods.scope_query(scope),
         "marker_max_label": markers.MAX_LABEL,
         "marker_max_note": markers.MAX_NOTE,
     }

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -15,8 +14,9 @@ from analysis.dashboard import chart_payload
 from projects import pages
 from projects.models import Target
 
-#: Parameters of the form: with none of them the page compares the last 30 days with the 30 before.
-FORM_PARAMS = {"mode", "a_from", "a_to", "b_from", "b_to", "marker", "days", "target", "platform"}
+#: The parameters that choose the periods: with none of them the page compares the last 30 days
+#: with the 30 before (in the targets and platforms given, if any: the dashboard's saved view).
+PERIOD_PARAMS = {"mode", "a_from", "a_to", "b_from", "b_to", "marker", "days"}
 
 
 @login_required
@@ -28,8 +28,8 @@ def periods_view(request, project_id):
     platforms = sorted({t.platform for t in found})
     project_markers = markers.markers_for(project)
     params = request.GET
-    if not FORM_PARAMS & set(params):
-        params = QueryDict(mutable=True)
+    if not PERIOD_PARAMS & set(params):
+        params = request.GET.copy()
         params.update(periods.default_params(datetime.now(UTC).date()))
     form = periods.PeriodForm(params, project_markers=project_markers, targets=targets, platforms=platforms)
     data, marker = None, None

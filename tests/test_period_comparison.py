@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from analysis import markers, periods
+from analysis import markers, periods, saved_views
 from analysis.results_store.filters import DEFAULT_DATE_FIELD
 from analysis.stats import bucket, rebuild, star
 from sentimatrix.mongo import collection
@@ -186,6 +186,7 @@ def test_without_parameters_the_last_30_days_face_the_30_before(signed_in, seede
     form = signed_in.get(page_url(seeded.project)).context["form"]
     a, b, _ = form.periods()
     assert b.days == a.days == 30 and a.last == b.first - timedelta(days=1)
+    assert b.last == seeded.today.date()
 
 
 def test_another_users_comparison_is_404(client, seeded):
@@ -301,3 +302,25 @@ def test_a_periods_topics_are_read_once_until_the_statistics_move(db, seed_clock
     moved = periods.compare_periods(user, project, a, b)
     assert len(reads_made) == 4
     assert moved["topics"]["fell"][0]["previous_count"] == 7
+
+
+def test_the_dashboards_saved_view_carries_over(signed_in, seeded):
+    target = str(seeded.targets[1].pk)
+    view = saved_views.create_view(
+        seeded.project, seeded.project.user, "Rival", f"target={target}&platform=steam"
+    )
+    html = signed_in.get(
+        reverse("analysis:dashboard", args=[seeded.project.pk]) + f"?view={view.pk}"
+    ).content.decode()
+    link = f"{reverse('analysis:periods', args=[seeded.project.pk])}?target={target}&amp;platform=steam"
+    assert link in html
+    response = signed_in.get(page_url(seeded.project, target=target, platform="steam"))
+    data, form = response.context["data"], response.context["form"]
+    assert form.cleaned_data["target"] == [target] and form.cleaned_data["platform"] == ["steam"]
+    ours = [d for d in seeded.counted() if str(d["target_id"]) == target]
+    a, b = data["a"], data["b"]
+    assert b.days == 30 and b.last == seeded.today.date()
+    assert figures_of(data)["Analysed results"] == (
+        expected(ours, a.first, a.last)["count"],
+        expected(ours, b.first, b.last)["count"],
+    )
