@@ -44,6 +44,8 @@ from sentimatrix.when import format_day
 MAX_DAYS = 3660
 DEFAULT_DAYS = 30
 DATES, MARKER = "dates", "marker"
+#: Which way a sentiment share moving is good news.
+BETTER = {"positive": "up", "negative": "down"}
 #: How long a period's topic summary is kept (it is recomputed sooner when the statistics move).
 SUMMARY_SECONDS = 3600
 #: Topics listed per kind of change, and what the page calls each kind.
@@ -218,9 +220,13 @@ def _change_text(change, kind: str) -> str:
     return f"{change:+.2f}"
 
 
-def _figure(name: str, a, b, links: tuple[str, str], *, kind: str = "number") -> dict:
-    """One row of the side-by-side table: both values, the change, and where their results are."""
+def _figure(name: str, a, b, links: tuple[str, str], *, kind: str = "number", better: str = "") -> dict:
+    """One row of the side-by-side table: both values, the change, and where their results are.
+    ``better`` ("up" or "down") says which way is good news, for the rows where one is: the
+    change is then marked ``tone`` "better" or "worse" (a volume's change is neither)."""
     change = _change(a, b) if kind != "count" else (b - a)
+    direction = _direction(change)
+    tone = "" if not better or not direction else ("better" if direction == better else "worse")
     return {
         "name": name,
         "a": a,
@@ -229,7 +235,8 @@ def _figure(name: str, a, b, links: tuple[str, str], *, kind: str = "number") ->
         "b_text": _value_text(b, kind),
         "change_text": _change_text(change, kind),
         "change": change,
-        "direction": _direction(change),
+        "direction": direction,
+        "tone": tone,
         "kind": kind,
         "link_a": links[0],
         "link_b": links[1],
@@ -335,7 +342,7 @@ def compare_periods(
     figures = [
         _figure("Analysed results", ta.count, tb.count, links(), kind="count"),
         _figure("Results per day", round(ta.count / a.days, 2), round(tb.count / b.days, 2), links()),
-        _figure("Average sentiment", ta.average, tb.average, links(), kind="signed"),
+        _figure("Average sentiment", ta.average, tb.average, links(), kind="signed", better="up"),
         *[
             _figure(
                 f"{LABEL_OF_BUCKET[bucket]} share",
@@ -343,10 +350,18 @@ def compare_periods(
                 tb.share(bucket),
                 links(sentiments=LABELS_IN_BUCKET[bucket]),
                 kind="share",
+                better=BETTER.get(bucket, ""),
             )
             for bucket in BUCKETS
         ],
-        _figure("Average rating", ta.average_rating, tb.average_rating, links(rating_min=0.0), kind="rating"),
+        _figure(
+            "Average rating",
+            ta.average_rating,
+            tb.average_rating,
+            links(rating_min=0.0),
+            kind="rating",
+            better="up",
+        ),
         _figure("Rated results", ta.rating_count, tb.rating_count, links(rating_min=0.0), kind="count"),
     ]
     stars = sorted({*ta.ratings, *tb.ratings}, key=int)
@@ -372,7 +387,11 @@ def compare_periods(
         for entry in entries[:TOPICS_SHOWN]:
             term = search.get(entry["topic"], entry["topic"])
             link_a, link_b = links(q=term)
-            out.append({**entry, "search": term, "link_a": link_a, "link_b": link_b})
+            share = entry.get("share_change")
+            share_text = f"{share * 100:+.0f} points of its period's sample" if share is not None else ""
+            out.append(
+                {**entry, "search": term, "link_a": link_a, "link_b": link_b, "share_text": share_text}
+            )
         return out
 
     topics = {kind: linked(changed[kind]) for kind in TOPIC_KINDS}

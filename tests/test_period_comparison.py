@@ -92,6 +92,10 @@ def test_two_periods_side_by_side_are_exact(signed_in, seeded):
     assert got["Results per day"] == (round(want_a["count"] / 30, 2), round(want_b["count"] / 30, 2))
     change = next(f for f in data["figures"] if f["name"] == "Analysed results")
     assert change["change"] == want_b["count"] - want_a["count"]
+    assert change["tone"] == ""  # more or fewer results is neither good nor bad news
+    negative = next(f for f in data["figures"] if f["name"] == "Negative share")
+    a_neg, b_neg = want_a["shares"]["negative"], want_b["shares"]["negative"]
+    assert negative["tone"] == ("better" if b_neg < a_neg else "worse" if b_neg > a_neg else "")
     stars = {r["star"]: (r["a"], r["b"]) for r in data["ratings"]}
     assert stars == {
         s: (want_a["stars"].get(s, 0), want_b["stars"].get(s, 0))
