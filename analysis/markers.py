@@ -25,6 +25,19 @@ MAX_NOTE = 1000
 MAX_MARKERS = 200
 
 
+#: The calendar a marker or a compared period lies in: wider than any posted review, narrow
+#: enough that a week or a month around any day of it is a real date.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+OUT_OF_RANGE = f"Enter a date from {EARLIEST.year} to {LATEST.year}."
+
+
+def check_day(value: date) -> date:
+    """``value`` when it lies from :data:`EARLIEST` to :data:`LATEST`, else ``ValidationError``."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(OUT_OF_RANGE)
+    return value
+
+
 class MarkerNotFound(LookupError):
     """No such marker in this project (callers answer 404)."""
 
@@ -53,6 +66,9 @@ class MarkerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": f"A note is at most {MAX_NOTE} characters."},
     )
+
+    def clean_day(self) -> date:
+        return check_day(self.cleaned_data["day"])
 
     def clean_label(self) -> str:
         label = " ".join(self.cleaned_data["label"].split())

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from bson import ObjectId
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 from analysis import insights_cache
 from analysis import markers as marker_service
@@ -34,6 +35,7 @@ from analysis.dashboard.options import LABEL_OF_BUCKET, LABELS_IN_BUCKET
 from analysis.dashboard.sums import daily_documents, totals
 from analysis.engine.project_insights import compare_insights, summarize_results
 from analysis.insights_cache import SAMPLE_FIELDS, SAMPLE_SIZE, sample_rows
+from analysis.markers import EARLIEST, LATEST
 from analysis.models import SentimentLabel
 from analysis.results_store import reads
 from analysis.stats import BUCKETS
@@ -131,6 +133,13 @@ class PeriodForm(forms.Form):
                 self.add_error("marker", "Choose a marker.")
             if self.errors.get("days") is None and data.get("days") is None:
                 data["days"] = DEFAULT_DAYS
+            chosen = self.markers.get(data.get("marker") or "")
+            if chosen is not None and data.get("days"):
+                try:
+                    marker_service.check_day(chosen.day - timedelta(days=data["days"]))
+                    marker_service.check_day(chosen.day + timedelta(days=data["days"]))
+                except ValidationError:
+                    self.add_error("days", "So many days reach beyond the calendar.")
             return data
         for side in ("a", "b"):
             first, last = f"{side}_from", f"{side}_to"
@@ -138,6 +147,9 @@ class PeriodForm(forms.Form):
             for field, word in ((first, "first"), (last, "last")):
                 if field not in self.errors and data.get(field) is None:
                     self.add_error(field, f"Give the {word} day of period {name}.")
+                elif data.get(field) is not None and not EARLIEST <= data[field] <= LATEST:
+                    self.add_error(field, marker_service.OUT_OF_RANGE)
+                    data.pop(field, None)
             if data.get(first) and data.get(last):
                 if data[first] > data[last]:
                     self.add_error(last, f"Period {name} ends before it starts.")

@@ -172,6 +172,8 @@ def test_before_and_after_a_marker(signed_in, seeded):
          "b_from", "Give the first day of period B."),
         ({"a_from": "2000-01-01", "a_to": "2030-03-01", "b_from": "2030-03-02", "b_to": "2030-03-03"},
          "a_to", f"Period A is longer than {periods.MAX_DAYS} days."),
+        ({"a_from": "1800-01-01", "a_to": "2030-03-01", "b_from": "2030-03-02", "b_to": "2030-03-03"},
+         "a_from", "Enter a date from 1900 to 2999."),
         ({"mode": "marker"}, "marker", "Choose a marker."),
         ({"marker": "000000000000000000000000", "days": "10"}, "marker",
          "Select a valid choice. 000000000000000000000000 is not one of the available choices."),
@@ -184,6 +186,12 @@ def test_refused_periods_name_their_field(signed_in, seeded, params, field, mess
     assert response.context["data"] is None
     assert response.context["form"].errors[field] == [message]
     assert f'id="{field}-error"' in response.content.decode()
+
+
+def test_days_around_a_marker_stay_in_the_calendar(signed_in, seeded):
+    early = markers.create_marker(seeded.project, seeded.project.user, {"day": "1900-01-05", "label": "Old"})
+    form = signed_in.get(page_url(seeded.project, marker=early.pk, days=10)).context["form"]
+    assert form.errors["days"] == ["So many days reach beyond the calendar."]
 
 
 def test_without_parameters_the_last_30_days_face_the_30_before(signed_in, seeded):

@@ -61,6 +61,7 @@ def test_a_marker_is_a_utc_day_or_a_moment_with_a_cleaned_label(seeded):
     [
         ({"day": "2030-02-30", "label": "x"}, "day", "Enter a real date."),
         ({"day": "", "label": "x"}, "day", "Give the marker's date."),
+        ({"day": "1899-12-31", "label": "x"}, "day", "Enter a date from 1900 to 2999."),
         ({"day": "2030-07-01", "label": "   "}, "label", "Give the marker a label."),
         ({"day": "2030-07-01", "label": "x" * 101}, "label", "A label is at most 100 characters."),
         ({"day": "2030-07-01", "label": "x", "time": "25:00"}, "time", "Enter a time as HH:MM."),
