@@ -213,6 +213,8 @@ def test_markers_through_the_api(seeded):
     assert changed.status_code == 200, changed.content
     assert changed.json()["at"] == "2030-07-05T09:15:00Z" and changed.json()["label"] == "v1.2 patch"
     assert post_json(client, one, {"label": "x" * 101}, method="patch").status_code == 400
+    cleared = post_json(client, one, {"time": None}, method="patch").json()
+    assert cleared["whole_day"] is True and cleared["at"] == "2030-07-05T00:00:00Z"
 
     assert client.delete(one).status_code == 204
     assert client.get(one).status_code == 404
