@@ -22,6 +22,7 @@ from sentimatrix.mongo import collection
 # never leaves a result whose project is gone while the project still lists it.
 OWNED_COLLECTIONS = (
     "saved_views",
+    "release_markers",
     "results",
     "scrape_jobs",
     "targets",
@@ -42,6 +43,7 @@ EXPORTED = (
     "webhooks",
     "results",
     "saved_views",
+    "release_markers",
 )
 # What the "Your data" page calls each exported collection (its key is the export file's).
 EXPORT_LABELS = {
@@ -53,6 +55,7 @@ EXPORT_LABELS = {
     "webhooks": "Webhooks",
     "results": "Results",
     "saved_views": "Saved views",
+    "release_markers": "Release markers",
 }
 # Secrets never leave the server, not even to their owner.
 SECRET_FIELDS = {

@@ -1,6 +1,9 @@
 """The ``results`` collection: what was collected (``content``) and what it means (``analysis``)."""
 
+from datetime import UTC
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelArrayField, EmbeddedModelField
@@ -198,3 +201,47 @@ class SavedView(ValidatedModel):
 
     def __str__(self):
         return self.name
+
+
+# --- release markers --------------------------------------------------------------------
+
+
+class ReleaseMarker(ValidatedModel):
+    """A dated note on a project ("v1.2 patch", "price change"), drawn on its time charts and
+    offered as the pivot of a before/after period comparison (:mod:`analysis.markers`).
+
+    ``at`` is a UTC moment: the start of the UTC day for a marker of a whole day, the given
+    time otherwise. Charts count days in UTC, so a marker sits on the UTC day of ``at``.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="release_markers", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    at = models.DateTimeField()
+    whole_day = models.BooleanField(default=True)
+    label = models.CharField(max_length=100)
+    note = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "release_markers"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["project", "at"], name="release_markers_project_at")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        self.label = " ".join((self.label or "").split())
+        if not self.label:
+            raise ValidationError({"label": "Give the marker a label."})
+
+    @property
+    def day(self):
+        """The UTC day the marker sits on in the charts."""
+        moment = self.at if timezone.is_aware(self.at) else self.at.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).date()

@@ -7,11 +7,14 @@ adds the new one, excluding or deleting removes it. ``rebuild`` recomputes all
 of it from the results and reports any drift.
 
 Daily aggregates live in ``daily_stats``, one document per (target, day), the
-day being the content's own date (else the collection date), in UTC.
+day being the content's own date (else the collection date), in UTC. Besides the
+sentiment sums a day holds its ratings' sum and count and their distribution (``ratings.<n>``,
+rated results per whole rating), which the period comparison reads.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +34,12 @@ def bucket(label: str | None) -> str | None:
     if not label:
         return None
     return FIVE_TO_THREE.get(label, label)
+
+
+def star(rating: float) -> int:
+    """The whole rating a result counts under in a day's rating distribution (``ratings.<n>``):
+    half up, so 4.5 stars count as 5."""
+    return math.floor(float(rating) + 0.5)
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ class Delta:
         if c.emotion:
             daily[f"emotions.{c.emotion}"] += 1
         if c.rating is not None:
-            daily.update({"rating_sum": float(c.rating), "rating_count": 1})
+            daily.update({"rating_sum": float(c.rating), "rating_count": 1, f"ratings.{star(c.rating)}": 1})
         if c.flagged:
             daily["flagged"] += 1
         self.daily[key].update({k: v * sign for k, v in daily.items()})

@@ -3,7 +3,7 @@ mounted at ``projects/<oid:project_id>/``."""
 
 from django.urls import path
 
-from analysis import views, views_saved
+from analysis import views, views_markers, views_periods, views_saved
 
 app_name = "analysis"
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     path("views/<oid:view_id>/delete/", views_saved.view_delete, name="view_delete"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("dashboard/export/<str:table>/<str:format>/", views.dashboard_export_view, name="dashboard_export"),
+    path("markers/", views_markers.marker_create, name="marker_create"),
+    path("markers/<oid:marker_id>/", views_markers.marker_update, name="marker_update"),
+    path("markers/<oid:marker_id>/delete/", views_markers.marker_delete, name="marker_delete"),
+    path("periods/", views_periods.periods_view, name="periods"),
     path("compare/", views.compare_view, name="compare"),
     path("compare/export/<str:format>/", views.compare_export_view, name="compare_export"),
     path("export/<str:format>/", views.export_view, name="export"),

@@ -28,6 +28,8 @@ from analysis import (
     explorer,
     exports,
     insights_cache,
+    markers,
+    periods,
     reanalysis,
     removal,
     saved_views,
@@ -292,6 +294,10 @@ def dashboard_view(request, project_id):
         "granularities": dashboard.GRANULARITIES.items(),
         "groups": dashboard.GROUPS.items(),
         "layout": request.user.settings.dashboard_layout,
+        "markers": markers.rows(data["markers"]),
+        "periods_query": periods.scope_query(scope),
+        "marker_max_label": markers.MAX_LABEL,
+        "marker_max_note": markers.MAX_NOTE,
     }
     return render(request, "analysis/dashboard.html", context)
 

@@ -28,6 +28,10 @@ v1 = [
     path(
         "projects/<oid:project_id>/reports/<oid:report_id>/", views.ReportDetailView.as_view(), name="report"
     ),
+    path("projects/<oid:project_id>/markers/", views.MarkerListView.as_view(), name="markers"),
+    path(
+        "projects/<oid:project_id>/markers/<oid:marker_id>/", views.MarkerDetailView.as_view(), name="marker"
+    ),
     path("projects/<oid:project_id>/stats/", views.ProjectStatsView.as_view(), name="project-stats"),
     path("projects/<oid:project_id>/insights/", views.ProjectInsightsView.as_view(), name="project-insights"),
     path("jobs/<oid:job_id>/", views.JobDetailView.as_view(), name="job"),

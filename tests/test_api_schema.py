@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from analysis import saved_views
+from analysis import markers, saved_views
 from analysis.models import Result
 from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
@@ -58,6 +58,8 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(client):
         "/api/v1/projects/{project_id}/views/{view_id}/": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/reports/": {"get", "post"},
         "/api/v1/projects/{project_id}/reports/{report_id}/": {"get", "patch", "delete"},
+        "/api/v1/projects/{project_id}/markers/": {"get", "post"},
+        "/api/v1/projects/{project_id}/markers/{marker_id}/": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/stats/": {"get"},
         "/api/v1/projects/{project_id}/insights/": {"get"},
         "/api/v1/webhooks/": {"get", "post"},
@@ -121,6 +123,9 @@ def world(settings, seed_clock):
                     owner, project, name="Weekly", recipients=["a@example.com"]
                 ).pk
             ),
+            "marker_id": str(
+                markers.create_marker(project, owner, {"day": "2030-07-01", "label": "v1.2"}).pk
+            ),
         },
     }
 
@@ -161,9 +166,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world):
         run()
         operations += 1
     elapsed = time.monotonic() - started
-    # 24, the target's PATCH, the saved views and the scheduled reports (list, create, read, change,
-    # delete each)
-    assert operations == 35
+    # 24, the target's PATCH, the saved views, the scheduled reports and the release markers (list,
+    # create, read, change, delete each)
+    assert operations == 40
     # The run reached the code behind the checks, not only the authentication in front.
     assert sum(200 <= code < 300 for code in calls) >= operations
     assert elapsed < 60, f"schemathesis took {elapsed:.0f} s"

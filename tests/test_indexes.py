@@ -31,6 +31,7 @@ SPEC_COLLECTIONS = {
     "report_schedules",  # scheduled reports mailed to people without an account
     "alert_rules",  # what to watch in a project
     "alerts",  # each time a rule fired, with its evidence
+    "release_markers",  # dated notes drawn on a project's time charts
 }
 
 

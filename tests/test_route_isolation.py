@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
 from accounts import vault
-from analysis import saved_views
+from analysis import markers, saved_views
 from analysis.models import Result
 from api.tokens import create_token
 from notifications import services as webhook_services
@@ -80,6 +80,7 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
     token, _ = create_token(owner, name="mine", scopes=["read"], expires_in_days=30)
     view = saved_views.create_view(data.project, owner, "Negative", {"sentiment": "negative"})
     report = report_services.create_schedule(owner, data.project, name="Weekly", recipients=["a@example.com"])
+    marker = markers.create_marker(data.project, owner, {"day": "2030-07-01", "label": "v1.2 patch"})
     return {
         "project_id": str(data.project.pk),
         "target_id": str(data.targets[0].pk),
@@ -91,6 +92,7 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
         "token_id": str(token.pk),
         "view_id": str(view.pk),
         "report_id": str(report.pk),
+        "marker_id": str(marker.pk),
     }
 
 

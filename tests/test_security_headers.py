@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import vault
 from accounts.models import AuditLog, Role
-from analysis import saved_views
+from analysis import markers, saved_views
 from analysis.models import Result
 from api import tokens
 from notifications import services as webhook_services
@@ -106,6 +106,7 @@ def world(settings, fast_passwords, seed_clock):
     report = report_services.create_schedule(
         owner, seeded.project, name="Weekly", recipients=["b@example.com"]
     )
+    marker = markers.create_marker(seeded.project, owner, {"day": "2030-07-01", "label": "v1.2 patch"})
     ids = {
         "project_id": seeded.project.pk,
         "target_id": seeded.targets[0].pk,
@@ -118,6 +119,7 @@ def world(settings, fast_passwords, seed_clock):
         "view_id": view.pk,
         "report_id": report.pk,
         "token": unsubscribe.make_token(report.pk, "b@example.com"),
+        "marker_id": marker.pk,
         "table": "topics",
         "format": "csv",
         "key": "no-such-key",

@@ -9,6 +9,7 @@ from datetime import date
 from django.urls import reverse
 
 from analysis.dashboard.buckets import bucket_end, bucket_label, bucket_start, bucket_starts
+from analysis.dashboard.marker_lines import chart_markers
 from analysis.dashboard.options import LABEL_OF_BUCKET, LABELS_IN_BUCKET, MAX_SERIES
 from analysis.dashboard.sums import Totals
 from analysis.results_store.state import FilterState
@@ -181,7 +182,11 @@ def emotion_chart(project, total: Totals, period, emotions_part=None) -> dict:
     )
 
 
-def over_time_chart(project, docs, granularity, group_by, target_labels, *, period, first, last) -> dict:
+def over_time_chart(
+    project, docs, granularity, group_by, target_labels, *, period, first, last, markers=()
+) -> dict:
+    """Average sentiment per time step (a line per group) with the volume beside it, and the
+    project's release ``markers`` of those steps as dashed lines (``made["markers"]``)."""
     starts = bucket_starts(first, last, granularity) if docs else []
     index = {s: i for i, s in enumerate(starts)}
     if group_by == "target":
@@ -269,6 +274,7 @@ def over_time_chart(project, docs, granularity, group_by, target_labels, *, peri
         "links": bucket_links,
         "colors": ["neutral"],
     }
+    made["markers"] = chart_markers(list(markers), starts, granularity)
     return made
 
 

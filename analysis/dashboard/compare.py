@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
-from analysis import insights_cache
+from analysis import insights_cache, markers
 from analysis.dashboard.buckets import choose_granularity
 from analysis.dashboard.charts import (
     aspect_rows,
@@ -92,7 +92,15 @@ def compare_targets(project, options: DashboardOptions, *, targets: dict, today:
         first = last = today
     granularity = choose_granularity(first, last, options.granularity)
     over_time = over_time_chart(
-        project, docs, granularity, "target", target_labels, period=period, first=first, last=last
+        project,
+        docs,
+        granularity,
+        "target",
+        target_labels,
+        period=period,
+        first=first,
+        last=last,
+        markers=markers.markers_for(project, first, last),
     )
     emotions = Counter()
     for tid in chosen:

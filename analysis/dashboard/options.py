@@ -27,7 +27,7 @@ LABELS_IN_BUCKET = {
 }
 DAILY_FIELDS = {
     "target_id": 1, "platform": 1, "day": 1, "count": 1, "sum": 1, "labels": 1, "emotions": 1,
-    "rating_sum": 1, "rating_count": 1, "flagged": 1,
+    "rating_sum": 1, "rating_count": 1, "ratings": 1, "flagged": 1,
 }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from analysis import insights_cache
+from analysis import insights_cache, markers
 from analysis.dashboard import playtime
 from analysis.dashboard.buckets import choose_granularity
 from analysis.dashboard.charts import (
@@ -131,6 +131,8 @@ def project_dashboard(
     parts = capabilities.for_project(project)
     insights = insights_cache.get_insights(project.pk)
     summary = insights["summary"]
+    # Every marker of the project: the chart draws those of its days, the page lists them all.
+    project_markers = markers.markers_for(project)
     sample = insights_cache.sample_of(insights)
     charts = [
         distribution_chart(project, total, period),
@@ -143,6 +145,7 @@ def project_dashboard(
             period=period,
             first=first,
             last=last,
+            markers=project_markers,
         ),
         grouped_bar("per_platform", "Results per platform", project, platform_groups, period),
         grouped_bar("per_target", "Results per target", project, target_groups, period),
@@ -163,6 +166,7 @@ def project_dashboard(
         "per_platform": {p: t.as_dict() for p, t in per_platform.items()},
         "per_target": {tid: t.as_dict() for tid, t in per_target.items()},
         "charts": charts,
+        "markers": project_markers,
         "insights": insights,
         # What people say comes from a sample: the page says which (see insights_cache.sample_of).
         "sample": sample,

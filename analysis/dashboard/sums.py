@@ -21,6 +21,8 @@ class Totals:
     emotions: Counter = field(default_factory=Counter)
     rating_sum: float = 0.0
     rating_count: int = 0
+    # Rated results per whole rating (analysis.stats.star), keys as stored: "1" to "5".
+    ratings: Counter = field(default_factory=Counter)
     flagged: int = 0
 
     def add(self, doc: dict) -> None:
@@ -30,6 +32,7 @@ class Totals:
         self.emotions.update({k: v for k, v in (doc.get("emotions") or {}).items() if v})
         self.rating_sum += doc.get("rating_sum") or 0.0
         self.rating_count += doc.get("rating_count") or 0
+        self.ratings.update({k: v for k, v in (doc.get("ratings") or {}).items() if v})
         self.flagged += doc.get("flagged") or 0
 
     @property

@@ -7,6 +7,7 @@
 - :func:`export_batches`: every result of a selection, batch by batch;
 - :func:`latest_analysed`: the newest analysed results of a project or target (the insights
   sample);
+- :func:`first_matches`: the first results of a selection in its order (a period's sample);
 - :func:`job_results`: the results a scrape job stored (its progress);
 - :func:`pinned`: a project's pinned evidence.
 
@@ -383,6 +384,28 @@ def latest_analysed(
             if len(found) >= limit:
                 break
     return found
+
+
+def first_matches(selection: Selection, limit: int, projection: dict) -> list[dict]:
+    """The first ``limit`` results of the selection in its order (raw documents, ``projection``).
+
+    On the embedded server the read is planned as a page's (windows over the order's index, a
+    date range bounding them), so it costs about ``limit`` whatever the project holds; on MongoDB
+    it is the plain queryset's first ``limit``. The documents are then fetched by id.
+    """
+    read = planner.plan(selection, budget=Budget(None), first=limit)
+    if read is None:
+        ids = list(selection.queryset.values_list("pk", flat=True)[:limit])
+    else:
+        ids = []
+        for doc in read.matches():
+            ids.append(doc["_id"])
+            if len(ids) >= limit:
+                break
+    if not ids:
+        return []
+    found = {d["_id"]: d for d in collection("results", selection.db).find({"_id": {"$in": ids}}, projection)}
+    return [found[i] for i in ids if i in found]
 
 
 def job_results(job_id: ObjectId, projection: dict, alias: str = "default") -> Iterator[dict]:

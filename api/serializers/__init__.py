@@ -11,6 +11,7 @@ this package names the documents the views answer with and read.
 
 from api.serializers.insights import InsightsSerializer
 from api.serializers.jobs import JobSerializer, JobStartSerializer
+from api.serializers.markers import MarkerInputSerializer, MarkerPatchSerializer, MarkerSerializer
 from api.serializers.projects import ProjectCreateSerializer, ProjectSerializer, ProjectUpdateSerializer
 from api.serializers.reports import (
     ReportScheduleInputSerializer,
@@ -46,6 +47,9 @@ __all__ = [
     "InsightsSerializer",
     "JobSerializer",
     "JobStartSerializer",
+    "MarkerInputSerializer",
+    "MarkerPatchSerializer",
+    "MarkerSerializer",
     "ProjectCreateSerializer",
     "ProjectSerializer",
     "ProjectStatsResponseSerializer",

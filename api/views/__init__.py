@@ -9,6 +9,7 @@ refused over the body size limit; see :class:`ApiView`.
 from api.views.base import STATUS_PARAM, ApiView
 from api.views.fallback import not_found
 from api.views.jobs import JOB_STATUS_PARAM, JobCancelView, JobDetailView, ProjectJobsView, own_job
+from api.views.markers import MarkerDetailView, MarkerListView, own_marker
 from api.views.projects import FORM_FIELD_OF_PATH, ProjectArchiveView, ProjectDetailView, ProjectListView
 from api.views.reports import ReportDetailView, ReportListView, own_report
 from api.views.results import RESULT_FILTERS, RESULT_ORDERINGS, ResultDetailView, ResultListView
@@ -26,6 +27,8 @@ __all__ = [
     "ApiView",
     "JobCancelView",
     "JobDetailView",
+    "MarkerDetailView",
+    "MarkerListView",
     "ProjectArchiveView",
     "ProjectDetailView",
     "ProjectInsightsView",
@@ -47,6 +50,7 @@ __all__ = [
     "not_found",
     "own_job",
     "own_report",
+    "own_marker",
     "own_view",
     "own_webhook",
 ]

@@ -37,6 +37,7 @@ EDITED_CONFIG_PARTS = ("scrapers", "llm", "analysis", "limits")
 #: whose project is already gone.
 PROJECT_DATA = (
     "results", "daily_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs", "saved_views",
+    "release_markers",
 )  # fmt: skip
 
 

@@ -26,6 +26,41 @@
     return dataset && dataset.links ? dataset.links[index] : null;
   }
 
+  // Release markers ("v1.2 patch") on a time chart: a dashed vertical line at each marker's
+  // position on the category axis (a bucket index, fractional inside a week or a month) with its
+  // label at the top. The same markers are listed under the chart as text.
+  var markerLines = {
+    id: "markerLines",
+    afterDatasetsDraw: function (chart, args, options) {
+      var items = options && options.items;
+      var scale = chart.scales && chart.scales.x;
+      if (!items || !items.length || !scale) return;
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = options.color;
+      ctx.fillStyle = options.color;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([5, 4]);
+      ctx.font = "11px sans-serif";
+      ctx.textBaseline = "top";
+      items.forEach(function (item, i) {
+        var x = scale.getPixelForValue(item.position);
+        if (!isFinite(x) || x < area.left - 1 || x > area.right + 1) return;
+        ctx.beginPath();
+        ctx.moveTo(x, area.top);
+        ctx.lineTo(x, area.bottom);
+        ctx.stroke();
+        // Labels step down so neighbouring markers do not write over each other.
+        var text = item.label.length > 24 ? item.label.slice(0, 23) + "\u2026" : item.label;
+        var width = ctx.measureText(text).width;
+        var left = x + 3 + width > area.right ? x - 3 - width : x + 3;
+        ctx.fillText(text, left, area.top + 2 + (i % 3) * 13);
+      });
+      ctx.restore();
+    }
+  };
+
   function build(canvas, spec) {
     var text = cssVar("--pico-color", "#333");
     var grid = cssVar("--pico-muted-border-color", "#ddd");
@@ -73,8 +108,11 @@
         };
       }
     }
+    var plugins = [];
+    if (spec.markers && spec.markers.length) plugins.push(markerLines);
     var config = {
       type: spec.type,
+      plugins: plugins,
       data: { labels: spec.type === "scatter" ? undefined : spec.labels, datasets: datasets },
       options: {
         responsive: true,
@@ -83,6 +121,7 @@
         indexAxis: horizontal ? "y" : "x",
         scales: scales,
         plugins: {
+          markerLines: { items: spec.markers || [], color: text },
           legend: { display: datasets.length > 1 || spec.type === "doughnut", labels: { color: text } },
           tooltip: {
             callbacks: {
