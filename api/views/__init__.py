@@ -49,8 +49,8 @@ __all__ = [
     "WebhookListView",
     "not_found",
     "own_job",
-    "own_report",
     "own_marker",
+    "own_report",
     "own_view",
     "own_webhook",
 ]
