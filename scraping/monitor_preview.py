@@ -16,8 +16,8 @@ from projects.platforms import Platform
 from projects.services.monitors import MonitorSpec
 from scraping import credentials
 from scraping.collectors.base import CollectedItem, CollectorError, FetchContext
-from scraping.collectors.keyword import Deduplicator, search_platform
-from scraping.collectors.search.base import SearchQuery, search_source
+from scraping.collectors.keyword import Deduplicator, search_platform, source_of
+from scraping.collectors.search.base import SearchQuery
 from scraping.results_store import safe_web_url
 from scraping.runner import requests_left_today, take_requests
 from sentimatrix.http import HttpClient
@@ -40,7 +40,7 @@ def _providers(platforms) -> list[str]:
     providers: list[str] = []
     for platform in platforms:
         try:
-            providers += search_source(platform).credential_providers
+            providers += source_of(platform).credential_providers
         except CollectorError:
             continue
     return providers

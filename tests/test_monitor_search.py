@@ -8,7 +8,7 @@ import pytest
 from scraping.collectors.base import CollectorError, FetchContext, TargetSpec
 from scraping.collectors.keyword import KeywordMonitorCollector, fingerprint, normalised_url
 from scraping.collectors.registry import get_collector
-from scraping.collectors.search.base import SearchQuery, search_source
+from scraping.collectors.search.base import SEARCH_SOURCES, SearchQuery, search_source
 from scraping.collectors.search.hackernews import HackerNewsSearch, algolia_query
 from scraping.collectors.search.reddit import RedditSearch, reddit_query, window_for
 from sentimatrix.search_syntax import matches, parse_query
@@ -175,3 +175,11 @@ def test_cross_posts_and_same_addresses_count_once():
     assert fingerprint("Great game!") == ""  # too short to be called a copy
     long = "The new phone battery lasts two full days"
     assert fingerprint(long) == fingerprint(f"<{long.upper()}.>")
+
+
+def test_a_platform_without_a_search_source_fails_alone(settings, httpserver, monkeypatch):
+    serve_search(settings, httpserver)
+    monkeypatch.setitem(SEARCH_SOURCES, "bluesky", "scraping.collectors.search.not_there:Nothing")
+    pages, items = run(monitor(platforms=("reddit", "bluesky")))
+    assert {i.platform for i in items} == {"reddit"}
+    assert pages[-1].problem == "Bluesky: searching bluesky is not available on this server"

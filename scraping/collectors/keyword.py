@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from projects.platforms import SEARCH_PLATFORMS, Platform
 from scraping.collectors.base import CollectedItem, Collector, CollectorError, FetchContext, Page, TargetSpec
-from scraping.collectors.search.base import SearchQuery, search_source
+from scraping.collectors.search.base import SearchQuery, SearchSource, search_source
 from sentimatrix.http import FetchError, RateLimitedError
 from sentimatrix.search_syntax import matcher, parse_query
 
@@ -86,6 +86,14 @@ def later(a: str | None, b: str | None) -> str | None:
         return a if float(a.partition(":")[0]) >= float(b.partition(":")[0]) else b
     except ValueError:
         return max(a, b)
+
+
+def source_of(platform: str) -> SearchSource:
+    """The platform's search source; ``CollectorError`` when it has none (or none installed)."""
+    try:
+        return search_source(platform)
+    except ImportError as exc:
+        raise CollectorError(f"searching {platform} is not available on this server") from exc
 
 
 def problem_message(platform: str, exc: Exception) -> str:
@@ -152,7 +160,7 @@ def search_platform(
     newest = since
     before = ctx.http.requests_made
     try:
-        for page in search_source(platform).search(query, ctx, since=since):
+        for page in source_of(platform).search(query, ctx, since=since):
             run.searched += page.searched
             newest = later(newest, page.newest)
             for item in page.items:
@@ -187,7 +195,7 @@ class KeywordMonitorCollector(Collector):
         providers: list[str] = []
         for platform in monitor_platforms(target):
             try:
-                providers += search_source(platform).credential_providers
+                providers += source_of(platform).credential_providers
             except CollectorError:
                 continue
         return tuple(dict.fromkeys(providers))
