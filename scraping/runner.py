@@ -48,6 +48,7 @@ class RunOutcome:
     new_result_ids: list[ObjectId] = field(default_factory=list)
     # What the collector asked to store on the target after the run (Page.target_updates).
     target_updates: dict = field(default_factory=dict)
+    coverage: dict | None = None  # Page.coverage, for the job's entry of the target
 
 
 def claim(job_id: ObjectId, target_id: ObjectId) -> dict | None:
@@ -180,6 +181,8 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
                 outcome.target_updates = page.target_updates
             if page.problem:
                 problems.append(page.problem)
+            if page.coverage is not None:
+                outcome.coverage = page.coverage
             room = run_limit - outcome.collected
             written = write_items(page.items[:room], ref, job["_id"])
             outcome.collected += written.inserted
@@ -316,6 +319,7 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
         results_count=stored,
         partial=outcome.partial,
         available_total=outcome.reported_total,
+        coverage=outcome.coverage,
     )
     if not ended.apply():
         return False

@@ -46,6 +46,9 @@ def test_a_monitor_job_stores_analysed_mentions_with_their_platform_and_query(se
 
     job = run_job(project, user, target)
     assert job.status == JobStatus.COMPLETED and job.targets[0].results_count == 5
+    assert {p: (c["found"], c["new"]) for p, c in job.targets[0].coverage.items()} == {
+        "reddit": (5, 3), "hackernews": (4, 2),
+    }  # fmt: skip
     results = list(Result.objects.filter(target=target).order_by("content__platform_id"))
     assert sorted(r.content.platform_id for r in results) == sorted(KEPT["reddit"] + KEPT["hackernews"])
     assert {r.content.platform_id.split(":")[0]: r.platform for r in results} == {
@@ -83,6 +86,7 @@ def test_a_rate_limited_platform_makes_the_run_partial_with_a_clear_message(sett
     entry = job.targets[0]
     assert entry.status == JobStatus.COMPLETED and entry.partial
     assert entry.error == "Reddit: rate limited, try later"
+    assert entry.coverage["reddit"]["error"] == entry.error and entry.coverage["hackernews"]["new"] == 3
     assert set(Result.objects.filter(target=target).values_list("platform", flat=True)) == {"hackernews"}
     target.refresh_from_db()
     assert "reddit" not in target.metadata["search_cursors"]
@@ -198,6 +202,9 @@ def test_the_page_adds_a_monitor_and_the_project_page_shows_its_counts(client, s
     assert "Reddit 5 found, 3 new" in html and "Hacker News 4 found, 2 new" in html
     assert reverse("jobs:monitor_edit", args=[project.pk, target.pk]) in html
     assert 'href="keyword:' not in html
+    job = ScrapeJob.objects.filter(project=project).latest("created_at")
+    job_page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Reddit: 5 found, 3 new" in job_page and "Hacker News: 4 found, 2 new" in job_page
 
 
 def test_editing_a_new_query_starts_from_fresh_cursors(client):

@@ -103,6 +103,9 @@ class Page:
     # A part of the target that failed while the rest was collected ("Bluesky: rate limited,
     # try later"): the run ends partial with this message.
     problem: str = ""
+    # What each part of the target searched and found (a monitor's platforms), recorded on
+    # the job's entry of the target; the last page's is kept.
+    coverage: dict | None = None
 
 
 @dataclass

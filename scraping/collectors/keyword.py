@@ -230,6 +230,7 @@ class KeywordMonitorCollector(Collector):
                 items=run.items,
                 requests_made=run.requests,
                 target_updates=updates,
+                coverage=dict(summary) if last else None,
                 problem=run.error if len(failed) < len(platforms) else "",
             )
             if last and len(failed) == len(platforms):
