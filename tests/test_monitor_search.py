@@ -183,3 +183,17 @@ def test_a_platform_without_a_search_source_fails_alone(settings, httpserver, mo
     pages, items = run(monitor(platforms=("reddit", "bluesky")))
     assert {i.platform for i in items} == {"reddit"}
     assert pages[-1].problem == "Bluesky: searching bluesky is not available on this server"
+
+
+def test_reddit_search_goes_through_the_oauth_api_with_a_stored_app(settings, httpserver):
+    use_server(settings, httpserver, "reddit_oauth", "reddit_auth")
+    httpserver.expect_request("/api/v1/access_token", method="POST").respond_with_json(
+        {"access_token": "tok"}
+    )
+    listing = {"kind": "Listing", "data": {"after": None, "children": [{"kind": "t3", "data": {
+        "name": "t3_o1", "created_utc": 1764899000.0, "title": "Battery report", "selftext": "", "permalink": "/r/x/o1/",
+    }}]}}  # fmt: skip
+    httpserver.expect_request("/search", headers={"Authorization": "bearer tok"}).respond_with_json(listing)
+    pages = list(RedditSearch().search(SearchQuery(QUERY), ctx(credentials={"reddit": "app-id:app-secret"})))
+    assert [(i.platform_id, i.text) for p in pages for i in p.items] == [("t3_o1", "Battery report")]
+    assert KeywordMonitorCollector().credentials_needed(monitor()) == ("reddit",)
