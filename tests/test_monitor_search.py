@@ -197,3 +197,16 @@ def test_reddit_search_goes_through_the_oauth_api_with_a_stored_app(settings, ht
     pages = list(RedditSearch().search(SearchQuery(QUERY), ctx(credentials={"reddit": "app-id:app-secret"})))
     assert [(i.platform_id, i.text) for p in pages for i in p.items] == [("t3_o1", "Battery report")]
     assert KeywordMonitorCollector().credentials_needed(monitor()) == ("reddit",)
+
+
+def test_a_cross_post_found_by_a_later_run_still_counts_once(settings, httpserver):
+    serve_search(settings, httpserver)
+    first, _ = run(monitor(platforms=("reddit",)))
+    prints = first[-1].target_updates["metadata.recent_prints"]
+    assert len(prints) == 3  # r1, r2, r4: every kept mention long enough to be copied
+    spec = monitor(platforms=("hackernews",))
+    spec.metadata["recent_prints"] = prints
+    pages, items = run(spec)
+    assert [i.platform_id for i in items] == KEPT["hackernews"]  # 9003 repeats r4, kept by run one
+    assert pages[-1].target_updates["metadata.monitor_summary"]["platforms"]["hackernews"]["duplicates"] == 1
+    assert pages[-1].target_updates["metadata.recent_prints"][:3] == prints

@@ -7,7 +7,8 @@ complete run stored (``metadata.search_cursors[platform]``). Every mention is
 * checked against the query locally (:mod:`sentimatrix.search_syntax`, the explorer's own
   rule), since a platform's search is fuzzier than the query says;
 * dropped when an earlier mention of the run has the same address or the same text (a
-  cross-post: the same words posted on two platforms count once);
+  cross-post: the same words posted on two platforms count once), or the same text as one of
+  the latest mentions of earlier runs (``metadata.recent_prints``);
 * kept up to the per-run cap, for each platform;
 * given the platform it came from (``item.platform``), an id unique across platforms
   (``<platform>:<id>``) and ``metadata.matched_query``.
@@ -34,6 +35,9 @@ from scraping.collectors.search.base import SearchQuery, SearchSource, search_so
 from sentimatrix.http import FetchError, RateLimitedError
 from sentimatrix.search_syntax import matcher, parse_query
 
+#: Fingerprints of the latest mentions kept on the target, so a cross-post found by a later
+#: run than the original still counts once (16 hex digits each: a few kB per monitor).
+RECENT_PRINTS = 500
 #: Fewer words than this make no fingerprint: two "Great game!" are not a cross-post.
 FINGERPRINT_MIN_WORDS = 6
 #: Query parameters that say who shared a link, not what it is.
@@ -74,7 +78,7 @@ def fingerprint(text: str) -> str:
     words = _WORD.findall((text or "").lower())
     if len(words) < FINGERPRINT_MIN_WORDS:
         return ""
-    return hashlib.sha1(" ".join(words).encode(), usedforsecurity=False).hexdigest()
+    return hashlib.sha1(" ".join(words).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def later(a: str | None, b: str | None) -> str | None:
@@ -106,11 +110,13 @@ def problem_message(platform: str, exc: Exception) -> str:
 
 @dataclass
 class Deduplicator:
-    """Remembers the mentions of one run: the same address or the same text is one mention."""
+    """Remembers the mentions of one run (and the texts of earlier runs' latest mentions): the
+    same address or the same text is one mention."""
 
     urls: set[str] = field(default_factory=set)
     prints: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
+    added: list[str] = field(default_factory=list)  # this run's fingerprints, in order
 
     def is_new(self, item: CollectedItem) -> bool:
         url = normalised_url(item.metadata.get("source_url") or item.url)
@@ -122,7 +128,12 @@ class Deduplicator:
             self.urls.add(url)
         if text:
             self.prints.add(text)
+            self.added.append(text)
         return True
+
+    def recent(self, earlier: list[str]) -> list[str]:
+        """The fingerprints to keep for the next run: the latest :data:`RECENT_PRINTS`."""
+        return [*earlier, *self.added][-RECENT_PRINTS:]
 
 
 @dataclass
@@ -211,7 +222,8 @@ class KeywordMonitorCollector(Collector):
         if not platforms:
             raise CollectorError("The monitor searches no platform; edit it to choose at least one.")
         cursors = dict((target.metadata or {}).get("search_cursors") or {})
-        seen = Deduplicator()
+        earlier = [str(p) for p in (target.metadata or {}).get("recent_prints") or ()]
+        seen = Deduplicator(prints=set(earlier))
         summary: dict[str, dict] = {}
         for index, platform in enumerate(platforms):
             run, newest = search_platform(platform, query, ctx, cursors.get(platform), seen)
@@ -224,6 +236,7 @@ class KeywordMonitorCollector(Collector):
             if last:
                 updates = {
                     "metadata.search_cursors": cursors,
+                    "metadata.recent_prints": seen.recent(earlier),
                     "metadata.monitor_summary": {"ran_at": timezone.now().isoformat(), "platforms": summary},
                 }
             yield Page(
