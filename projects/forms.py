@@ -24,8 +24,9 @@ from projects.models import (
     Project,
     ProjectConfig,
 )
-from projects.platforms import Platform
-from projects.services import FROM_SCRATCH, selector_error
+from projects.platforms import SEARCH_PLATFORMS, Platform
+from projects.services import FROM_SCRATCH, ActionRefused, selector_error
+from projects.services.monitors import DEFAULT_INSTANCE, monitor_spec, split_lines
 from sentimatrix.textfiles import ADVICE, NotTextError, decode_text
 
 NAME_MAX = Project._meta.get_field("name").max_length
@@ -499,3 +500,70 @@ class BulkAddForm(forms.Form):
         if not (data.get("urls") or "").strip() and not data.get("csv_file"):
             raise forms.ValidationError("Paste at least one link or choose a CSV file.")
         return data
+
+
+class MonitorForm(forms.Form):
+    """A keyword monitor, when added and when edited: the service's checks
+    (``projects.services.monitors.monitor_spec``) put back on the fields they are about."""
+
+    query = forms.CharField(
+        max_length=500,
+        help_text='Words, "exact phrases" and -exclusions, as in the explorer: '
+        'acme "battery life" -refund. Every word and phrase must appear.',
+        widget=forms.TextInput(attrs={"placeholder": 'acme "battery life" -refund'}),
+    )
+    platforms = forms.MultipleChoiceField(
+        choices=[(p, Platform(p).label) for p in SEARCH_PLATFORMS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Platform.REDDIT.value, Platform.HACKERNEWS.value],
+        label="Platforms to search",
+    )
+    instances = forms.CharField(
+        required=False,
+        label="Mastodon instances",
+        initial=DEFAULT_INSTANCE,
+        help_text="One host name a line; empty: mastodon.social.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    language = forms.CharField(
+        required=False,
+        max_length=16,
+        help_text="A code such as en; empty: any language (where the platform can tell).",
+    )
+    max_results = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Cap per run",
+        help_text="The most new mentions a run keeps per platform; empty: the project's limit.",
+    )
+    label = forms.CharField(
+        required=False, max_length=200, help_text="Leave empty to name it after the query."
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["spec"] = monitor_spec(
+                data.get("query", ""),
+                data.get("platforms") or (),
+                language=data.get("language", ""),
+                instances=split_lines(data.get("instances", "")),
+                max_results=data.get("max_results"),
+            )
+        except ActionRefused as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+    @classmethod
+    def initial_of(cls, target) -> dict:
+        """The form's values for an existing monitor."""
+        return {
+            "query": target.platform_data.query,
+            "platforms": list(target.platform_data.search_platforms or ()),
+            "instances": "\n".join(target.platform_data.instances or ()),
+            "language": target.options.language,
+            "max_results": target.options.max_results,
+            "label": target.label if target.renamed else "",
+        }

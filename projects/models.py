@@ -376,7 +376,8 @@ class Target(CounterProtectedSave, ValidatedModel):
         self.label = label or self.name or fallback or self.label
 
     def clean(self):
-        if self.platform != Platform.FILE:
+        # A file has no web address and a keyword monitor's "address" is its query.
+        if self.platform not in (Platform.FILE, Platform.KEYWORD):
             try:
                 validate_http_url(self.url)
             except ValidationError as exc:

@@ -30,6 +30,7 @@ from projects.llm_usage import uses_llm
 from projects.models import Preset, Project, ProjectStatus, Schedule, Target, TargetStatus
 from projects.schedules import get_schedule
 from projects.sentiment_bands import label_for
+from projects.services.monitors import is_monitor, monitor_rows
 from sentimatrix.refusals import Refused
 
 PROJECTS_PER_PAGE = 24
@@ -138,6 +139,8 @@ class TargetRow:
     target: Target
     status_chip: str
     sentiment_chip: str
+    # A keyword monitor's platforms with the counts of its last run (None for other targets).
+    monitor: list[dict] | None = None
 
 
 @login_required
@@ -151,6 +154,7 @@ def project_detail(request, project_id):
                 t.status, "neutral"
             ),
             sentiment_chip=sentiment_chip(t.stats.avg_sentiment),
+            monitor=monitor_rows(t) if is_monitor(t) else None,
         )
         for t in targets
     ]
@@ -372,6 +376,8 @@ def bulk_add(request, project_id):
 def target_edit(request, project_id, target_id):
     """Rename a target and change its options (sort, language, country, selectors, limit)."""
     project, target = pages.own_target(request, project_id, target_id)
+    if is_monitor(target):  # a monitor's query and platforms have a page of their own
+        return redirect("jobs:monitor_edit", project_id=project.pk, target_id=target.pk)
     refused = pages.read_only(request, project)
     if refused:
         return refused

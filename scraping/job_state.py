@@ -153,15 +153,19 @@ def end_target(
     partial: bool = False,
     available_total: int | None = None,
     match: Mapping[str, object] | None = None,
+    coverage: dict | None = None,
 ) -> JobUpdate:
     """End a target (completed, failed or cancelled): progress 100, its end time and error,
     and the job's count of ended targets (and of failed ones). A partial target makes the
-    job partial. ``results_count`` and ``available_total`` are set when given."""
+    job partial. ``results_count``, ``available_total`` and ``coverage`` (a monitor's
+    platforms) are set when given."""
     fields: dict[str, object] = {"progress": 100, "finished_at": now, "error": error, "partial": partial}
     if results_count is not None:
         fields["results_count"] = results_count
     if available_total is not None:
         fields["available_total"] = available_total
+    if coverage is not None:
+        fields["coverage"] = coverage
     return move_target(
         job_id,
         target_id,

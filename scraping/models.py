@@ -54,6 +54,8 @@ class JobTarget(ValidatedEmbeddedModel):
     # Stopped early (limit, cancellation, platform cap) with what was collected kept.
     partial = models.BooleanField(default=False)
     requests_made = models.PositiveIntegerField(default=0)
+    # A keyword monitor's run, per platform: what was searched, found, kept new, and its error.
+    coverage = models.JSONField(default=dict, blank=True)
 
 
 class JobOptions(ValidatedEmbeddedModel):

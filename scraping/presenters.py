@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from projects.models import Project, Target
+from projects.platforms import Platform
 from scraping.job_progress import analysed_counts, still_analysing
 from scraping.models import FINISHED_STATUSES, JobStatus, ScrapeJob
 from scraping.remedies import Remedy, remedy_for
@@ -32,6 +33,8 @@ class TargetProgress:
     removed: bool = False
     remedy: Remedy | None = None
     requests: int = 0
+    # A keyword monitor's platforms: (label, found, new, error) of this run.
+    coverage: list[tuple[str, int, int, str]] = field(default_factory=list)
 
     @property
     def chip(self) -> str:
@@ -165,9 +168,23 @@ def job_summary(
                     retry=False,
                 ),
                 requests=entry.requests_made,
+                coverage=monitor_coverage(entry.coverage),
             )
         )
     return summary
+
+
+def monitor_coverage(coverage: dict | None) -> list[tuple[str, int, int, str]]:
+    """A monitor run's per-platform record, as the job page lists it."""
+    return [
+        (
+            Platform(p).label if p in Platform.values else p,
+            c.get("found", 0),
+            c.get("new", 0),
+            c.get("error", ""),
+        )
+        for p, c in (coverage or {}).items()
+    ]
 
 
 @dataclass

@@ -102,7 +102,7 @@ def result_document(item: CollectedItem, ref: TargetRef, job_id: ObjectId | None
             "metadata": item.metadata or {},
         },
         "analysis": {"sentiment": None, "emotions": None, "summary": None, "insights": None, "engine": ""},
-        "platform": ref.platform,
+        "platform": item.platform or ref.platform,
         "language": "",
         "word_count": len(text.split()),
         "flags": {"rating_disagreement": False},

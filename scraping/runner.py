@@ -46,6 +46,9 @@ class RunOutcome:
     partial: bool = False
     reported_total: int | None = None
     new_result_ids: list[ObjectId] = field(default_factory=list)
+    # What the collector asked to store on the target after the run (Page.target_updates).
+    target_updates: dict = field(default_factory=dict)
+    coverage: dict | None = None  # Page.coverage, for the job's entry of the target
 
 
 def claim(job_id: ObjectId, target_id: ObjectId) -> dict | None:
@@ -143,6 +146,7 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
         platform_data=credentials.platform_data(target),
         options={**(target.get("options") or {}), **provider_options},
         id=str(target["_id"]),
+        metadata=target.get("metadata") or {},
     )
     http = HttpClient(rate_limit_delay=float(limits.get("rate_limit_delay") or 0))
     ctx = FetchContext(
@@ -162,6 +166,8 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
         )
     seen_requests = 0
     collector = get_collector(target["platform"])
+    run_limit = collector.run_limit(spec, max_items)
+    problems: list[str] = []
     name = ""
     try:
         for page in collector.pages(spec, ctx):
@@ -171,7 +177,13 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
             name = name or page.target_name
             if page.reported_total is not None:
                 outcome.reported_total = page.reported_total
-            room = max_items - outcome.collected
+            if page.target_updates is not None:
+                outcome.target_updates = page.target_updates
+            if page.problem:
+                problems.append(page.problem)
+            if page.coverage is not None:
+                outcome.coverage = page.coverage
+            room = run_limit - outcome.collected
             written = write_items(page.items[:room], ref, job["_id"])
             outcome.collected += written.inserted
             outcome.new_result_ids += written.inserted_ids
@@ -184,16 +196,21 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
                 target["_id"],
                 new=written.inserted,
                 requests=requests,
-                progress=_progress(outcome.collected, max_items, outcome.reported_total),
+                progress=_progress(outcome.collected, run_limit, outcome.reported_total),
             )
             if state is None or state.get("cancel_requested"):
                 raise TargetCancelled
-            if outcome.collected >= max_items:
+            if outcome.collected >= run_limit:
                 outcome.partial = bool(page.next_cursor) or (
                     outcome.reported_total is not None and outcome.reported_total > outcome.collected
                 )
                 break
-            if page.items and written.inserted == 0 and _stored_by_earlier_jobs(page.items, target, job):
+            if (
+                collector.stops_at_known_items
+                and page.items
+                and written.inserted == 0
+                and _stored_by_earlier_jobs(page.items, target, job)
+            ):
                 # Incremental run: this page holds only items stored by earlier jobs. (Items
                 # this job stored before its worker died do not count: the run resumes.)
                 break
@@ -223,6 +240,9 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
             outcome.requests += unreported
             job_state.count_requests(job["_id"], target["_id"], unreported).apply()
             take_requests(project["_id"], unreported, daily_cap)
+    if problems and outcome.status == JobStatus.COMPLETED:
+        outcome.partial = True
+        outcome.error = "; ".join([*problems, outcome.error] if outcome.error else problems)
     if outcome.status == JobStatus.COMPLETED and outcome.collected == 0 and outcome.reported_total:
         already = collection("results").count_documents({"target_id": target["_id"]}, limit=1)
         if not already:
@@ -299,6 +319,7 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
         results_count=stored,
         partial=outcome.partial,
         available_total=outcome.reported_total,
+        coverage=outcome.coverage,
     )
     if not ended.apply():
         return False
@@ -317,6 +338,7 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
     }
     if outcome.reported_total is not None:
         target_update["$set"]["stats.available_total"] = outcome.reported_total
+    target_update["$set"].update(outcome.target_updates)
     if not failed and target.get("status") == "error":
         target_update["$set"]["status"] = "active"
     collection("targets").update_one({"_id": target["_id"]}, target_update)

@@ -3,7 +3,7 @@ root with the namespace ``jobs``, so the buttons keep the project's URLs."""
 
 from django.urls import path
 
-from scraping import views
+from scraping import monitor_views, views
 
 app_name = "jobs"
 urlpatterns = [
@@ -16,5 +16,14 @@ urlpatterns = [
     path("projects/<oid:project_id>/targets/<oid:target_id>/run/", views.target_run, name="run_target"),
     path(
         "projects/<oid:project_id>/targets/test-selectors/", views.selector_preview, name="selector_preview"
+    ),
+    path("projects/<oid:project_id>/monitors/add/", monitor_views.monitor_add, name="monitor_add"),
+    path(
+        "projects/<oid:project_id>/monitors/preview/", monitor_views.monitor_preview, name="monitor_preview"
+    ),
+    path(
+        "projects/<oid:project_id>/monitors/<oid:target_id>/edit/",
+        monitor_views.monitor_edit,
+        name="monitor_edit",
     ),
 ]

@@ -17,6 +17,9 @@ highlight. Which path runs depends on the server:
   (so results stay precise) and ``-words`` must not; the queryset keeps the
   order it came with.
 
+The query syntax and its plain matcher live in :mod:`sentimatrix.search_syntax`
+(keyword monitors use them too); they are re-exported here for the explorer.
+
 Either way the result is a queryset inside the one given, so the explorer can
 count, paginate, filter and re-order it like any other. The pattern path is also
 a check on raw documents (:func:`pattern_check`), with the same rules as its
@@ -25,10 +28,9 @@ query (:func:`pattern_q`), for the embedded server's windowed reads.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import NotSupportedError, models
@@ -38,21 +40,11 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from analysis.models import Result
 from sentimatrix.mongo import get_db
+from sentimatrix.search_syntax import ParsedQuery, matcher, parse_query
 
 #: How long a process trusts what it learnt about the server's text index.
 TEXT_INDEX_CACHE_SECONDS = 300.0
 _text_index_cache: dict[tuple[str, str], tuple[float, bool]] = {}
-
-_TOKEN_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    terms: list[str] = field(default_factory=list)  # words and phrases that must (or may) appear
-    excluded: list[str] = field(default_factory=list)  # words and phrases that must not
-
-    def __bool__(self) -> bool:
-        return bool(self.terms or self.excluded)
 
 
 @dataclass
@@ -67,30 +59,6 @@ class SearchOutcome:
     def ranked(self) -> bool:
         """True when the queryset is ordered by relevance (``search_score``)."""
         return self.mode == "text"
-
-
-def parse_query(query: str) -> ParsedQuery:
-    """Split a search box's input into terms and excluded terms.
-
-    ``battery "screen glare" -refund`` gives terms ``battery`` and
-    ``screen glare`` and the excluded term ``refund``. Case is kept (matching
-    ignores it), duplicates are dropped.
-    """
-    terms: list[str] = []
-    excluded: list[str] = []
-    for negated_phrase, phrase, word in _TOKEN_RE.findall(query or ""):
-        if phrase or negated_phrase:
-            value, negated = phrase.strip(), bool(negated_phrase)
-        else:
-            negated = word.startswith("-") and len(word) > 1
-            value = word[1:] if negated else word
-        value = " ".join(value.split())
-        if not value:
-            continue
-        target = excluded if negated else terms
-        if value.lower() not in {t.lower() for t in target}:
-            target.append(value)
-    return ParsedQuery(terms, excluded)
 
 
 def has_text_index(alias: str = "default") -> bool:
@@ -183,15 +151,11 @@ def pattern_q(parsed: ParsedQuery) -> Q:
 
 def pattern_check(parsed: ParsedQuery) -> Callable[[dict], bool]:
     """:func:`pattern_q` on a raw document: the same escaped, case-insensitive patterns."""
-    terms = [re.compile(re.escape(t), re.IGNORECASE) for t in parsed.terms]
-    excluded = [re.compile(re.escape(t), re.IGNORECASE) for t in parsed.excluded]
+    plain = matcher(parsed)
 
     def check(doc: dict) -> bool:
         content = doc.get("content") or {}
-        fields = [v for v in (content.get("text"), content.get("title")) if isinstance(v, str)]
-        return all(any(rx.search(f) for f in fields) for rx in terms) and not any(
-            rx.search(f) for rx in excluded for f in fields
-        )
+        return plain(content.get("text"), content.get("title"))
 
     return check
 

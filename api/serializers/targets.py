@@ -9,7 +9,8 @@ from rest_framework import serializers
 from api.serializers.fields import id_field, nullable_time_field, time_field
 from api.serializers.projects import SentimentDistributionSerializer
 from projects.models import PlatformData, TargetStatus
-from projects.platforms import DetectedType, Platform
+from projects.platforms import SEARCH_PLATFORMS, DetectedType, Platform
+from projects.services.monitors import is_monitor, monitor_rows
 
 _PLATFORM_DATA_FIELDS = [f.name for f in PlatformData._meta.concrete_fields]
 
@@ -34,6 +35,16 @@ class TargetStatsSerializer(serializers.Serializer):
     sentiment_count = serializers.IntegerField()
     avg_sentiment = serializers.FloatField(allow_null=True)
     sentiment_distribution = SentimentDistributionSerializer()
+
+
+class MonitorPlatformSerializer(serializers.Serializer):
+    platform = serializers.CharField()
+    label = serializers.CharField()
+    found = serializers.IntegerField(
+        allow_null=True, help_text="Mentions the last run was given; null: not run yet."
+    )
+    new = serializers.IntegerField(allow_null=True, help_text="New matching mentions the last run kept.")
+    error = serializers.CharField()
 
 
 class TargetSerializer(serializers.Serializer):
@@ -62,6 +73,14 @@ class TargetSerializer(serializers.Serializer):
     caveat = serializers.CharField()
     created_at = time_field()
     updated_at = time_field()
+    monitor = serializers.SerializerMethodField(
+        help_text="A keyword monitor's platforms with what its last run found and kept new (and "
+        "the platform's error); null for other targets."
+    )
+
+    @extend_schema_field(MonitorPlatformSerializer(many=True, allow_null=True))
+    def get_monitor(self, target) -> list[dict] | None:
+        return monitor_rows(target) if is_monitor(target) else None
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_platform_data(self, target) -> dict:
@@ -95,8 +114,42 @@ class SelectorsSerializer(serializers.Serializer):
         return {f"{key}_selector": value.strip() for key, value in values.items() if value.strip()}
 
 
-class TargetCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2048, help_text="Any supported product, game, video, post... URL.")
+class MonitorInputSerializer(serializers.Serializer):
+    """A keyword monitor's settings (checked again by the service, which says what to fix)."""
+
+    query = serializers.CharField(
+        required=False,
+        max_length=500,
+        help_text='The explorer\'s search syntax: words, "phrases", -exclusions.',
+    )
+    platforms = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(SEARCH_PLATFORMS)),
+        required=False,
+        max_length=len(SEARCH_PLATFORMS),
+        help_text="The platforms to search.",
+    )
+    instances = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        required=False,
+        max_length=20,
+        help_text="Mastodon instances' host names (default mastodon.social).",
+    )
+    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    max_results = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="New mentions kept per platform and run."
+    )
+
+
+class TargetCreateSerializer(MonitorInputSerializer):
+    type = serializers.ChoiceField(
+        choices=[("link", "A recognised URL"), ("keyword", "A keyword monitor")],
+        required=False,
+        default="link",
+        help_text='"keyword" adds a keyword monitor from query, platforms, language, instances.',
+    )
+    url = serializers.CharField(
+        max_length=2048, required=False, help_text="Any supported product, game, video, post... URL."
+    )
     kind = serializers.ChoiceField(
         choices=[("feed", "RSS/Atom feed"), ("web", "Web page")],
         required=False,
@@ -106,8 +159,16 @@ class TargetCreateSerializer(serializers.Serializer):
     options = TargetOptionsInputSerializer(required=False)
     selectors = SelectorsSerializer(required=False, help_text="CSS selectors of a web-page target.")
 
+    def validate(self, attrs):
+        if attrs.get("type") == "keyword":
+            if not attrs.get("query") or not attrs.get("platforms"):
+                raise serializers.ValidationError("A keyword monitor needs a query and platforms.")
+        elif not attrs.get("url"):
+            raise serializers.ValidationError({"url": ["This field is required."]})
+        return attrs
 
-class TargetEditSerializer(serializers.Serializer):
+
+class TargetEditSerializer(MonitorInputSerializer):
     label = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Empty: the platform's name."
     )

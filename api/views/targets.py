@@ -14,6 +14,7 @@ from api.views.base import ApiView, refused
 from projects import services
 from projects.models import Target
 from projects.pages import own_project, own_target
+from projects.services import monitors
 from sentimatrix.refusals import Refused
 
 
@@ -34,6 +35,9 @@ class TargetListView(ApiView):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         try:
+            if data["type"] == "keyword":
+                target = monitors.add_monitor(project, _monitor_spec(data), label=data["label"])
+                return Response(s.TargetSerializer(target).data, status=status.HTTP_201_CREATED)
             target = services.add_url_target(
                 project,
                 data["url"],
@@ -89,6 +93,10 @@ class TargetDetailView(ApiView):
         data = given.validated_data
         current = target.options
         try:
+            if monitors.is_monitor(target):
+                spec = _monitor_spec(data, target)
+                label = data.get("label", target.label if target.renamed else "")
+                return Response(s.TargetSerializer(monitors.edit_monitor(target, spec, label=label)).data)
             target = services.edit_target(
                 target,
                 label=data.get("label", target.label if target.renamed else ""),
@@ -114,3 +122,15 @@ class TargetDetailView(ApiView):
         except Refused as exc:
             raise refused(exc) from exc
         return Response({"id": str(target.pk), "removed_results": removed})
+
+
+def _monitor_spec(data: dict, target: Target | None = None) -> monitors.MonitorSpec:
+    """A monitor's settings from the request, what it leaves out taken from ``target``."""
+    current = target.platform_data if target else None
+    return monitors.monitor_spec(
+        data.get("query", current.query if current else ""),
+        data.get("platforms", current.search_platforms if current else ()),
+        language=data.get("language", target.options.language if target else ""),
+        instances=data.get("instances", current.instances if current else ()),
+        max_results=data.get("max_results", target.options.max_results if target else None),
+    )

@@ -66,6 +66,8 @@ class TargetSpec:
     platform_data: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     id: str | None = None
+    # What earlier runs stored on the target (a keyword monitor's since-cursors).
+    metadata: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +83,9 @@ class CollectedItem:
     url: str = ""
     parent_id: str | None = None  # replies keep the id of what they answer
     metadata: dict = field(default_factory=dict)  # votes, playtime, app version, ...
+    # The platform the item came from when it is not the target's (a keyword monitor's
+    # mentions come from Reddit, Hacker News ...); "" for the target's own.
+    platform: str = ""
 
 
 @dataclass
@@ -91,6 +96,16 @@ class Page:
     requests_made: int = 1
     # The platform's name of the target (product, video, post), when the page carries it.
     target_name: str = ""
+    # Fields to ``$set`` on the target once the run has ended (a monitor's new since-cursors
+    # and what it searched); only the last page's are kept, and only a run that reaches that
+    # page stores them, so a run stopped half-way asks again from the old cursors.
+    target_updates: dict | None = None
+    # A part of the target that failed while the rest was collected ("Bluesky: rate limited,
+    # try later"): the run ends partial with this message.
+    problem: str = ""
+    # What each part of the target searched and found (a monitor's platforms), recorded on
+    # the job's entry of the target; the last page's is kept.
+    coverage: dict | None = None
 
 
 @dataclass
@@ -109,6 +124,16 @@ class Collector(ABC):
     caveat: str = ""
     #: Vault providers whose keys this collector may use; a job decrypts no others.
     credential_providers: tuple[str, ...] = ()
+    #: An incremental run stops at a page of items stored by earlier jobs. A collector that
+    #: keeps its own since-cursors (a keyword monitor) sets False: a page of known mentions
+    #: on one platform says nothing of the next platform.
+    stops_at_known_items: bool = True
+
+    def run_limit(self, target: TargetSpec, max_items: int) -> int:
+        """The most items one run of ``target`` stores, given the per-target limit
+        ``max_items`` (which is also ``ctx.max_items``). A monitor applies the limit to each
+        platform it searches."""
+        return max_items
 
     def pages(self, target: TargetSpec, ctx: FetchContext, cursor: str | None = None) -> Iterator[Page]:
         """Yield pages of items, newest first where the platform allows it (what

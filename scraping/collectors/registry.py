@@ -25,6 +25,7 @@ COLLECTORS: dict[str, str] = {
     Platform.FEED: "scraping.collectors.feed:FeedCollector",
     Platform.WEB: "scraping.collectors.web:WebPageCollector",
     Platform.FILE: "scraping.collectors.fileimport:FileImportCollector",
+    Platform.KEYWORD: "scraping.collectors.keyword:KeywordMonitorCollector",
 }
 
 

@@ -1,9 +1,9 @@
 """A monitor's query in the explorer's search syntax, read once and written for each platform.
 
 The syntax is the explorer's: ``battery "screen glare" -refund`` asks for the words
-``battery``, the phrase ``screen glare`` and nothing that says ``refund``. The explorer's own
-reader lives in ``analysis`` (which this app may not import); this one splits the same way, so
-a query means the same thing in the explorer and in a monitor.
+``battery``, the phrase ``screen glare`` and nothing that says ``refund``. It is read by the
+explorer's own reader (:mod:`sentimatrix.search_syntax`), so a query means the same thing in the
+explorer and in a monitor; this module only writes it for each platform.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
+from sentimatrix.search_syntax import parse_query as read_query
+
 #: A hashtag as Mastodon accepts one in a tag timeline's path.
 _HASHTAG_RE = re.compile(r"#(\w+)")
 
@@ -47,21 +48,11 @@ class QueryTerms:
 
 
 def parse_query(text: str) -> QueryTerms:
-    """Split a query into words, phrases and excluded terms (duplicates dropped, case kept)."""
-    words: list[str] = []
-    phrases: list[str] = []
-    excluded: list[str] = []
-    for negated_phrase, phrase, word in _TOKEN_RE.findall(text or ""):
-        if phrase or negated_phrase:
-            value, negated, target = phrase, bool(negated_phrase), phrases
-        else:
-            negated = word.startswith("-") and len(word) > 1
-            value, target = (word[1:] if negated else word), words
-        value = " ".join(value.split())
-        if not value:
-            continue
-        # A word typed twice, or also as a one-word phrase, is asked for once (as the explorer does).
-        known = excluded if negated else words + phrases
-        if value.lower() not in {term.lower() for term in known}:
-            (excluded if negated else target).append(value)
-    return QueryTerms(tuple(words), tuple(phrases), tuple(excluded))
+    """Split a query into words, phrases and excluded terms (duplicates dropped, case kept), as
+    the explorer's reader splits it; a term of several words is a phrase."""
+    parsed = read_query(text)
+    return QueryTerms(
+        words=tuple(term for term in parsed.terms if " " not in term),
+        phrases=tuple(term for term in parsed.terms if " " in term),
+        excluded=tuple(parsed.excluded),
+    )
