@@ -23,7 +23,7 @@ def test_written_back_in_the_search_syntax_the_platforms_share():
 @pytest.mark.parametrize(
     ("query", "tag"),
     [("#NimbusNotes", "NimbusNotes"), ("  #nimbus_notes ", "nimbus_notes"), ("#nimbus notes", None),
-     ("#nimbus -refund", None), ('"#nimbus"', None), ("nimbus", None), ("#", None), ("#a-b", None)],
+     ("#nimbus -refund", None), ('"#nimbus"', "nimbus"), ("nimbus", None), ("#", None), ("#a-b", None)],
 )  # fmt: skip
 def test_a_single_hashtag_is_recognised(query, tag):
     assert parse_query(query).hashtag() == tag

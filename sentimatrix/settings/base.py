@@ -515,5 +515,6 @@ SPECTACULAR_SETTINGS = {
         "LastDeliveryStatusEnum": "notifications.models.LastDeliveryStatus",
         "WebhookEventEnum": "notifications.models.WebhookEvent",
         "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
+        "ReportFrequencyEnum": "notifications.models.ReportFrequency",
     },
 }
