@@ -322,6 +322,8 @@ CELERY_TASK_DEFAULT_QUEUE = "scrape"
 CELERY_TASK_ROUTES = {
     "analysis.*": {"queue": "analysis"},
     "webhooks.*": {"queue": "webhooks"},
+    # Alert evaluation and delivery: small, frequent, beside the webhooks.
+    "notifications.*": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-scrape-targets": {
@@ -444,6 +446,19 @@ WEBHOOKS_USER_AGENT = env_str("WEBHOOKS_USER_AGENT", "SentimatrixStudio-Webhooks
 CELERY_BEAT_SCHEDULE["weekly-digest"] = {
     "task": "projects.weekly_digest",
     "schedule": crontab(minute=0, hour=8, day_of_week=1),
+}
+
+# Alert rules: the day that just ended is judged again with all its results in, shortly after
+# midnight UTC; hour rules the hour that just ended.
+CELERY_BEAT_SCHEDULE["alerts-closed-day"] = {
+    "task": "notifications.evaluate_closed_alerts",
+    "schedule": crontab(minute=15, hour=0),
+    "args": ["day"],
+}
+CELERY_BEAT_SCHEDULE["alerts-closed-hour"] = {
+    "task": "notifications.evaluate_closed_alerts",
+    "schedule": crontab(minute=5),
+    "args": ["hour"],
 }
 
 # --- REST API (the api app) ---------------------------------------------------------------
