@@ -367,3 +367,19 @@ def test_a_project_without_rules_queues_nothing(shop, sent, seed_clock):
     ids = add_batch(project, steam, texts(3))
     pipeline.announce_batch(project.pk, ids, [TODAY])
     assert sent == []
+
+
+def test_the_closed_hour_is_judged_by_beat_and_hour_rules_of_other_kinds_are_never_judged(shop, sent):
+    project, steam, _ = shop
+    seed_history(project, steam, per_hour=6)
+    hourly = rule(project, "volume_spike", period="hour")
+    other = rule(project, "negative_share", period="hour")
+    last_hour = NOW - timedelta(hours=1)
+    ids = add_batch(
+        project, steam, texts(42), labels=["negative"] * 42, posted=last_hour, collected=last_hour
+    )
+    assert evaluation.evaluate_all_closed("hour", now=NOW) == 1
+    (alert,) = alerts_of(hourly)
+    assert alert.window_start == last_hour.replace(minute=0) and set(alert.result_ids) == set(ids)
+    assert evaluation.evaluate_batch(project.pk, ids, now=NOW) == []
+    assert alerts_of(other) == []
