@@ -70,6 +70,12 @@ def test_baseline_follows_the_weekday_once_there_are_three_weeks():
     assert detection.count_baseline([*history[1:], 30]).expected == pytest.approx(28.0)  # a Tuesday next
 
 
+def test_a_past_spike_does_not_bend_the_other_weekdays_baseline():
+    history = WEEK * 8
+    history[7 * 3 + 1] = 300  # a Tuesday five weeks ago
+    assert detection.count_baseline(history).expected == pytest.approx(30.0)
+
+
 def test_baseline_is_the_plain_mean_with_less_history_and_none_with_too_little():
     baseline = detection.count_baseline([0, 0, 0, *WEEK, *WEEK[:5]])  # leading empty days are no history
     assert baseline.method == "mean"

@@ -5,8 +5,9 @@ Every test here returns a :class:`Verdict`. The rules, stated once:
 - **Baseline of a count** (:func:`count_baseline`): with at least :data:`SEASONAL_MIN_CYCLES`
   seasons of history (three weeks of days, three days of hours) the expectation is the recent
   level (the mean of the last :data:`LEVEL_CYCLES` seasons, which hold each weekday equally) times
-  the seasonal factor of the window's weekday (or hour of day): the mean of that weekday over the
-  last :data:`BASELINE_CYCLES` seasons divided by the mean of all days over them. With less
+  the seasonal factor of the window's weekday (or hour of day): the median of that weekday over
+  the last :data:`BASELINE_CYCLES` seasons divided by the mean of every weekday's median (medians,
+  so a past spike or outage does not bend the other weekdays). With less
   history it is the plain mean of the last :data:`PLAIN_DAYS` periods. History starts at the
   first period with data: the empty days before a project existed are no baseline.
 - **Volume spike**: one-sided Poisson test, P(X >= observed) under the baseline, run only when
@@ -35,6 +36,7 @@ the rule's ``significance``. A disabled, muted or cooling-down rule never fires
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -104,13 +106,16 @@ def count_baseline(history: Sequence[float], period: str = "day") -> Baseline | 
     if len(history) >= SEASONAL_MIN_CYCLES * season:
         cycles = min(len(history) // season, BASELINE_CYCLES)
         window = history[-cycles * season :]
-        overall = sum(window) / len(window)
         # The window's length is a whole number of seasons: the next period's phase is index 0.
+        # Medians per phase, so one past spike (or outage) does not bend every other weekday.
+        typical = [statistics.median(window[phase::season]) for phase in range(season)]
+        overall = sum(typical) / season
         same = window[0::season]
-        factor = (sum(same) / len(same)) / overall if overall else 1.0
+        factor = typical[0] / overall if overall else 1.0
         level_window = history[-LEVEL_CYCLES * season :]
         level = sum(level_window) / len(level_window)
-        spread = 1 / max(sum(same), 1) + 1 / max(sum(level_window), 1)
+        # A median's variance is about pi/2 times the mean's.
+        spread = math.pi / 2 / max(sum(same), 1) + 1 / max(sum(level_window), 1)
         return Baseline(level * factor, "seasonal", len(window), spread)
     recent = history[-PLAIN_DAYS:]
     return Baseline(sum(recent) / len(recent), "mean", len(recent), 1 / max(sum(recent), 1))
