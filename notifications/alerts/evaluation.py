@@ -91,6 +91,7 @@ class Touched:
 
 
 def period_start(when: datetime, period: str) -> datetime:
+    """The start (UTC) of the day or hour ``when`` falls in."""
     when = when.astimezone(UTC)
     if period == AlertPeriod.HOUR:
         return when.replace(minute=0, second=0, microsecond=0)
@@ -98,6 +99,7 @@ def period_start(when: datetime, period: str) -> datetime:
 
 
 def recent(window: datetime, period: str, now: datetime) -> bool:
+    """Whether a window is one of the last :data:`RECENT` periods (the current one included)."""
     current = period_start(now, period)
     return current - STEP[period] * (RECENT[period] - 1) <= window <= current
 
@@ -113,7 +115,7 @@ def _quiet(rule: AlertRule, now: datetime) -> str | None:
 
 
 def _rules(project_id: ObjectId, now: datetime, period: str | None = None) -> list[AlertRule]:
-    rules = AlertRule.objects.filter(project_id=project_id, enabled=True).select_related("user", "project")
+    rules = AlertRule.objects.filter(project_id=project_id, enabled=True).select_related("project__user")
     if period:
         rules = rules.filter(period=period)
     return [rule for rule in rules if not _quiet(rule, now) and _has_windows(rule)]
@@ -125,6 +127,7 @@ def _has_windows(rule: AlertRule) -> bool:
 
 
 def _touched(project_id: ObjectId, result_ids: Iterable) -> list[Touched]:
+    """The batch's results that count in the statistics, with the topics they mention."""
     found = []
     for doc in reads.of_batch(project_id, list(result_ids), BATCH_FIELDS):
         c = stats.contribution(doc)
@@ -174,10 +177,9 @@ def evaluate_closed(project_id: ObjectId, period: str, *, now: datetime | None =
 
 def evaluate_all_closed(period: str, *, now: datetime | None = None) -> int:
     """:func:`evaluate_closed` for every project with an enabled rule of ``period``; alerts made."""
-    project_ids = {
-        pid
-        for pid in AlertRule.objects.filter(enabled=True, period=period).values_list("project_id", flat=True)
-    }
+    project_ids = set(
+        AlertRule.objects.filter(enabled=True, period=period).values_list("project_id", flat=True)
+    )
     made = 0
     for project_id in project_ids:
         try:
@@ -305,7 +307,8 @@ def _evidence(rule: AlertRule, scope: Scope, window: datetime, extra: dict) -> l
         return _arrived(rule, scope, window)
     day = window.date().isoformat()
     params = {"date_from": day, "date_to": day, "tz": "UTC", **scope.as_params(), **extra}
-    selection = reads.select(rule.user, rule.project, params)
+    # Read as the project's owner: the results are theirs (a rule's author may be an admin).
+    selection = reads.select(rule.project.user, rule.project, params)
     return [result.pk for result in reads.page(selection, EVIDENCE_CAP).object_list]
 
 
