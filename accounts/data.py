@@ -97,7 +97,7 @@ def erase_user(user: User) -> dict[str, int]:
     user_erasing.send(sender=User, user=user)  # schedules leave beat's own tables
     for project in collection("projects").find({"user_id": user.pk}, {"_id": 1}):
         # Collections keyed by project rather than user.
-        for name in ("daily_stats", "project_insights", "analysis_runs"):
+        for name in ("daily_stats", "hourly_stats", "project_insights", "analysis_runs"):
             collection(name).delete_many({"project_id": project["_id"]})
     removed = {
         name: collection(name).delete_many({"user_id": user.pk}).deleted_count for name in OWNED_COLLECTIONS

@@ -19,7 +19,7 @@ from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 
-from analysis import insights_cache, stats
+from analysis import insights_cache, signals, stats
 from analysis.engine.base import AnalysisItem, AnalysisOptions, Engine
 from analysis.engine.factory import engine_for_project
 from analysis.engine.llm.budget import BudgetExceeded
@@ -142,7 +142,7 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
         analyses, stopped = exc.results, exc
     usage = getattr(engine, "usage", None)
     delta = stats.Delta()
-    changed = 0
+    changed_ids: list[ObjectId] = []
     now = timezone.now()
     for doc in docs:
         result = analyses.get(str(doc["_id"]))
@@ -165,7 +165,7 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
         )
         if not updated.modified_count:
             continue  # someone else re-analysed it meanwhile; their delta counts
-        changed += 1
+        changed_ids.append(doc["_id"])
         delta.add(stats.contribution(doc), -1)
         delta.add(
             stats.contribution(
@@ -178,9 +178,14 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
             +1,
         )
     stats.apply(delta)
+    changed = len(changed_ids)
     collection("projects").update_one(
         {"_id": project_id}, {"$set": {"analysis_notice": str(stopped) if stopped else ""}}
     )
+    if changed_ids:
+        announce_batch(
+            project_id, changed_ids, sorted({day for _p, _t, _pl, day in delta.daily_keys.values()})
+        )
     if changed and isinstance(engine, LLMEngine):
         # The LLM's summary of the insights is written here, off the pages' requests.
         insights_cache.request_refresh(project_id)
@@ -192,6 +197,21 @@ def analyze_results(project_id: ObjectId, result_ids: list[ObjectId], job_id: Ob
                       "llm_usage.cost_usd": usage.cost_usd}},
         )  # fmt: skip
     return changed
+
+
+def announce_batch(project_id: ObjectId, result_ids: list[ObjectId], days: list[datetime]) -> None:
+    """Tell the apps above that these results were analysed (:data:`analysis.signals.batch_analysed`);
+    a receiver that fails is logged, the batch stands."""
+    for receiver, outcome in signals.batch_analysed.send_robust(
+        sender=Project, project_id=project_id, result_ids=result_ids, days=days
+    ):
+        if isinstance(outcome, Exception):
+            logger.error(
+                "batch of project %s analysed, but %s could not handle it",
+                project_id,
+                getattr(receiver, "__qualname__", receiver),
+                exc_info=(type(outcome), outcome, outcome.__traceback__),
+            )
 
 
 def set_excluded(result_id: ObjectId, excluded: bool) -> bool:

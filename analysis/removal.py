@@ -7,7 +7,7 @@ then its daily statistics and the target itself (:func:`projects.services.delete
 from __future__ import annotations
 
 from analysis import pipeline
-from analysis.stats import DAILY
+from analysis.stats import DAILY, HOURLY
 from projects.models import Target
 from projects.services import ActionRefused, delete_target, ensure_writable
 from scraping import jobs
@@ -27,5 +27,6 @@ def remove_target(target: Target) -> int:
         )
     removed = pipeline.remove_results({"target_id": target.pk})
     collection(DAILY).delete_many({"target_id": target.pk})
+    collection(HOURLY).delete_many({"target_id": target.pk})
     delete_target(target)
     return removed

@@ -8,8 +8,14 @@ of it from the results and reports any drift.
 
 Daily aggregates live in ``daily_stats``, one document per (target, day), the
 day being the content's own date (else the collection date), in UTC. Besides the
-sentiment sums a day holds its ratings' sum and count and their distribution (``ratings.<n>``,
-rated results per whole rating), which the period comparison reads.
+sentiment sums a day holds its emotions, its ratings' sum and count and their distribution
+(``ratings.<n>``, rated results per whole rating), which the period comparison reads, and
+counts the results mentioning each topic (``topics.<key>``, the aspects the analysis stored,
+by :func:`analysis.engine.project_insights.topic_key`), which alert rules watch.
+
+Hourly counts live in ``hourly_stats``, one document per (target, hour of
+collection), so alert rules can judge an hour's arrivals without reading
+results. ``rebuild`` rewrites them with the rest (it reports no drift for them).
 """
 
 from __future__ import annotations
@@ -22,11 +28,15 @@ from datetime import UTC, datetime
 from bson import ObjectId
 from pymongo import UpdateOne
 
+from analysis.engine.project_insights import topic_key
 from sentimatrix.mongo import collection
 
 BUCKETS = ("positive", "neutral", "negative")
 FIVE_TO_THREE = {"very_positive": "positive", "very_negative": "negative"}
 DAILY = "daily_stats"
+HOURLY = "hourly_stats"
+#: Longest topic key counted (longer ones are cut), so field names stay short.
+TOPIC_KEY_CHARS = 64
 
 
 def bucket(label: str | None) -> str | None:
@@ -55,6 +65,27 @@ class Contribution:
     flagged: bool = False
     # Left unanalysed for want of a model for its language: counted apart, never in the sums.
     unsupported: bool = False
+    hour: datetime | None = None  # the hour it was collected in
+    topics: tuple[str, ...] = ()  # the keys of the topics it mentions
+
+
+def topic_field(topic: dict | str) -> str:
+    """The ``topics.<key>`` name of a topic in the daily aggregates ("" for none): its grouping
+    key, without the characters a field name may not hold."""
+    key = topic_key(topic).replace(".", " ").replace("$", " ")
+    return " ".join(key.split())[:TOPIC_KEY_CHARS]
+
+
+def _topics(analysis: dict) -> tuple[str, ...]:
+    stored = (analysis.get("insights") or {}).get("topics") or []
+    keys = {topic_field(t) for t in stored if isinstance(t, dict) and t.get("topic")}
+    return tuple(sorted(k for k in keys if k))
+
+
+def _hour(when: datetime | None) -> datetime | None:
+    if when is None:
+        return None
+    return datetime(when.year, when.month, when.day, when.hour, tzinfo=UTC)
 
 
 def contribution(doc: dict) -> Contribution | None:
@@ -81,6 +112,8 @@ def contribution(doc: dict) -> Contribution | None:
         emotion=emotions.get("primary") or None,
         rating=content.get("rating"),
         flagged=bool((doc.get("flags") or {}).get("rating_disagreement")),
+        hour=_hour(doc.get("created_at")),
+        topics=_topics(analysis),
     )
 
 
@@ -92,6 +125,8 @@ class Delta:
     target: dict = field(default_factory=lambda: defaultdict(Counter))
     daily: dict = field(default_factory=lambda: defaultdict(Counter))
     daily_keys: dict = field(default_factory=dict)
+    hourly: dict = field(default_factory=lambda: defaultdict(Counter))
+    hourly_keys: dict = field(default_factory=dict)
 
     def add(self, c: Contribution | None, sign: int) -> None:
         if c is None:
@@ -112,7 +147,13 @@ class Delta:
             daily.update({"rating_sum": float(c.rating), "rating_count": 1, f"ratings.{star(c.rating)}": 1})
         if c.flagged:
             daily["flagged"] += 1
+        for topic in c.topics:
+            daily[f"topics.{topic}"] += 1
         self.daily[key].update({k: v * sign for k, v in daily.items()})
+        if c.hour is not None:
+            hour_key = f"{c.target_id}:{c.hour:%Y-%m-%dT%H}"
+            self.hourly_keys[hour_key] = (c.project_id, c.target_id, c.platform, c.hour)
+            self.hourly[hour_key]["count"] += sign
 
 
 def _nonzero(counter: Counter) -> dict:
@@ -152,6 +193,22 @@ def apply(delta: Delta) -> None:
         )
     if operations:
         collection(DAILY).bulk_write(operations, ordered=False)
+    hourly = []
+    for key, counter in delta.hourly.items():
+        inc = _nonzero(counter)
+        if not inc:
+            continue
+        project_id, target_id, platform, hour = delta.hourly_keys[key]
+        hourly.append(
+            UpdateOne(
+                {"_id": key},
+                {"$inc": inc, "$setOnInsert": {"project_id": project_id, "target_id": target_id,
+                                                "platform": platform, "hour": hour}},
+                upsert=True,
+            )
+        )  # fmt: skip
+    if hourly:
+        collection(HOURLY).bulk_write(hourly, ordered=False)
 
 
 def _inc_stats(name: str, doc_id: ObjectId, inc: dict, distribution: str) -> None:
@@ -190,7 +247,7 @@ def rebuild(project_id: ObjectId) -> dict:
     for doc in collection("results").find(
         {"project_id": project_id},
         {"analysis.sentiment": 1, "analysis.emotions.primary": 1, "analysis.unsupported_language": 1,
-         "excluded": 1, "content.date": 1,
+         "analysis.insights.topics": 1, "excluded": 1, "content.date": 1,
          "content.rating": 1, "created_at": 1, "project_id": 1, "target_id": 1, "platform": 1, "flags": 1},
     ):  # fmt: skip
         delta.add(contribution(doc), +1)
@@ -225,6 +282,7 @@ def rebuild(project_id: ObjectId) -> dict:
     collection("projects").update_one({"_id": project_id}, {"$set": reset})
     collection("targets").update_many({"project_id": project_id}, {"$set": reset})
     collection(DAILY).delete_many({"project_id": project_id})
+    collection(HOURLY).delete_many({"project_id": project_id})
     apply(delta)
     total = collection("results").count_documents({"project_id": project_id})
     collection("projects").update_one({"_id": project_id}, {"$set": {"stats.total_results": total}})

@@ -9,6 +9,7 @@ this module is what the workers' task discovery imports, and importing those reg
 
 from notifications.alerts.delivery import deliver_alert, deliver_alert_channel
 from notifications.alerts.digest import alert_digest_user, alert_digests
+from notifications.alerts.tasks import evaluate_alerts, evaluate_closed_alerts
 from notifications.delivery import deliver
 from notifications.emails import email_job_failed, email_webhook_disabled, email_weekly_digest, weekly_digest
 from notifications.reports.sending import queue_scheduled_reports, send_scheduled_report
@@ -22,6 +23,8 @@ __all__ = [
     "email_job_failed",
     "email_webhook_disabled",
     "email_weekly_digest",
+    "evaluate_alerts",
+    "evaluate_closed_alerts",
     "queue_scheduled_reports",
     "send_scheduled_report",
     "weekly_digest",

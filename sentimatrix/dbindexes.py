@@ -45,6 +45,7 @@ class IndexSpec:
 
 WEBHOOK_DELIVERIES_TTL = 7 * 24 * 3600  # 604800 s
 AUDIT_LOGS_TTL = 365 * 24 * 3600  # 31536000 s
+HOURLY_STATS_TTL = 35 * 24 * 3600  # the hour rules' baseline reads 14 days
 
 # The specification's "sparse unique" OAuth ids become partial unique indexes:
 # embedded documents store unlinked ids as null, and a sparse index would still
@@ -159,6 +160,22 @@ SPEC_INDEXES: list[IndexSpec] = [
     # Collections of the product beyond the specification.
     IndexSpec("daily_stats", (("project_id", ASCENDING), ("day", ASCENDING)), "daily_stats_project_day"),
     IndexSpec("daily_stats", (("target_id", ASCENDING), ("day", ASCENDING)), "daily_stats_target_day"),
+    # Hourly arrivals (alert rules' hour windows) are kept for their baseline only.
+    IndexSpec("hourly_stats", (("project_id", ASCENDING), ("hour", ASCENDING)), "hourly_stats_project_hour"),
+    IndexSpec("hourly_stats", (("target_id", ASCENDING), ("hour", ASCENDING)), "hourly_stats_target_hour"),
+    IndexSpec(
+        "hourly_stats",
+        (("hour", ASCENDING),),
+        "hourly_stats_hour_ttl",
+        {"expireAfterSeconds": HOURLY_STATS_TTL},
+    ),
+    # Keyword rules' tallies of their current window (notifications.alerts.evaluation).
+    IndexSpec(
+        "alert_windows",
+        (("created_at", ASCENDING),),
+        "alert_windows_created_ttl",
+        {"expireAfterSeconds": 3 * 24 * 3600},
+    ),
     IndexSpec(
         "request_counters",
         (("created_at", ASCENDING),),

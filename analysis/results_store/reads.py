@@ -9,7 +9,9 @@
   sample);
 - :func:`first_matches`: the first results of a selection in its order (a period's sample);
 - :func:`job_results`: the results a scrape job stored (its progress);
-- :func:`pinned`: a project's pinned evidence.
+- :func:`pinned`: a project's pinned evidence;
+- :func:`of_batch`: the results of a batch by id (alert rules read what a batch analysed);
+- :func:`arrived`: the results collected in a time range (an hour's alert evidence).
 
 Counts: on the embedded server a view without filters (but its status) is counted from the
 project's counters. A filtered view counts the matches it reads: all of them in a project of up
@@ -440,3 +442,37 @@ def pinned(project: Project, limit: int, alias: str = "default") -> list[Result]
     kept = [d for d in docs if d.get("excluded") is not True]
     kept.sort(key=lambda d: (rank(sort_value(d.get("created_at"))), d["_id"]), reverse=True)
     return results_in_order([d["_id"] for d in kept[:limit]])
+
+
+def of_batch(project_id: ObjectId, ids: list, projection: dict, alias: str = "default") -> list[dict]:
+    """The project's results among ``ids`` (raw, ``projection`` and ``project_id``).
+
+    The query names only ``_id`` (the embedded server plans a query with another condition as a
+    scan of the collection); the project is checked here, so an id of another project is left out.
+    """
+    fields = fields_of(projection, ("project_id",))
+    return [
+        doc
+        for doc in collection("results", alias).find({"_id": {"$in": list(ids)}}, fields)
+        if doc.get("project_id") == project_id
+    ]
+
+
+def arrived(
+    project_id: ObjectId, start: datetime, end: datetime, projection: dict, alias: str = "default"
+) -> Iterator[dict]:
+    """The project's results in the statistics' status (not excluded) collected in [start, end),
+    oldest first (raw, ``projection``): one range of the (project_id, excluded, created_at, _id)
+    index, so it costs what the range holds."""
+    cursor = (
+        collection("results", alias)
+        .find(
+            {"project_id": project_id, "excluded": False, "created_at": {"$gte": start, "$lt": end}},
+            projection,
+        )
+        .sort([("created_at", 1), ("_id", 1)])
+    )
+    try:
+        yield from cursor
+    finally:
+        cursor.close()

@@ -36,8 +36,8 @@ EDITED_CONFIG_PARTS = ("scrapers", "llm", "analysis", "limits")
 #: too, named here as they are stored); children first, so a crash half-way never leaves data
 #: whose project is already gone.
 PROJECT_DATA = (
-    "results", "daily_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs", "saved_views",
-    "release_markers",
+    "results", "daily_stats", "hourly_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs",
+    "saved_views", "release_markers",
 )  # fmt: skip
 
 

@@ -322,9 +322,9 @@ CELERY_TASK_DEFAULT_QUEUE = "scrape"
 CELERY_TASK_ROUTES = {
     "analysis.*": {"queue": "analysis"},
     "webhooks.*": {"queue": "webhooks"},
-    # Alert deliveries go with the webhooks: slow receivers never hold up scrapes or analysis.
-    "notifications.deliver_alert*": {"queue": "webhooks"},
-    "notifications.alert_digest*": {"queue": "webhooks"},
+    # Alert evaluation and delivery go with the webhooks: small, frequent, and slow receivers
+    # never hold up scrapes or analysis.
+    "notifications.*": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-scrape-targets": {
@@ -461,6 +461,19 @@ ALERT_DIGEST_HOUR = env_int("ALERT_DIGEST_HOUR", 8)
 CELERY_BEAT_SCHEDULE["alert-digests"] = {
     "task": "notifications.alert_digests",
     "schedule": crontab(minute=0),
+}
+
+# Alert rules: the day that just ended is judged again with all its results in, shortly after
+# midnight UTC; hour rules the hour that just ended.
+CELERY_BEAT_SCHEDULE["alerts-closed-day"] = {
+    "task": "notifications.evaluate_closed_alerts",
+    "schedule": crontab(minute=15, hour=0),
+    "args": ["day"],
+}
+CELERY_BEAT_SCHEDULE["alerts-closed-hour"] = {
+    "task": "notifications.evaluate_closed_alerts",
+    "schedule": crontab(minute=5),
+    "args": ["hour"],
 }
 
 # --- REST API (the api app) ---------------------------------------------------------------
