@@ -1,12 +1,15 @@
 """The ``webhooks`` and ``webhook_deliveries`` collections (they kept their names when webhooks
 moved here from the scraping app, so their data stayed where it was)."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
 
+from analysis.results_store.search import parse_query
 from sentimatrix.validators import ValidatedEmbeddedModel, ValidatedModel, validate_http_url
 
 
@@ -128,6 +131,15 @@ class AlertPeriod(models.TextChoices):
     HOUR = "hour", "Hour"
 
 
+# Only volume is counted by the hour: shares and averages need a day's results to mean anything.
+HOURLY_KINDS = (AlertKind.VOLUME_SPIKE,)
+# A rule's test level: stricter than one in a million never fires, looser than 1 in 10 cries wolf.
+SIGNIFICANCE_MIN = 0.000001
+SIGNIFICANCE_MAX = 0.1
+# "Muted until I unmute": a date no window reaches, so detection needs no second field to read.
+MUTED_FOR_GOOD = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 class AlertRule(ValidatedModel):
     """What to watch in one project, where, and how loudly (the ``alert_rules`` collection)."""
 
@@ -170,6 +182,25 @@ class AlertRule(ValidatedModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # Whoever saves a rule (a page, the API, the admin), these hold; the forms explain them first.
+        errors = {}
+        if self.period == AlertPeriod.HOUR and self.kind not in HOURLY_KINDS:
+            errors["period"] = "Only volume spikes are watched hour by hour; choose Day."
+        if self.kind == AlertKind.KEYWORD and not parse_query(self.query).terms:
+            errors["query"] = "A keyword rule needs at least one word or phrase to look for."
+        if not SIGNIFICANCE_MIN <= self.significance <= SIGNIFICANCE_MAX:
+            errors["significance"] = f"Choose a significance from {SIGNIFICANCE_MIN} to {SIGNIFICANCE_MAX}."
+        if self.min_count < 1:
+            errors["min_count"] = "The minimum count is at least 1."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def muted_for_good(self) -> bool:
+        """Muted until someone unmutes it (rather than for a time)."""
+        return self.muted_until is not None and self.muted_until.year >= MUTED_FOR_GOOD.year
+
 
 class Alert(ValidatedModel):
     """One time a rule fired, with its evidence (the ``alerts`` collection)."""
@@ -205,6 +236,8 @@ class Alert(ValidatedModel):
             models.Index(fields=["user", "-created_at"], name="alerts_user_created"),
             models.Index(fields=["project", "-created_at"], name="alerts_project_created"),
             models.Index(fields=["rule", "-created_at"], name="alerts_rule_created"),
+            # The bell's unread count and the unread filter read this range only.
+            models.Index(fields=["user", "read_at"], name="alerts_user_unread"),
         ]
 
     def __str__(self):

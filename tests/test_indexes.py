@@ -28,6 +28,8 @@ SPEC_COLLECTIONS = {
     "webhook_deliveries",
     "results",
     "saved_views",  # the explorer's named views, per project
+    "alert_rules",  # what to watch in a project
+    "alerts",  # what the rules found
 }
 
 
