@@ -46,6 +46,8 @@ def test_every_model_of_the_specification_is_registered():
         "webhooks",
         "webhook_deliveries",
         "results",
+        "alert_rules",
+        "alerts",
     }
 
 
