@@ -16,6 +16,8 @@ urlpatterns = [
     path("projects/<oid:project_id>/", include("analysis.urls")),
     path("", include("scraping.urls")),
     path("webhooks/", include("notifications.urls")),
+    path("projects/<oid:project_id>/alert-rules/", include("notifications.alerts.rule_urls")),
+    path("alerts/", include("notifications.alerts.urls")),
     path("schedules/", include("projects.schedule_urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -20,6 +20,7 @@ from notifications.models import WebhookDelivery
 from projects.models import Project
 from scraping import jobs
 from sentimatrix import urls as root_urls
+from tests.alert_samples import make_alert, make_rule
 from tests.factories import make_user
 from tests.results_seed import seed
 
@@ -78,6 +79,8 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
     key = vault.store_key(owner, provider="openai", name="Mine", plaintext="sk-test-0123456789")
     token, _ = create_token(owner, name="mine", scopes=["read"], expires_in_days=30)
     view = saved_views.create_view(data.project, owner, "Negative", {"sentiment": "negative"})
+    rule = make_rule(data.project)
+    alert = make_alert(rule)
     return {
         "project_id": str(data.project.pk),
         "target_id": str(data.targets[0].pk),
@@ -88,6 +91,8 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
         "key_id": str(key.pk),
         "token_id": str(token.pk),
         "view_id": str(view.pk),
+        "rule_id": str(rule.pk),
+        "alert_id": str(alert.pk),
     }
 
 

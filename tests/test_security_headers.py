@@ -22,6 +22,7 @@ from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
 from projects.models import Schedule
 from scraping.models import JobStatus, ScrapeJob
+from tests.alert_samples import make_alert, make_rule
 from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
 from tests.results_seed import seed
@@ -101,6 +102,7 @@ def world(settings, fast_passwords, seed_clock):
     key = vault.store_key(owner, provider="openai", name="Team", plaintext="sk-test-1234567890")
     token, _ = tokens.create_token(owner, name="ci", scopes=["read"], expires_in_days=None)
     view = saved_views.create_view(seeded.project, owner, "Negative", {"sentiment": "negative"})
+    rule = make_rule(seeded.project)
     ids = {
         "project_id": seeded.project.pk,
         "target_id": seeded.targets[0].pk,
@@ -111,6 +113,8 @@ def world(settings, fast_passwords, seed_clock):
         "key_id": key.pk,
         "token_id": token.pk,
         "view_id": view.pk,
+        "rule_id": rule.pk,
+        "alert_id": make_alert(rule).pk,
         "table": "topics",
         "format": "csv",
         "key": "no-such-key",

@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.alerts.context.unread_alerts",
             ],
             # Every page writes dates one way ({{ value|when }}, |day, |ago) without a load tag.
             "builtins": ["sentimatrix.templatetags.when"],
