@@ -9,6 +9,13 @@ duplicate targets, key ownership) stay in the services the views call. One modul
 this package names the documents the views answer with and read.
 """
 
+from api.serializers.alerts import (
+    AlertRuleInputSerializer,
+    AlertRulePatchSerializer,
+    AlertRuleSerializer,
+    AlertSerializer,
+    MuteSerializer,
+)
 from api.serializers.insights import InsightsSerializer
 from api.serializers.jobs import JobSerializer, JobStartSerializer
 from api.serializers.projects import ProjectCreateSerializer, ProjectSerializer, ProjectUpdateSerializer
@@ -36,11 +43,16 @@ from api.serializers.webhooks import (
 )
 
 __all__ = [
+    "AlertRuleInputSerializer",
+    "AlertRulePatchSerializer",
+    "AlertRuleSerializer",
+    "AlertSerializer",
     "BulkOutcomeSerializer",
     "DeliverySerializer",
     "InsightsSerializer",
     "JobSerializer",
     "JobStartSerializer",
+    "MuteSerializer",
     "ProjectCreateSerializer",
     "ProjectSerializer",
     "ProjectStatsResponseSerializer",
