@@ -499,5 +499,7 @@ SPECTACULAR_SETTINGS = {
         "LastDeliveryStatusEnum": "notifications.models.LastDeliveryStatus",
         "WebhookEventEnum": "notifications.models.WebhookEvent",
         "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
+        "AlertKindEnum": "notifications.models.AlertKind",
+        "AlertPeriodEnum": "notifications.models.AlertPeriod",
     },
 }
