@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditLog
 from notifications.alerts import inbox, rules
 from notifications.models import MUTED_FOR_GOOD, Alert, AlertKind, AlertRule
 from tests.alert_samples import make_alert, make_rule
@@ -72,8 +73,21 @@ def test_a_rule_is_created_with_its_scope_and_listed(client, seeded):
     assert (rule.min_count, rule.significance, rule.cooldown_hours) == (3, 0.01, 12)
     assert rule.chat_webhook_urls == [PUBLIC_HOOK] and rule.email and rule.enabled
     assert rule.user_id == project.user_id
+    logged = AuditLog.objects.filter(event_type="alert_rule.create")
+    assert [entry.metadata["rule_id"] for entry in logged] == [str(rule.pk)]
     listing = client.get(_rules_url(project)).content.decode()
     assert "Refunds" in listing and "watching" in listing and 'class="outline danger"' in listing
+
+
+def test_a_project_has_a_bounded_number_of_rules(client, seeded):
+    for i in range(rules.MAX_RULES_PER_PROJECT):
+        make_rule(seeded.project, name=f"Rule {i}")
+    response = client.post(_rules_url(seeded.project, "create"), _form())
+    assert response.status_code == 200
+    assert f"at most {rules.MAX_RULES_PER_PROJECT} alert rules" in " ".join(
+        response.context["form"].non_field_errors()
+    )
+    assert AlertRule.objects.filter(project_id=seeded.project.pk).count() == rules.MAX_RULES_PER_PROJECT
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -35,6 +36,10 @@ EDIT_FIELDS = [
     "chat_webhook_urls",
     "enabled",
 ]
+
+
+# Each rule is evaluated after every analysis batch of its project: a bound keeps that cost known.
+MAX_RULES_PER_PROJECT = 50
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,14 @@ def _audit(event: str, rule: AlertRule, request: HttpRequest | None, **extra) ->
 def create_rule(
     project: Project, user: User, fields: dict, *, request: HttpRequest | None = None
 ) -> AlertRule:
-    """Save a new rule of ``project`` from a valid form's ``fields``. Audit-logged."""
+    """Save a new rule of ``project`` from a valid form's ``fields`` (at most
+    :data:`MAX_RULES_PER_PROJECT` per project). Audit-logged."""
+    if AlertRule.objects.filter(project_id=project.pk).count() >= MAX_RULES_PER_PROJECT:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: f"A project has at most {MAX_RULES_PER_PROJECT} alert rules; delete one first."
+            }
+        )
     rule = AlertRule(project=project, user=user)
     for name in EDIT_FIELDS:
         if name in fields:
