@@ -20,7 +20,6 @@ from notifications.alerts.forms import AlertRuleForm, initial_of
 from notifications.models import Alert, AlertRule
 from projects.models import Project
 from projects.pages import own_project
-from sentimatrix.ownership import owned_or_404
 
 PROJECT_PARAM = OpenApiParameter("project", str, description="Only this project's alerts (its id).")
 UNREAD_PARAM = OpenApiParameter(
@@ -38,7 +37,10 @@ def own_rule(request, project_id, rule_id) -> tuple[Project, AlertRule]:
 
 
 def own_alert(request, alert_id) -> Alert:
-    return owned_or_404(Alert.objects.select_related("rule"), request.user, alert_id)
+    try:
+        return inbox.alert_of(request.user, alert_id)
+    except Alert.DoesNotExist as exc:
+        raise Http404("No such alert.") from exc
 
 
 def _validated(project: Project, values: dict, rule: AlertRule | None = None) -> dict:
@@ -141,8 +143,9 @@ class AlertListView(ApiView):
         unread = choice_param(request, "unread", ["true", "false"]) == "true"
         found = inbox.alerts_of(
             request.user, project_id=ObjectId(project) if project else None, unread=unread
-        ).select_related("rule")
-        return self.paged(found, s.AlertSerializer)
+        )
+        page = inbox.with_rules_and_projects(self.paginate_queryset(found))
+        return self.get_paginated_response(s.AlertSerializer(page, many=True).data)
 
 
 class AlertDetailView(ApiView):

@@ -18,7 +18,6 @@ from notifications.alerts.forms import AlertRuleForm
 from notifications.models import Alert, AlertRule
 from projects.models import Project
 from projects.pages import own_project
-from sentimatrix.ownership import owned_or_404
 
 ALERTS_PER_PAGE = 25
 
@@ -148,7 +147,7 @@ def _chosen_project(request, value) -> Project | None:
 def alert_list(request):
     project = _chosen_project(request, request.GET.get("project"))
     unread = request.GET.get("unread") == "1"
-    alerts = inbox.alerts_of(request.user, project_id=project.pk if project else None, unread=unread)
+    alerts = inbox.AlertSelection(request.user, project_id=project.pk if project else None, unread=unread)
     page = Paginator(alerts, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     query = "&".join(
         part for part in (f"project={project.pk}" if project else "", "unread=1" if unread else "") if part
@@ -167,7 +166,10 @@ def alert_list(request):
 
 
 def _own_alert(request, alert_id) -> Alert:
-    return owned_or_404(Alert.objects.select_related("rule", "project"), request.user, alert_id)
+    try:
+        return inbox.alert_of(request.user, alert_id)
+    except Alert.DoesNotExist as exc:
+        raise Http404("No such alert.") from exc
 
 
 @login_required
