@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
 
 from analysis.results_store.search import parse_query
+from projects.models import Target
+from projects.platforms import Platform
 from sentimatrix.validators import ValidatedEmbeddedModel, ValidatedModel, validate_http_url
 
 
@@ -193,6 +195,15 @@ class AlertRule(ValidatedModel):
             errors["significance"] = f"Choose a significance from {SIGNIFICANCE_MIN} to {SIGNIFICANCE_MAX}."
         if self.min_count < 1:
             errors["min_count"] = "The minimum count is at least 1."
+        if self.target_ids and self.project_id and _foreign(self.project_id, self.target_ids):
+            errors["target_ids"] = "Choose targets of this rule's project."
+        if unknown := [p for p in self.platforms if p not in Platform.values]:
+            errors["platforms"] = f"Unknown platforms: {', '.join(unknown)}."
+        for url in self.chat_webhook_urls:
+            try:
+                validate_http_url(url)
+            except ValidationError:
+                errors["chat_webhook_urls"] = f"{url}: enter a valid http(s) URL."
         if errors:
             raise ValidationError(errors)
 
@@ -200,6 +211,11 @@ class AlertRule(ValidatedModel):
     def muted_for_good(self) -> bool:
         """Muted until someone unmutes it (rather than for a time)."""
         return self.muted_until is not None and self.muted_until.year >= MUTED_FOR_GOOD.year
+
+
+def _foreign(project_id, target_ids) -> bool:
+    """Whether any of ``target_ids`` is not a target of the project."""
+    return Target.objects.filter(pk__in=target_ids, project_id=project_id).count() != len(set(target_ids))
 
 
 class Alert(ValidatedModel):

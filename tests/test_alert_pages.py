@@ -78,6 +78,7 @@ def test_a_rule_is_created_with_its_scope_and_listed(client, seeded):
     assert [entry.metadata["rule_id"] for entry in logged] == [str(rule.pk)]
     listing = client.get(_rules_url(project)).content.decode()
     assert "Refunds" in listing and "watching" in listing and 'class="outline danger"' in listing
+    assert "1 target · Steam · at least 3 · cooldown 12 h" in listing
 
 
 def test_a_project_has_a_bounded_number_of_rules(client, seeded):
@@ -135,11 +136,34 @@ def test_hourly_periods_are_for_volume_spikes_and_other_kinds_drop_the_query(cli
     assert (rule.period, rule.query, rule.only_negative) == ("hour", "", False)
 
 
-def test_the_model_keeps_its_invariants_whoever_saves():
-    rule = AlertRule(kind=AlertKind.KEYWORD, query="-refund", period="hour", significance=0.9, min_count=0)
+def test_the_model_keeps_its_invariants_whoever_saves(seeded, owner):
+    other = seed(owner, 3, name="Other project")
+    rule = AlertRule(
+        project=seeded.project,
+        kind=AlertKind.KEYWORD,
+        query="-refund",
+        period="hour",
+        significance=0.9,
+        min_count=0,
+        target_ids=[seeded.targets[0].pk, other.targets[0].pk],
+        platforms=["steam", "myspace"],
+        chat_webhook_urls=["ftp://example.com/hook"],
+    )
     with pytest.raises(ValidationError) as caught:
         rule.clean()
-    assert set(caught.value.message_dict) == {"query", "period", "significance", "min_count"}
+    assert set(caught.value.message_dict) == {
+        "query",
+        "period",
+        "significance",
+        "min_count",
+        "target_ids",
+        "platforms",
+        "chat_webhook_urls",
+    }
+    rule.query, rule.period, rule.significance, rule.min_count = "refund", "day", 0.01, 1
+    rule.target_ids, rule.platforms = [seeded.targets[0].pk], ["steam"]
+    rule.chat_webhook_urls = [PUBLIC_HOOK]
+    rule.clean()
 
 
 def test_editing_a_rule_keeps_what_detection_wrote(client, seeded):
