@@ -202,7 +202,30 @@ def test_another_users_rules_and_alerts_are_404(seeded):
     assert post_json(intruder, rules_url(seeded, rule.pk, "unmute")).status_code == 404
     assert intruder.get(f"/api/v1/alerts/{alert.pk}/").status_code == 404
     assert post_json(intruder, f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 404
-    assert intruder.get(f"/api/v1/alerts/?project={seeded.project.pk}").json()["results"] == []
+    assert intruder.get(f"/api/v1/alerts/?project={seeded.project.pk}").status_code == 400
+    assert intruder.get("/api/v1/alerts/").json()["results"] == []
     rule.refresh_from_db()
     alert.refresh_from_db()
     assert rule.muted_until is None and alert.acknowledged_at is None
+
+
+@pytest.mark.parametrize(
+    "query", ["", "unread=true&", "project={project}&", "unread=true&project={project}&"]
+)
+def test_pages_of_alerts_follow_their_cursor_through_ties(seeded, api, query):
+    """Alerts raised in the same instant still page through once each, whichever index range
+    the filter reads."""
+    rule = make_rule(seeded.project)
+    other = make_rule(make_project(seeded.project.user, name="Second"))
+    made = [
+        make_alert(rule if i % 3 else other, created_at=SEED_NOW - timedelta(hours=i // 2)) for i in range(9)
+    ]
+    Alert.objects.filter(pk=made[4].pk).update(read_at=SEED_NOW)
+    query = query.format(project=seeded.project.pk)
+    wanted = [
+        a
+        for a in made
+        if ("unread" not in query or a.pk != made[4].pk) and ("project" not in query or a.rule_id == rule.pk)
+    ]
+    expected = [str(a.pk) for a in sorted(wanted, key=lambda a: (a.created_at, a.pk), reverse=True)]
+    assert all_ids(api, f"/api/v1/alerts/?{query}page_size=2") == expected

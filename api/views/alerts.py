@@ -138,14 +138,20 @@ class AlertListView(ApiView):
     @extend_schema(parameters=[PROJECT_PARAM, UNREAD_PARAM], responses=s.AlertSerializer(many=True))
     def get(self, request):
         project = request.query_params.get("project") or None
-        if project is not None and not ObjectId.is_valid(project):
-            raise ValidationError({"project": ["Give a project id."]})
+        if project is not None and not (
+            ObjectId.is_valid(project)
+            and Project.objects.filter(pk=project, user_id=request.user.pk).exists()
+        ):
+            raise ValidationError({"project": ["Give the id of one of your projects."]})
         unread = choice_param(request, "unread", ["true", "false"]) == "true"
-        found = inbox.alerts_of(
+        self._selection = inbox.AlertSelection(
             request.user, project_id=ObjectId(project) if project else None, unread=unread
         )
-        page = inbox.with_rules_and_projects(self.paginate_queryset(found))
-        return self.get_paginated_response(s.AlertSerializer(page, many=True).data)
+        return self.paged(Alert.objects.none(), s.AlertSerializer)
+
+    def read_page(self, after, size: int) -> list[Alert]:
+        """The page after a cursor's (created_at, id), read on the filter's index range."""
+        return self._selection.read(self._selection.ids(after=after, limit=size))
 
 
 class AlertDetailView(ApiView):

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from bson import ObjectId
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,9 +28,8 @@ NEGATIVE_LABELS = ("negative", "very_negative")
 
 
 def _selector(user: User, project_id: ObjectId | None, unread: bool) -> dict:
-    # Raw conditions on the (user, read_at) and (user, created_at) indexes: the ORM writes
-    # ``read_at=None`` as "$or: missing or null", which the embedded server answers by reading
-    # every alert instead of the index range.
+    # Raw conditions: the ORM writes ``read_at=None`` as "$or: missing or null", which the
+    # embedded server answers by reading every alert.
     selector: dict = {"user_id": user.pk}
     if project_id is not None:
         selector["project_id"] = project_id
@@ -54,31 +52,80 @@ def with_rules_and_projects(alerts: list[Alert]) -> list[Alert]:
 
 
 class AlertSelection:
-    """The user's alerts (one project's, unread ones), newest first, as a ``Paginator`` reads
-    them: counted on the server, and each page read by id with its rules and projects."""
+    """The user's alerts (one project's, unread ones), newest first, for the alerts page (a
+    ``Paginator`` counts and slices it) and the API (pages after a cursor).
+
+    Each filter reads one index range, because the embedded server uses an index only when
+    every condition is on its fields: all alerts on (user, created_at); one project's on
+    (project, created_at), the caller having checked the project is the user's; unread ones on
+    (user, read_at), where that range is ordered (and a project picked) here. A page's alerts
+    are then read by id with their rules and projects.
+    """
 
     def __init__(self, user: User, *, project_id: ObjectId | None = None, unread: bool = False):
-        self.selector = _selector(user, project_id, unread)
+        self.user, self.project_id, self.unread = user, project_id, unread
+
+    @property
+    def _alerts(self):
+        return collection(Alert._meta.db_table)
+
+    def _selector(self) -> dict:
+        if self.unread:
+            return {"user_id": self.user.pk, "read_at": None}
+        if self.project_id is not None:
+            return {"project_id": self.project_id}
+        return {"user_id": self.user.pk}
+
+    def _unread_keys(self) -> list[tuple]:
+        """(created_at, id) of the unread range, newest first (of the project, when one is chosen)."""
+        docs = self._alerts.find(self._selector(), {"_id": 1, "created_at": 1, "project_id": 1})
+        keys = [
+            (d["created_at"], d["_id"])
+            for d in docs
+            if self.project_id is None or d.get("project_id") == self.project_id
+        ]
+        return sorted(keys, reverse=True)
 
     def count(self) -> int:
-        return collection(Alert._meta.db_table).count_documents(self.selector)
+        if self.unread and self.project_id is not None:
+            return len(self._unread_keys())
+        return self._alerts.count_documents(self._selector())
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, index: slice) -> list[Alert]:
-        start, stop = index.start or 0, index.stop
-        cursor = (
-            collection(Alert._meta.db_table)
-            .find(self.selector, {"_id": 1})
-            .sort([("created_at", -1), ("_id", -1)])
-            .skip(start)
-        )
-        if stop is not None:
-            cursor = cursor.limit(max(0, stop - start))
-        ids = [doc["_id"] for doc in cursor]
+    def ids(self, *, after: tuple | None = None, offset: int = 0, limit: int | None = None) -> list[ObjectId]:
+        """The ids in order: after ``(created_at, id)`` when given, from ``offset``, at most ``limit``."""
+        stop = None if limit is None else offset + limit
+        if self.unread:
+            keys = self._unread_keys()
+            if after is not None:
+                keys = [k for k in keys if k < after]
+            return [pk for _, pk in keys[offset:stop]]
+        selector, order = self._selector(), [("created_at", -1), ("_id", -1)]
+        keys: list[tuple] = []
+        if after is not None:
+            # Two reads on the index range: the cursor's instant (ties, few), then what is older.
+            ties = self._alerts.find({**selector, "created_at": after[0]}, {"_id": 1})
+            keys = sorted(((after[0], d["_id"]) for d in ties if d["_id"] < after[1]), reverse=True)
+            selector["created_at"] = {"$lt": after[0]}
+        wanted = None if stop is None else max(0, stop - len(keys))
+        cursor = self._alerts.find(selector, {"_id": 1, "created_at": 1}).sort(order)
+        if wanted is not None:
+            cursor = cursor.limit(wanted) if wanted else []
+        keys += [(d["created_at"], d["_id"]) for d in cursor]
+        return [pk for _, pk in keys[offset:stop]]
+
+    def read(self, ids: list[ObjectId]) -> list[Alert]:
+        """The alerts of ``ids`` in that order, the user's only, with rules and projects."""
         by_id = Alert.objects.in_bulk(ids)
-        return with_rules_and_projects([by_id[i] for i in ids if i in by_id])
+        return with_rules_and_projects(
+            [by_id[i] for i in ids if i in by_id and by_id[i].user_id == self.user.pk]
+        )
+
+    def __getitem__(self, index: slice) -> list[Alert]:
+        start = index.start or 0
+        return self.read(self.ids(offset=start, limit=None if index.stop is None else index.stop - start))
 
 
 def alert_of(user: User, alert_id) -> Alert:
@@ -89,17 +136,6 @@ def alert_of(user: User, alert_id) -> Alert:
     if alert is None or alert.user_id != user.pk:
         raise Alert.DoesNotExist(alert_id)
     return with_rules_and_projects([alert])[0]
-
-
-def alerts_of(user: User, *, project_id: ObjectId | None = None, unread: bool = False) -> QuerySet[Alert]:
-    """The user's alerts as a queryset (the API's keyset pages), newest first; only one
-    project's, only unread ones. Pages use :class:`AlertSelection`."""
-    alerts = Alert.objects.filter(user_id=user.pk)
-    if project_id is not None:
-        alerts = alerts.filter(project_id=project_id)
-    if unread:
-        alerts = alerts.filter(read_at=None)
-    return alerts.order_by("-created_at", "-pk")
 
 
 def unread_count(user: User) -> int:
