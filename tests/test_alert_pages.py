@@ -401,3 +401,11 @@ def test_the_bell_is_one_count_and_absent_when_signed_out(client, seeded, django
 def test_alert_email_setting_is_on_the_settings_page(client, owner):
     page = client.get(reverse("accounts:settings")).content.decode()
     assert 'name="alert_email"' in page and "One daily digest" in page
+
+
+def test_an_alert_whose_rule_is_gone_is_left_out(client, seeded):
+    rule = make_rule(seeded.project)
+    kept, orphan = make_alert(make_rule(seeded.project, name="Kept")), make_alert(rule)
+    collection("alert_rules").delete_one({"_id": rule.pk})  # as if a delete were half-way through
+    assert [a.pk for a in client.get(reverse("alerts:list")).context["page"]] == [kept.pk]
+    assert client.get(reverse("alerts:detail", args=[orphan.pk])).status_code == 404

@@ -39,16 +39,20 @@ def _selector(user: User, project_id: ObjectId | None, unread: bool) -> dict:
 
 
 def with_rules_and_projects(alerts: list[Alert]) -> list[Alert]:
-    """``alerts`` with their rule and project attached, two queries for the lot.
+    """``alerts`` with their rule and project attached, two queries for the lot; an alert whose
+    rule or project is being deleted (the cascade runs after them) is left out.
 
     ``select_related`` would join before it filters (a $lookup of every alert in the collection
     on the embedded server): a page joins its own 25 alerts instead.
     """
     rules = AlertRule.objects.in_bulk({a.rule_id for a in alerts})
     projects = Project.objects.in_bulk({a.project_id for a in alerts})
+    kept = []
     for alert in alerts:
-        alert.rule, alert.project = rules[alert.rule_id], projects[alert.project_id]
-    return alerts
+        if alert.rule_id in rules and alert.project_id in projects:
+            alert.rule, alert.project = rules[alert.rule_id], projects[alert.project_id]
+            kept.append(alert)
+    return kept
 
 
 class AlertSelection:
@@ -133,9 +137,10 @@ def alert_of(user: User, alert_id) -> Alert:
     other id). Read by id alone and checked here: on the embedded server a query on the id and
     the user would read every alert."""
     alert = Alert.objects.filter(pk=alert_id).first()
-    if alert is None or alert.user_id != user.pk:
+    found = with_rules_and_projects([alert]) if alert is not None and alert.user_id == user.pk else []
+    if not found:
         raise Alert.DoesNotExist(alert_id)
-    return with_rules_and_projects([alert])[0]
+    return found[0]
 
 
 def unread_count(user: User) -> int:
