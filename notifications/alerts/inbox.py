@@ -1,9 +1,10 @@
 """A user's alerts as the bell, the alerts page and the API read them: the history, the unread
 count, opening (marks read), acknowledging, and the evidence behind one alert.
 
-Every read starts from the user, so another user's alert is never found. Updates are single
-conditional writes: opening an alert twice, or two tabs acknowledging at once, write the first
-time only. The alerts are read with plain MongoDB filters on their indexes (see the notes below).
+Every read starts from the user (or from a project the caller checked is theirs), and an alert
+read by id is checked against its owner, so another user's alert is never found. Updates are
+single conditional writes: opening an alert twice, or two tabs acknowledging at once, write the
+first time only. Reads are plain MongoDB filters on one index each (:class:`AlertSelection`).
 """
 
 from __future__ import annotations
