@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts import vault
-from accounts.models import BASE_URL_PROVIDERS, DashboardLayout, Provider, User
+from accounts.models import BASE_URL_PROVIDERS, AlertEmail, DashboardLayout, Provider, User
 
 TIMEZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(available_timezones())]
 DEFAULT_PRESET_CHOICES = [("standard", "Standard")]
@@ -37,6 +37,11 @@ class ProfileForm(forms.ModelForm):
     timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, help_text="Dates are shown in this time zone.")
     email_notifications = forms.BooleanField(required=False, help_text="Job failures and disabled webhooks.")
     weekly_digest = forms.BooleanField(required=False, help_text="A summary of your projects every Monday.")
+    alert_email = forms.ChoiceField(
+        label="Alert emails",
+        choices=AlertEmail.choices,
+        help_text="For alert rules that email you: each alert as it happens, or one digest a day.",
+    )
     default_preset = forms.ChoiceField(choices=(), help_text="Preset proposed for new projects.")
     results_per_page = forms.IntegerField(min_value=5, max_value=200)
     dashboard_layout = forms.ChoiceField(choices=DashboardLayout.choices, widget=forms.RadioSelect)
@@ -45,6 +50,7 @@ class ProfileForm(forms.ModelForm):
         "timezone",
         "email_notifications",
         "weekly_digest",
+        "alert_email",
         "default_preset",
         "results_per_page",
         "dashboard_layout",

@@ -34,6 +34,27 @@ v1 = [
     ),
     path("projects/<oid:project_id>/stats/", views.ProjectStatsView.as_view(), name="project-stats"),
     path("projects/<oid:project_id>/insights/", views.ProjectInsightsView.as_view(), name="project-insights"),
+    path("projects/<oid:project_id>/alert-rules/", views.AlertRuleListView.as_view(), name="alert-rules"),
+    path(
+        "projects/<oid:project_id>/alert-rules/<oid:rule_id>/",
+        views.AlertRuleDetailView.as_view(),
+        name="alert-rule",
+    ),
+    path(
+        "projects/<oid:project_id>/alert-rules/<oid:rule_id>/mute/",
+        views.AlertRuleMuteView.as_view(),
+        name="alert-rule-mute",
+    ),
+    path(
+        "projects/<oid:project_id>/alert-rules/<oid:rule_id>/unmute/",
+        views.AlertRuleUnmuteView.as_view(),
+        name="alert-rule-unmute",
+    ),
+    path("alerts/", views.AlertListView.as_view(), name="alerts"),
+    path("alerts/<oid:alert_id>/", views.AlertDetailView.as_view(), name="alert"),
+    path(
+        "alerts/<oid:alert_id>/acknowledge/", views.AlertAcknowledgeView.as_view(), name="alert-acknowledge"
+    ),
     path("jobs/<oid:job_id>/", views.JobDetailView.as_view(), name="job"),
     path("jobs/<oid:job_id>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),

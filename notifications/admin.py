@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import ReportSchedule, Webhook, WebhookDelivery
+from notifications.models import Alert, AlertRule, ReportSchedule, Webhook, WebhookDelivery
 
 
 @admin.register(Webhook)
@@ -40,3 +40,70 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     # Written by the sender's claim: editing it by hand would resend or skip a period.
     readonly_fields = ("last_period_end", "last_sent_at", "created_at", "updated_at")
     ordering = ("-created_at",)
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    """Rules are saved through the model's ``clean()``, as on the pages."""
+
+    list_display = (
+        "name",
+        "kind",
+        "period",
+        "project",
+        "user",
+        "enabled",
+        "muted_until",
+        "last_triggered_at",
+    )
+    list_filter = ("kind", "period", "enabled")
+    search_fields = ("name", "query")
+    raw_id_fields = ("user", "project")
+    readonly_fields = ("last_triggered_at", "last_evaluated_at", "created_at", "updated_at")
+    ordering = ("-created_at",)
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """What a rule found: its evidence is read-only; staff may mark it read, acknowledge or delete it."""
+
+    list_display = (
+        "title",
+        "kind",
+        "project",
+        "user",
+        "window_start",
+        "observed",
+        "baseline",
+        "read_at",
+        "created_at",
+    )
+    list_filter = (
+        "kind",
+        ("read_at", admin.EmptyFieldListFilter),
+        ("acknowledged_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("title", "rule__name")
+    raw_id_fields = ("user", "project", "rule")
+    readonly_fields = (
+        "user",
+        "project",
+        "rule",
+        "kind",
+        "key",
+        "title",
+        "window_start",
+        "window_end",
+        "baseline",
+        "observed",
+        "statistic",
+        "p_value",
+        "details",
+        "result_ids",
+        "deliveries",
+        "created_at",
+    )
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request):
+        return False

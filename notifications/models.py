@@ -1,6 +1,8 @@
 """The ``webhooks`` and ``webhook_deliveries`` collections (they kept their names when webhooks
 moved here from the scraping app, so their data stayed where it was)."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -8,6 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
 
+from analysis.results_store.search import parse_query
+from projects.models import Target
+from projects.platforms import Platform
 from sentimatrix.validators import (
     DAY_OF_MONTH_RANGE,
     ValidatedEmbeddedModel,
@@ -134,6 +139,15 @@ class AlertPeriod(models.TextChoices):
     HOUR = "hour", "Hour"
 
 
+# Only volume is counted by the hour: shares and averages need a day's results to mean anything.
+HOURLY_KINDS = (AlertKind.VOLUME_SPIKE,)
+# A rule's test level: stricter than one in a million never fires, looser than 1 in 10 cries wolf.
+SIGNIFICANCE_MIN = 0.000001
+SIGNIFICANCE_MAX = 0.1
+# "Muted until I unmute": a date no window reaches, so detection needs no second field to read.
+MUTED_FOR_GOOD = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 class AlertRule(ValidatedModel):
     """What to watch in one project, where, and how loudly (the ``alert_rules`` collection)."""
 
@@ -176,6 +190,39 @@ class AlertRule(ValidatedModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # Whoever saves a rule (a page, the API, the admin), these hold; the forms explain them first.
+        errors = {}
+        if self.period == AlertPeriod.HOUR and self.kind not in HOURLY_KINDS:
+            errors["period"] = "Only volume spikes are watched hour by hour; choose Day."
+        if self.kind == AlertKind.KEYWORD and not parse_query(self.query).terms:
+            errors["query"] = "A keyword rule needs at least one word or phrase to look for."
+        if not SIGNIFICANCE_MIN <= self.significance <= SIGNIFICANCE_MAX:
+            errors["significance"] = f"Choose a significance from {SIGNIFICANCE_MIN} to {SIGNIFICANCE_MAX}."
+        if self.min_count < 1:
+            errors["min_count"] = "The minimum count is at least 1."
+        if self.target_ids and self.project_id and _foreign(self.project_id, self.target_ids):
+            errors["target_ids"] = "Choose targets of this rule's project."
+        if unknown := [p for p in self.platforms if p not in Platform.values]:
+            errors["platforms"] = f"Unknown platforms: {', '.join(unknown)}."
+        for url in self.chat_webhook_urls:
+            try:
+                validate_http_url(url)
+            except ValidationError:
+                errors["chat_webhook_urls"] = f"{url}: enter a valid http(s) URL."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def muted_for_good(self) -> bool:
+        """Muted until someone unmutes it (rather than for a time)."""
+        return self.muted_until is not None and self.muted_until.year >= MUTED_FOR_GOOD.year
+
+
+def _foreign(project_id, target_ids) -> bool:
+    """Whether any of ``target_ids`` is not a target of the project."""
+    return Target.objects.filter(pk__in=target_ids, project_id=project_id).count() != len(set(target_ids))
+
 
 class Alert(ValidatedModel):
     """One time a rule fired, with its evidence (the ``alerts`` collection)."""
@@ -211,6 +258,8 @@ class Alert(ValidatedModel):
             models.Index(fields=["user", "-created_at"], name="alerts_user_created"),
             models.Index(fields=["project", "-created_at"], name="alerts_project_created"),
             models.Index(fields=["rule", "-created_at"], name="alerts_rule_created"),
+            # The bell's unread count and the unread filter read this range only.
+            models.Index(fields=["user", "read_at"], name="alerts_user_unread"),
         ]
 
     def __str__(self):

@@ -18,6 +18,8 @@ urlpatterns = [
     path("webhooks/", include("notifications.urls")),
     path("projects/<oid:project_id>/reports/", include("notifications.reports.urls")),
     path("reports/unsubscribe/", include("notifications.reports.unsubscribe_urls")),
+    path("projects/<oid:project_id>/alert-rules/", include("notifications.alerts.rule_urls")),
+    path("alerts/", include("notifications.alerts.urls")),
     path("schedules/", include("projects.schedule_urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -22,6 +22,9 @@ from analysis.models import (
     Topic,
 )
 from notifications.models import (
+    Alert,
+    AlertKind,
+    AlertRule,
     DeliveryRequest,
     DeliveryResponse,
     DeliveryStatus,
@@ -256,6 +259,39 @@ def everything(email: str = "ana@example.com") -> SimpleNamespace:
         user_agent="pytest",
         metadata={"via": "form"},
     )
+    rule = AlertRule(
+        user=owner,
+        project=proj,
+        name="Refund complaints",
+        kind=AlertKind.KEYWORD,
+        target_ids=[tgt.pk],
+        platforms=["steam"],
+        query='refund "money back"',
+        only_negative=True,
+        min_count=3,
+        significance=0.01,
+        chat_webhook_urls=["https://hooks.example.com/chat"],
+    )
+    rule.full_clean()
+    rule.save()
+    alert = Alert(
+        user=owner,
+        project=proj,
+        rule=rule,
+        kind=AlertKind.KEYWORD,
+        key=f"{rule.pk}:day:2025-03-14",
+        title="5 results mention refund",
+        window_start=WHEN,
+        window_end=WHEN + timedelta(days=1),
+        baseline=0.4,
+        observed=5,
+        statistic=7.2,
+        p_value=0.0004,
+        details={"test": "poisson"},
+        result_ids=[res.pk],
+    )
+    alert.full_clean()
+    alert.save()
     return SimpleNamespace(
         user=owner,
         project=proj,
@@ -270,4 +306,6 @@ def everything(email: str = "ana@example.com") -> SimpleNamespace:
         api_key=key,
         audit_log=log,
         report=report,
+        alert_rule=rule,
+        alert=alert,
     )

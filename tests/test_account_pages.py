@@ -54,6 +54,7 @@ def test_settings_page_saves_profile_and_settings_and_shows_usage(client):
             "default_preset": "standard",
             "results_per_page": "50",
             "dashboard_layout": "list",
+            "alert_email": "digest",
         },
     )
     assert response.status_code == 302
@@ -64,6 +65,7 @@ def test_settings_page_saves_profile_and_settings_and_shows_usage(client):
         50,
     )
     assert user.settings.weekly_digest is False and user.settings.dashboard_layout == "list"
+    assert user.settings.alert_email == "digest"
 
 
 @pytest.mark.django_db

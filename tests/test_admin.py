@@ -47,6 +47,8 @@ def test_every_model_of_the_specification_is_registered():
         "webhook_deliveries",
         "report_schedules",
         "results",
+        "alert_rules",
+        "alerts",
     }
 
 

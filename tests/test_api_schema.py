@@ -23,6 +23,7 @@ from notifications import services as webhook_services
 from notifications.models import WebhookDelivery
 from notifications.reports import services as report_services
 from scraping import jobs
+from tests.alert_samples import make_alert, make_rule
 from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
 from tests.results_seed import seed
@@ -50,6 +51,13 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(client):
         "/api/v1/projects/{project_id}/targets/bulk/": {"post"},
         "/api/v1/projects/{project_id}/targets/{target_id}/": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/jobs/": {"get", "post"},
+        "/api/v1/projects/{project_id}/alert-rules/": {"get", "post"},
+        "/api/v1/projects/{project_id}/alert-rules/{rule_id}/": {"get", "patch", "delete"},
+        "/api/v1/projects/{project_id}/alert-rules/{rule_id}/mute/": {"post"},
+        "/api/v1/projects/{project_id}/alert-rules/{rule_id}/unmute/": {"post"},
+        "/api/v1/alerts/": {"get"},
+        "/api/v1/alerts/{alert_id}/": {"get"},
+        "/api/v1/alerts/{alert_id}/acknowledge/": {"post"},
         "/api/v1/jobs/{job_id}/": {"get"},
         "/api/v1/jobs/{job_id}/cancel/": {"post"},
         "/api/v1/projects/{project_id}/results/": {"get"},
@@ -109,6 +117,7 @@ def world(settings, seed_clock):
         owner, url="http://127.0.0.1:9/hook", events=["job.completed"], label="ci"
     ).webhook
     WebhookDelivery.objects.create(webhook=webhook, user=owner, event="job.completed")
+    rule = make_rule(project)
     return {
         "token": make_token(owner),
         "ids": {
@@ -126,6 +135,8 @@ def world(settings, seed_clock):
             "marker_id": str(
                 markers.create_marker(project, owner, {"day": "2030-07-01", "label": "v1.2"}).pk
             ),
+            "rule_id": str(rule.pk),
+            "alert_id": str(make_alert(rule).pk),
         },
     }
 
@@ -167,8 +178,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world):
         operations += 1
     elapsed = time.monotonic() - started
     # 24, the target's PATCH, the saved views, the scheduled reports and the release markers (list,
-    # create, read, change, delete each)
-    assert operations == 40
+    # create, read, change, delete each), and alerts: rules (list, create, read, change, delete,
+    # mute, unmute) and alerts (list, read, acknowledge).
+    assert operations == 50
     # The run reached the code behind the checks, not only the authentication in front.
     assert sum(200 <= code < 300 for code in calls) >= operations
     assert elapsed < 60, f"schemathesis took {elapsed:.0f} s"

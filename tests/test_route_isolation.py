@@ -21,6 +21,7 @@ from notifications.reports import services as report_services
 from projects.models import Project
 from scraping import jobs
 from sentimatrix import urls as root_urls
+from tests.alert_samples import make_alert, make_rule
 from tests.factories import make_user
 from tests.results_seed import seed
 
@@ -81,6 +82,8 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
     view = saved_views.create_view(data.project, owner, "Negative", {"sentiment": "negative"})
     report = report_services.create_schedule(owner, data.project, name="Weekly", recipients=["a@example.com"])
     marker = markers.create_marker(data.project, owner, {"day": "2030-07-01", "label": "v1.2 patch"})
+    rule = make_rule(data.project)
+    alert = make_alert(rule)
     return {
         "project_id": str(data.project.pk),
         "target_id": str(data.targets[0].pk),
@@ -93,6 +96,8 @@ def owned(settings, fast_passwords, seed_clock) -> dict[str, str]:
         "view_id": str(view.pk),
         "report_id": str(report.pk),
         "marker_id": str(marker.pk),
+        "rule_id": str(rule.pk),
+        "alert_id": str(alert.pk),
     }
 
 

@@ -24,6 +24,7 @@ from notifications.reports import services as report_services
 from notifications.reports import unsubscribe
 from projects.models import Schedule
 from scraping.models import JobStatus, ScrapeJob
+from tests.alert_samples import make_alert, make_rule
 from tests.api_helpers import api_client, make_token
 from tests.factories import make_user
 from tests.results_seed import seed
@@ -107,6 +108,7 @@ def world(settings, fast_passwords, seed_clock):
         owner, seeded.project, name="Weekly", recipients=["b@example.com"]
     )
     marker = markers.create_marker(seeded.project, owner, {"day": "2030-07-01", "label": "v1.2 patch"})
+    rule = make_rule(seeded.project)
     ids = {
         "project_id": seeded.project.pk,
         "target_id": seeded.targets[0].pk,
@@ -120,6 +122,8 @@ def world(settings, fast_passwords, seed_clock):
         "report_id": report.pk,
         "token": unsubscribe.make_token(report.pk, "b@example.com"),
         "marker_id": marker.pk,
+        "rule_id": rule.pk,
+        "alert_id": make_alert(rule).pk,
         "table": "topics",
         "format": "csv",
         "key": "no-such-key",

@@ -9,6 +9,13 @@ duplicate targets, key ownership) stay in the services the views call. One modul
 this package names the documents the views answer with and read.
 """
 
+from api.serializers.alerts import (
+    AlertRuleInputSerializer,
+    AlertRulePatchSerializer,
+    AlertRuleSerializer,
+    AlertSerializer,
+    MuteSerializer,
+)
 from api.serializers.insights import InsightsSerializer
 from api.serializers.jobs import JobSerializer, JobStartSerializer
 from api.serializers.markers import MarkerInputSerializer, MarkerPatchSerializer, MarkerSerializer
@@ -42,6 +49,10 @@ from api.serializers.webhooks import (
 )
 
 __all__ = [
+    "AlertRuleInputSerializer",
+    "AlertRulePatchSerializer",
+    "AlertRuleSerializer",
+    "AlertSerializer",
     "BulkOutcomeSerializer",
     "DeliverySerializer",
     "InsightsSerializer",
@@ -50,6 +61,7 @@ __all__ = [
     "MarkerInputSerializer",
     "MarkerPatchSerializer",
     "MarkerSerializer",
+    "MuteSerializer",
     "ProjectCreateSerializer",
     "ProjectSerializer",
     "ProjectStatsResponseSerializer",

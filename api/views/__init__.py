@@ -6,6 +6,17 @@ method, rate-limited, counted against the plan's monthly API calls (token reques
 refused over the body size limit; see :class:`ApiView`.
 """
 
+from api.views.alerts import (
+    AlertAcknowledgeView,
+    AlertDetailView,
+    AlertListView,
+    AlertRuleDetailView,
+    AlertRuleListView,
+    AlertRuleMuteView,
+    AlertRuleUnmuteView,
+    own_alert,
+    own_rule,
+)
 from api.views.base import STATUS_PARAM, ApiView
 from api.views.fallback import not_found
 from api.views.jobs import JOB_STATUS_PARAM, JobCancelView, JobDetailView, ProjectJobsView, own_job
@@ -24,6 +35,13 @@ __all__ = [
     "RESULT_FILTERS",
     "RESULT_ORDERINGS",
     "STATUS_PARAM",
+    "AlertAcknowledgeView",
+    "AlertDetailView",
+    "AlertListView",
+    "AlertRuleDetailView",
+    "AlertRuleListView",
+    "AlertRuleMuteView",
+    "AlertRuleUnmuteView",
     "ApiView",
     "JobCancelView",
     "JobDetailView",
@@ -48,9 +66,11 @@ __all__ = [
     "WebhookDetailView",
     "WebhookListView",
     "not_found",
+    "own_alert",
     "own_job",
     "own_marker",
     "own_report",
+    "own_rule",
     "own_view",
     "own_webhook",
 ]

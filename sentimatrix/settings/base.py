@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.alerts.context.unread_alerts",
             ],
             # Every page writes dates one way ({{ value|when }}, |day, |ago) without a load tag.
             "builtins": ["sentimatrix.templatetags.when"],
@@ -529,5 +530,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "notifications.models.WebhookEvent",
         "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
         "ReportFrequencyEnum": "notifications.models.ReportFrequency",
+        "AlertKindEnum": "notifications.models.AlertKind",
+        "AlertPeriodEnum": "notifications.models.AlertPeriod",
     },
 }
