@@ -530,6 +530,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "notifications.models.WebhookEvent",
         "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
         "ReportFrequencyEnum": "notifications.models.ReportFrequency",
+        "SearchPlatformEnum": "projects.platforms.SEARCH_PLATFORMS",
         "AlertKindEnum": "notifications.models.AlertKind",
         "AlertPeriodEnum": "notifications.models.AlertPeriod",
     },
