@@ -23,6 +23,9 @@ from sentimatrix.mongo import collection
 OWNED_COLLECTIONS = (
     "saved_views",
     "release_markers",
+    "alerts",
+    "alert_rules",
+    "report_schedules",
     "results",
     "scrape_jobs",
     "targets",
@@ -44,6 +47,9 @@ EXPORTED = (
     "results",
     "saved_views",
     "release_markers",
+    "alert_rules",
+    "alerts",
+    "report_schedules",
 )
 # What the "Your data" page calls each exported collection (its key is the export file's).
 EXPORT_LABELS = {
@@ -56,6 +62,9 @@ EXPORT_LABELS = {
     "results": "Results",
     "saved_views": "Saved views",
     "release_markers": "Release markers",
+    "alert_rules": "Alert rules",
+    "alerts": "Alerts",
+    "report_schedules": "Scheduled reports",
 }
 # Secrets never leave the server, not even to their owner.
 SECRET_FIELDS = {

@@ -139,8 +139,10 @@ class AlertPeriod(models.TextChoices):
     HOUR = "hour", "Hour"
 
 
-# Only volume is counted by the hour: shares and averages need a day's results to mean anything.
-HOURLY_KINDS = (AlertKind.VOLUME_SPIKE,)
+# Only arrivals are counted by the hour (volume, and a keyword's matches): shares and averages
+# need a day's results to mean anything.
+HOURLY_KINDS = (AlertKind.VOLUME_SPIKE, AlertKind.KEYWORD)
+HOURLY_KINDS_ONLY = "Only volume spikes and keyword rules are watched hour by hour; choose Day."
 # A rule's test level: stricter than one in a million never fires, looser than 1 in 10 cries wolf.
 SIGNIFICANCE_MIN = 0.000001
 SIGNIFICANCE_MAX = 0.1
@@ -194,7 +196,7 @@ class AlertRule(ValidatedModel):
         # Whoever saves a rule (a page, the API, the admin), these hold; the forms explain them first.
         errors = {}
         if self.period == AlertPeriod.HOUR and self.kind not in HOURLY_KINDS:
-            errors["period"] = "Only volume spikes are watched hour by hour; choose Day."
+            errors["period"] = HOURLY_KINDS_ONLY
         if self.kind == AlertKind.KEYWORD and not parse_query(self.query).terms:
             errors["query"] = "A keyword rule needs at least one word or phrase to look for."
         if not SIGNIFICANCE_MIN <= self.significance <= SIGNIFICANCE_MAX:

@@ -101,12 +101,12 @@ def alert_path(alert_id: ObjectId | str) -> str:
 
 def alert_url(alert_id: ObjectId | str) -> str:
     """The absolute link to an alert's page, for emails, chat messages and webhooks."""
-    return absolute_url("notifications:alert_detail", alert_path(alert_id), alert_id=alert_id)
+    return absolute_url("alerts:detail", alert_path(alert_id), alert_id=alert_id)
 
 
 def alerts_url() -> str:
     """The absolute link to the user's alert history."""
-    return absolute_url("notifications:alert_list", "/alerts/")
+    return absolute_url("alerts:list", "/alerts/")
 
 
 def dumps(payload: dict) -> str:

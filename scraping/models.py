@@ -55,7 +55,7 @@ class JobTarget(ValidatedEmbeddedModel):
     partial = models.BooleanField(default=False)
     requests_made = models.PositiveIntegerField(default=0)
     # A keyword monitor's run, per platform: what was searched, found, kept new, and its error.
-    coverage = models.JSONField(default=dict, blank=True)
+    coverage = models.JSONField(null=True, blank=True)  # none for other targets
 
 
 class JobOptions(ValidatedEmbeddedModel):

@@ -153,13 +153,16 @@ def test_the_model_keeps_its_invariants_whoever_saves(seeded, owner):
         rule.clean()
     assert set(caught.value.message_dict) == {
         "query",
-        "period",
         "significance",
         "min_count",
         "target_ids",
         "platforms",
         "chat_webhook_urls",
     }
+    hourly_share = AlertRule(project=seeded.project, kind=AlertKind.NEGATIVE_SHARE, period="hour")
+    with pytest.raises(ValidationError) as caught:
+        hourly_share.clean()
+    assert set(caught.value.message_dict) == {"period"}  # keyword and volume rules may be hourly
     rule.query, rule.period, rule.significance, rule.min_count = "refund", "day", 0.01, 1
     rule.target_ids, rule.platforms = [seeded.targets[0].pk], ["steam"]
     rule.chat_webhook_urls = [PUBLIC_HOOK]

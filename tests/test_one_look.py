@@ -38,14 +38,15 @@ def _actions(page: str) -> tuple[str, str]:
     return visible, menu
 
 
-def test_the_project_page_shows_four_actions_and_the_rest_in_a_menu(client):
+def test_the_project_page_shows_its_main_actions_and_the_rest_in_a_menu(client):
     user = make_user()
     project = make_project(user, name="Headphones launch")
     client.force_login(user)
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     visible, menu = _actions(page)
     labels = re.findall(r">([A-Z][A-Za-z -]+)</(?:a|button)>", visible)
-    assert labels == ["Run now", "Add a link", "Explore results", "Dashboard"]
+    # "Monitor a keyword" sits beside "Add a link": the two ways to add what a project follows.
+    assert labels == ["Run now", "Add a link", "Monitor a keyword", "Explore results", "Dashboard"]
     for label in ("Pause", "Edit", "Schedule", "Jobs", "Save as preset", "Re-analyse", "Archive"):
         assert f">{label}</" in menu, label
     delete_url = reverse("projects:delete", args=[project.pk])

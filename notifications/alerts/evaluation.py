@@ -47,7 +47,7 @@ from analysis import stats
 from analysis.results_store import reads, search
 from notifications.alerts import detection
 from notifications.alerts.aggregates import STEP, Aggregates, Scope
-from notifications.models import Alert, AlertKind, AlertPeriod, AlertRule
+from notifications.models import HOURLY_KINDS, Alert, AlertKind, AlertPeriod, AlertRule
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
@@ -67,8 +67,6 @@ COUNTED_KINDS = (
     AlertKind.SENTIMENT_DROP,
     AlertKind.RATING_DROP,
 )
-#: Kinds that have hour windows (hourly_stats count arrivals only).
-HOURLY_KINDS = (AlertKind.VOLUME_SPIKE, AlertKind.KEYWORD)
 NEGATIVE_LABELS = ("negative", "very_negative")
 BATCH_FIELDS = {
     "project_id": 1, "target_id": 1, "platform": 1, "created_at": 1, "content.date": 1, "content.text": 1,

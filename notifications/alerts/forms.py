@@ -12,6 +12,7 @@ from notifications import services as webhook_services
 from notifications.alerts import rules
 from notifications.models import (
     HOURLY_KINDS,
+    HOURLY_KINDS_ONLY,
     SIGNIFICANCE_MAX,
     SIGNIFICANCE_MIN,
     AlertKind,
@@ -151,7 +152,7 @@ class AlertRuleForm(forms.Form):
         data = super().clean()
         kind, period = data.get("kind"), data.get("period")
         if period == AlertPeriod.HOUR and kind and kind not in HOURLY_KINDS:
-            self.add_error("period", "Only volume spikes are watched hour by hour; choose Day.")
+            self.add_error("period", HOURLY_KINDS_ONLY)
         if kind == AlertKind.KEYWORD and "query" in data:
             parsed = parse_query(data["query"])
             if not parsed.terms:

@@ -37,7 +37,7 @@ EDITED_CONFIG_PARTS = ("scrapers", "llm", "analysis", "limits")
 #: whose project is already gone.
 PROJECT_DATA = (
     "results", "daily_stats", "hourly_stats", "scrape_jobs", "targets", "project_insights", "analysis_runs",
-    "saved_views", "release_markers",
+    "saved_views", "release_markers", "alerts", "alert_rules", "report_schedules",
 )  # fmt: skip
 
 
