@@ -188,9 +188,7 @@ def _collect_once(job: dict, target: dict, project: dict, provider_options: dict
             outcome.collected += written.inserted
             outcome.new_result_ids += written.inserted_ids
             if written.inserted:
-                collection("projects").update_one(
-                    {"_id": project["_id"]}, {"$inc": {"stats.total_results": written.inserted}}
-                )
+                _count_for_project(project["_id"], job["_id"], target["_id"], written.inserted)
             state = _report_page(
                 job["_id"],
                 target["_id"],
@@ -293,10 +291,18 @@ def stored_by_job(job_id: ObjectId, target_id: ObjectId) -> int:
     )  # fmt: skip
 
 
-def _reported_count(job_id: ObjectId, target_id: ObjectId) -> int:
-    job = collection("scrape_jobs").find_one({"_id": job_id}, {"targets": 1}) or {}
-    entry: dict = next((t for t in job.get("targets", []) if t["target_id"] == target_id), {})
-    return int(entry.get("results_count") or 0)
+def _counting_key(job_id: ObjectId, target_id: ObjectId) -> str:
+    return f"counting.{job_id}-{target_id}"
+
+
+def _count_for_project(project_id: ObjectId, job_id: ObjectId, target_id: ObjectId, inserted: int) -> None:
+    """Add a page's new rows to the project's total, and to a tally of what this job's target
+    added, in one single-document update: a worker killed at any instant leaves the two agreeing,
+    so the target's end can add exactly the rows no attempt counted."""
+    collection("projects").update_one(
+        {"_id": project_id},
+        {"$inc": {"stats.total_results": inserted, _counting_key(job_id, target_id): inserted}},
+    )
 
 
 def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
@@ -308,8 +314,6 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
     now = timezone.now()
     failed = outcome.status == JobStatus.FAILED
     stored = stored_by_job(job_id, target["_id"])
-    # Rows stored by a dead attempt after its last report were never counted for the project.
-    unreported = stored - _reported_count(job_id, target["_id"])
     ended = job_state.end_target(
         job_id,
         target["_id"],
@@ -323,10 +327,15 @@ def finish_target(job_id: ObjectId, target: dict, outcome: RunOutcome) -> bool:
     )
     if not ended.apply():
         return False
-    if unreported > 0:
-        collection("projects").update_one(
-            {"_id": target["project_id"]}, {"$inc": {"stats.total_results": unreported}}
-        )
+    # Rows a dead attempt stored but never counted for the project (its worker died between
+    # inserting them and counting them) are counted now; the tally is then done with.
+    key = _counting_key(job_id, target["_id"])
+    project = collection("projects").find_one({"_id": target["project_id"]}, {key: 1}) or {}
+    counted = int((project.get("counting") or {}).get(key.split(".", 1)[1]) or 0)
+    collection("projects").update_one(
+        {"_id": target["project_id"]},
+        {"$inc": {"stats.total_results": max(stored - counted, 0)}, "$unset": {key: ""}},
+    )
     target_update: dict[str, dict] = {
         "$set": {
             "stats.last_scraped_at": now,
