@@ -10,6 +10,7 @@ from notifications import services, vault
 from notifications.forms import WebhookForm
 from notifications.models import Webhook, WebhookDelivery
 from sentimatrix.ownership import owned_or_404
+from sentimatrix.validators import add_form_errors
 
 
 def _own(request, webhook_id) -> Webhook:
@@ -36,8 +37,7 @@ def _save(request, form, webhook=None):
             return services.create_webhook(request.user, **form.service_kwargs(), request=request)
         return services.update_webhook(webhook, **form.service_kwargs(), request=request)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_form_errors(form, exc)
         return None
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from projects import schedules
 from projects.models import Frequency
 from projects.pages import own_project
-from sentimatrix.validators import validate_hhmm
+from sentimatrix.validators import add_form_errors, validate_hhmm
 from sentimatrix.when import format_when
 
 HISTORY_SHOWN = 20
@@ -83,8 +83,7 @@ def schedule_edit(request, project_id):
         try:
             schedule = schedules.save_schedule(project, form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_form_errors(form, exc)
         else:
             if schedule.enabled and schedule.next_run:
                 when = format_when(schedule.next_run, zone=True)

@@ -216,3 +216,10 @@ class ValidatedEmbeddedModel(EmbeddedModel):
 
     def clean_fields(self, exclude=None):
         _clean_fields(self, exclude)
+
+
+def add_form_errors(form, exc: ValidationError) -> None:
+    """Put a model's or a service's ``ValidationError`` on ``form``: each field's messages on
+    that field when the form has it, the rest on the form as a whole."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

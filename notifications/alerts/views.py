@@ -18,6 +18,7 @@ from notifications.alerts.forms import AlertRuleForm
 from notifications.models import Alert, AlertRule
 from projects.models import Project
 from projects.pages import own_project
+from sentimatrix.validators import add_form_errors
 
 ALERTS_PER_PAGE = 25
 
@@ -56,8 +57,7 @@ def _save(request, form, project, rule=None):
             return rules.create_rule(project, request.user, form.rule_fields(), request=request)
         return rules.update_rule(rule, form.rule_fields(), request=request)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_form_errors(form, exc)
         return None
 
 

@@ -16,6 +16,7 @@ from notifications.reports import sending, services, unsubscribe
 from notifications.reports.forms import ReportScheduleForm
 from notifications.reports.periods import last_full_period, zone_of
 from projects.pages import own_project
+from sentimatrix.validators import add_form_errors
 
 
 def _own(request, project_id, report_id) -> ReportSchedule:
@@ -42,8 +43,7 @@ def _saved(request, form, project, schedule=None):
             return services.create_schedule(request.user, project, **form.service_kwargs())
         return services.update_schedule(schedule, **form.service_kwargs())
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_form_errors(form, exc)
         return None
 
 
