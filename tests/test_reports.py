@@ -275,3 +275,14 @@ def test_beat_looks_for_due_reports_every_hour_on_the_mail_queue(settings):
     for name in (entry["task"], sending.send_scheduled_report.name):
         assert name in app.tasks
         assert app.amqp.router.route({}, name)["queue"].name == "webhooks"
+
+
+@pytest.mark.django_db
+def test_an_edit_keeps_the_period_the_sender_claimed_meanwhile():
+    owner = make_user()
+    schedule = _schedule(owner, make_project(owner))
+    claimed = datetime(2030, 7, 8, tzinfo=UTC)
+    # The sender claims a period while the owner's edit form is open on the older document.
+    collection("report_schedules").update_one({"_id": schedule.pk}, {"$set": {"last_period_end": claimed}})
+    edited = services.update_schedule(schedule, name="Renamed", hour=9)
+    assert (edited.name, edited.hour, edited.last_period_end) == ("Renamed", 9, claimed)
