@@ -12,7 +12,7 @@ from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, Object
 
 from analysis.results_store.search import parse_query
 from projects.models import Target
-from projects.platforms import Platform
+from projects.platforms import RESULT_PLATFORMS
 from sentimatrix.validators import (
     DAY_OF_MONTH_RANGE,
     ValidatedEmbeddedModel,
@@ -205,7 +205,7 @@ class AlertRule(ValidatedModel):
             errors["min_count"] = "The minimum count is at least 1."
         if self.target_ids and self.project_id and _foreign(self.project_id, self.target_ids):
             errors["target_ids"] = "Choose targets of this rule's project."
-        if unknown := [p for p in self.platforms if p not in Platform.values]:
+        if unknown := [p for p in self.platforms if p not in dict(RESULT_PLATFORMS)]:
             errors["platforms"] = f"Unknown platforms: {', '.join(unknown)}."
         for url in self.chat_webhook_urls:
             try:

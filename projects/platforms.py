@@ -53,6 +53,12 @@ SORT_ORDERS: dict[str, tuple[str, ...]] = {
     Platform.GOOGLE_PLAY: ("newest", "most_relevant"),
 }
 
+#: The platforms a result can come from: a keyword monitor's results carry the platform each was
+#: found on, never "keyword".
+RESULT_PLATFORMS: tuple[tuple[str, str], ...] = tuple(
+    (value, label) for value, label in Platform.choices if value != Platform.KEYWORD
+)
+
 #: The platforms a keyword monitor can search (each has a search collector).
 SEARCH_PLATFORMS: tuple[str, ...] = (
     Platform.REDDIT,

@@ -8,7 +8,7 @@ from api.serializers.fields import id_field, nullable_time_field, time_field
 from notifications.alerts import forms as rule_forms
 from notifications.alerts import rules
 from notifications.models import SIGNIFICANCE_MAX, SIGNIFICANCE_MIN, AlertKind, AlertPeriod
-from projects.platforms import Platform
+from projects.platforms import RESULT_PLATFORMS
 
 
 class AlertRuleSerializer(serializers.Serializer):
@@ -50,7 +50,7 @@ class AlertRuleInputSerializer(serializers.Serializer):
     target_ids = serializers.ListField(
         child=serializers.CharField(max_length=24), default=list, max_length=500
     )
-    platforms = serializers.ListField(child=serializers.ChoiceField(choices=Platform.choices), default=list)
+    platforms = serializers.ListField(child=serializers.ChoiceField(choices=RESULT_PLATFORMS), default=list)
     query = serializers.CharField(max_length=500, allow_blank=True, default="")
     only_negative = serializers.BooleanField(default=False)
     min_count = serializers.IntegerField(min_value=1, max_value=rule_forms.MAX_MIN_COUNT, default=10)

@@ -20,7 +20,7 @@ from notifications.models import (
     AlertRule,
 )
 from projects.models import Project, Target
-from projects.platforms import Platform
+from projects.platforms import RESULT_PLATFORMS
 
 # The test's level in words; the rule stores the number.
 SIGNIFICANCE_CHOICES = [
@@ -60,7 +60,7 @@ class AlertRuleForm(forms.Form):
         help_text="None chosen: every target of the project.",
     )
     platforms = forms.MultipleChoiceField(
-        choices=Platform.choices,
+        choices=RESULT_PLATFORMS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None chosen: every platform.",

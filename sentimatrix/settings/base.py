@@ -531,6 +531,7 @@ SPECTACULAR_SETTINGS = {
         "SubscribableEventEnum": "api.serializers.webhooks.SUBSCRIBABLE_EVENTS",
         "ReportFrequencyEnum": "notifications.models.ReportFrequency",
         "SearchPlatformEnum": "projects.platforms.SEARCH_PLATFORMS",
+        "ResultPlatformEnum": "projects.platforms.RESULT_PLATFORMS",
         "AlertKindEnum": "notifications.models.AlertKind",
         "AlertPeriodEnum": "notifications.models.AlertPeriod",
     },
