@@ -197,3 +197,23 @@ def test_the_cap_per_run_applies_to_each_platform_and_the_cursors_are_still_stor
     assert entry.results_count == Result.objects.filter(target=target).count() == 2 * len(PLATFORMS)
     target.refresh_from_db()
     assert set(target.metadata["search_cursors"]) == set(PLATFORMS)
+
+
+def test_the_daily_request_cap_reached_part_way_makes_the_run_partial_and_keeps_the_cursors(
+    settings, httpserver
+):
+    served = serve_all_five(settings, httpserver)
+    user = make_user()
+    store_credentials(user)
+    # Reddit's two pages leave one request of three; Hacker News' two pages use it up.
+    project = make_project(user, max_requests_per_day=3)
+    target = add_all_five(project, served)
+    job = run_job(project, user, target)
+    entry = job.targets[0]
+    assert entry.status == JobStatus.COMPLETED and entry.partial
+    assert entry.error == "stopped at the project's limit of 3 requests per day"
+    stored = set(Result.objects.filter(target=target).values_list("platform", flat=True))
+    assert stored == {"reddit", "hackernews"}
+    assert served.youtube.requests == [] and served.mastodon.requests == [] and served.bluesky.requests == []
+    target.refresh_from_db()
+    assert "search_cursors" not in target.metadata  # the next run searches every platform again

@@ -243,6 +243,9 @@ class KeywordMonitorCollector(Collector):
                 }
             yield Page(
                 items=run.items,
+                # The platforms still to search: a run stopped here (the project's daily cap)
+                # is partial, and keeps the old cursors.
+                next_cursor=None if last else platforms[index + 1],
                 requests_made=run.requests,
                 target_updates=updates,
                 coverage=dict(summary) if last else None,
