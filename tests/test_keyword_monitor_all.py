@@ -15,6 +15,7 @@ from projects.services.monitors import MonitorSpec
 from scraping import jobs
 from scraping.collectors._dates import parse_date
 from scraping.collectors.search.mastodon import snowflake
+from scraping.collectors.youtube import MISSING_KEY
 from scraping.models import JobStatus, ScrapeJob
 from scraping.monitor_preview import preview_monitor
 from sentimatrix.search_syntax import matches, parse_query
@@ -217,3 +218,18 @@ def test_the_daily_request_cap_reached_part_way_makes_the_run_partial_and_keeps_
     assert served.youtube.requests == [] and served.mastodon.requests == [] and served.bluesky.requests == []
     target.refresh_from_db()
     assert "search_cursors" not in target.metadata  # the next run searches every platform again
+
+
+def test_without_the_youtube_key_and_bluesky_password_those_two_say_what_to_add(settings, httpserver):
+    served = serve_all_five(settings, httpserver)
+    user = make_user()
+    project = make_project(user)
+    target = add_all_five(project, served)
+    job = run_job(project, user, target)
+    entry = job.targets[0]
+    assert entry.status == JobStatus.COMPLETED and entry.partial
+    assert entry.coverage["youtube"]["error"] == f"YouTube: {MISSING_KEY}"
+    assert "add a Bluesky app password on the API keys page" in entry.coverage["bluesky"]["error"]
+    assert served.youtube.requests == []
+    stored = set(Result.objects.filter(target=target).values_list("platform", flat=True))
+    assert stored == {"reddit", "hackernews", "mastodon"}
