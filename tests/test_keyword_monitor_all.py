@@ -5,6 +5,8 @@ Bluesky app password in the user's vault and Mastodon asked at a local instance.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -233,3 +235,60 @@ def test_without_the_youtube_key_and_bluesky_password_those_two_say_what_to_add(
     assert served.youtube.requests == []
     stored = set(Result.objects.filter(target=target).values_list("platform", flat=True))
     assert stored == {"reddit", "hackernews", "mastodon"}
+
+
+def test_a_later_run_collects_only_what_is_new_on_each_platform(settings, httpserver):
+    served, user, project, target = monitor_of_all_five(settings, httpserver)
+    run_job(project, user, target)
+    first = {r.content.platform_id for r in Result.objects.filter(target=target)}
+
+    # One newer mention on each platform but YouTube (whose next search finds no newer video),
+    # and a Bluesky post repeating a Reddit post of the first run.
+    post = copy.deepcopy(served.reddit_hn.reddit_posts[0])
+    post["data"].update(name="t3_r9", created_utc=1764899990.0, permalink="/r/phones/comments/r9/new/")
+    post["data"]["selftext"] = "Nimbus Notes: the widget finally shows my notes on the lock screen."
+    served.reddit_hn.reddit_posts.insert(0, post)
+    hit = copy.deepcopy(served.reddit_hn.hn_hits[1])
+    hit.update(
+        objectID="9009", created_at_i=1764899990, comment_text="Nimbus Notes: export to markdown works now."
+    )
+    served.reddit_hn.hn_hits.insert(0, hit)
+    status = copy.deepcopy(next(s for s in served.mastodon_statuses if s["uri"] == CROSS_POSTED))
+    status.update(
+        id=str(int(snowflake(parse_date("2026-11-22T08:00:00Z"))) + 3),
+        uri="https://mastodon.example/users/tom/statuses/new1",
+        url="https://mastodon.example/@tom/new1",
+        created_at="2026-11-22T08:00:00.000Z",
+        content="<p>Nimbus Notes 5.0 is out with a calendar view.</p>",
+    )
+    served.mastodon_statuses.insert(0, status)
+    for n, text in enumerate(
+        ("Nimbus Notes handles my recipes well.", served.reddit_hn.reddit_posts[1]["data"]["selftext"])
+    ):
+        fresh = copy.deepcopy(served.bluesky_posts[1])
+        fresh["uri"] = f"{fresh['uri']}-later{n}"
+        fresh["record"].update(text=text, createdAt=f"2026-11-22T09:0{n}:00.000Z")
+        fresh["indexedAt"] = f"2026-11-22T09:0{n}:01.000Z"
+        served.bluesky_posts.insert(0, fresh)
+
+    job = run_job(project, user, target)
+    entry = job.targets[0]
+    assert entry.status == JobStatus.COMPLETED and not entry.partial
+    assert {p: (c["new"], c["duplicates"]) for p, c in entry.coverage.items()} == {
+        "reddit": (1, 0), "hackernews": (1, 0), "youtube": (0, 0), "mastodon": (1, 0), "bluesky": (1, 1),
+    }  # fmt: skip
+    new = {r.content.platform_id for r in Result.objects.filter(target=target)} - first
+    assert new == {
+        "reddit:t3_r9",
+        "hackernews:9009",
+        "mastodon:https://mastodon.example/users/tom/statuses/new1",
+        f"bluesky:{served.bluesky_posts[1]['uri']}",
+    }
+    target.refresh_from_db()
+    assert target.metadata["search_cursors"] == {
+        "reddit": "1764899990:t3_r9",
+        "hackernews": "1764899990",
+        "youtube": "2019-11-26T15:51:44Z",
+        "mastodon": "2026-11-22T08:00:00.000Z",
+        "bluesky": "2026-11-22T09:01:00.000Z",
+    }
