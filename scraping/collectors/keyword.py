@@ -5,7 +5,8 @@ For each platform chosen (``platform_data.search_platforms``) the platform's sea
 complete run stored (``metadata.search_cursors[platform]``). Every mention is
 
 * checked against the query locally (:mod:`sentimatrix.search_syntax`, the explorer's own
-  rule), since a platform's search is fuzzier than the query says;
+  rule), since a platform's search is fuzzier than the query says (with what the mention
+  answers, when the platform found it through that: a YouTube comment through its video);
 * dropped when an earlier mention of the run has the same address or the same text (a
   cross-post: the same words posted on two platforms count once), or the same text as one of
   the latest mentions of earlier runs (``metadata.recent_prints``);
@@ -171,12 +172,13 @@ def search_platform(
     newest = since
     before = ctx.http.requests_made
     try:
-        for page in source_of(platform).search(query, ctx, since=since):
+        source = source_of(platform)
+        for page in source.search(query, ctx, since=since):
             run.searched += page.searched
             newest = later(newest, page.newest)
             for item in page.items:
                 run.found += 1
-                if not check(item.text, item.title):
+                if not check(item.text, item.title, *source.context(item)):
                     run.not_matching += 1
                     continue
                 item.platform_id = f"{platform}:{item.platform_id}"
@@ -241,6 +243,9 @@ class KeywordMonitorCollector(Collector):
                 }
             yield Page(
                 items=run.items,
+                # The platforms still to search: a run stopped here (the project's daily cap)
+                # is partial, and keeps the old cursors.
+                next_cursor=None if last else platforms[index + 1],
                 requests_made=run.requests,
                 target_updates=updates,
                 coverage=dict(summary) if last else None,

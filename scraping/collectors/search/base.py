@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 
 from projects.platforms import Platform
-from scraping.collectors.base import CollectorError, FetchContext, Page
+from scraping.collectors.base import CollectedItem, CollectorError, FetchContext, Page
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ class SearchSource(ABC):
     @abstractmethod
     def search(self, query: SearchQuery, ctx: FetchContext, since: str | None = None) -> Iterator[SearchPage]:
         """Pages of mentions of ``query`` newer than ``since``."""
+
+    def context(self, item: CollectedItem) -> tuple[str, ...]:
+        """Texts besides the mention's own in which the monitor may find the query: where the
+        platform matched the query on what the mention answers (a video's title), not on the
+        mention itself."""
+        return ()
 
 
 #: Platform -> "module:Class" of its search source.

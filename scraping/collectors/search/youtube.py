@@ -63,6 +63,11 @@ class YouTubeSearch(SearchSource):
     platform = Platform.YOUTUBE
     credential_providers = ("youtube",)
 
+    def context(self, item: CollectedItem) -> tuple[str, ...]:
+        # A comment is found through its video: it answers a video about the query, and
+        # rarely repeats the query itself.
+        return (str(item.metadata.get("video_title") or ""),)
+
     def search(self, query: SearchQuery, ctx: FetchContext, since: str | None = None) -> Iterator[SearchPage]:
         """A page per video found, its comments newer than ``since`` newest first; ``newest`` is
         the time of the newest video or comment seen so far (the next run's ``publishedAfter``)."""
