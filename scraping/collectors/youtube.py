@@ -34,7 +34,7 @@ PAGE_SIZE = 100  # the API's maximum for both endpoints
 ORDERS = SORT_ORDERS[Platform.YOUTUBE]
 
 MISSING_KEY = (
-    "collecting YouTube comments needs a YouTube Data API key: add one on the API keys page under "
+    "reading YouTube comments and searching YouTube need a YouTube Data API key: add one on the API keys page under "
     '"youtube" (Google Cloud console, YouTube Data API v3)'
 )
 # API error reasons -> what the user can do about them.
