@@ -91,6 +91,20 @@ def _heading(message: AlertMessage) -> str:
     return f"{message.kind_label}: {message.title}"
 
 
+def _facts(message: AlertMessage, escape) -> list[tuple[str, str]]:
+    """The figures a card lists beside the quotes, in order, the texts escaped for its markup."""
+    facts = [
+        ("Project", escape(message.project_name)),
+        ("Rule", escape(message.rule_name)),
+        ("Window", escape(message.window)),
+        ("Observed", message.observed),
+        ("Baseline", message.baseline),
+    ]
+    if message.p_value:
+        facts.append(("p-value", message.p_value))
+    return facts
+
+
 def _quote_line(quote_text: str, platform: str) -> str:
     return f"“{quote_text}”" + (f" ({platform})" if platform else "")
 
@@ -131,15 +145,11 @@ def generic(message: AlertMessage) -> dict:
 def discord(message: AlertMessage) -> dict:
     """Discord: a short ``content`` line and one embed with the figures and quotes."""
     e = discord_escape
+    # Discord refuses an empty field value and one over 1,024 characters.
     fields = [
-        {"name": "Project", "value": e(message.project_name)[:1024] or "-", "inline": True},
-        {"name": "Rule", "value": e(message.rule_name)[:1024] or "-", "inline": True},
-        {"name": "Window", "value": e(message.window)[:1024], "inline": False},
-        {"name": "Observed", "value": message.observed, "inline": True},
-        {"name": "Baseline", "value": message.baseline, "inline": True},
+        {"name": name, "value": value[:1024] or "-", "inline": name != "Window"}
+        for name, value in _facts(message, e)
     ]
-    if message.p_value:
-        fields.append({"name": "p-value", "value": message.p_value, "inline": True})
     description = "\n".join("> " + e(_quote_line(q.text, q.platform)) for q in message.quotes)
     return {
         "content": e(f"Alert: {_heading(message)}")[:2000],
@@ -159,15 +169,7 @@ def discord(message: AlertMessage) -> dict:
 def teams(message: AlertMessage) -> dict:
     """Teams through an Office 365 connector: a legacy ``MessageCard``."""
     e = teams_escape
-    facts = [
-        {"name": "Project", "value": e(message.project_name)},
-        {"name": "Rule", "value": e(message.rule_name)},
-        {"name": "Window", "value": e(message.window)},
-        {"name": "Observed", "value": message.observed},
-        {"name": "Baseline", "value": message.baseline},
-    ]
-    if message.p_value:
-        facts.append({"name": "p-value", "value": message.p_value})
+    facts = [{"name": name, "value": value} for name, value in _facts(message, e)]
     section: dict = {"activityTitle": e(_heading(message)), "facts": facts, "markdown": True}
     if message.quotes:
         section["text"] = "\n\n".join(e(_quote_line(q.text, q.platform)) for q in message.quotes)
@@ -191,15 +193,7 @@ def teams(message: AlertMessage) -> dict:
 def teams_workflow(message: AlertMessage) -> dict:
     """Teams through a Workflows (Logic Apps) URL: a ``message`` with one Adaptive Card."""
     e = teams_escape
-    facts = [
-        {"title": "Project", "value": e(message.project_name)},
-        {"title": "Rule", "value": e(message.rule_name)},
-        {"title": "Window", "value": e(message.window)},
-        {"title": "Observed", "value": message.observed},
-        {"title": "Baseline", "value": message.baseline},
-    ]
-    if message.p_value:
-        facts.append({"title": "p-value", "value": message.p_value})
+    facts = [{"title": name, "value": value} for name, value in _facts(message, e)]
     body: list[dict] = [
         {
             "type": "TextBlock",
