@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sentimatrix.search_syntax import ParsedQuery, matches
 from sentimatrix.search_syntax import parse_query as read_query
 
 #: A hashtag as Mastodon accepts one in a tag timeline's path.
@@ -42,9 +43,8 @@ class QueryTerms:
 
     def excludes(self, text: str) -> bool:
         """Whether ``text`` says one of the excluded terms (case ignored). Platforms whose search
-        ignores exclusions get their answers checked with this."""
-        lowered = (text or "").lower()
-        return any(term.lower() in lowered for term in self.excluded)
+        ignores exclusions get their answers checked with this, by the explorer's matcher."""
+        return not matches(ParsedQuery(excluded=list(self.excluded)), text)
 
 
 def parse_query(text: str) -> QueryTerms:
