@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
 
 from analysis.results_store.search import parse_query
+from notifications.alerts.detection import DEFAULT_COOLDOWN_HOURS, DEFAULT_MIN_COUNT, DEFAULT_SIGNIFICANCE
 from projects.models import Target
 from projects.platforms import RESULT_PLATFORMS
 from sentimatrix.validators import (
@@ -169,9 +170,9 @@ class AlertRule(ValidatedModel):
     query = models.CharField(max_length=500, blank=True)
     only_negative = models.BooleanField(default=False)
     # Loudness: a window with fewer results than this never alerts; the test's level.
-    min_count = models.PositiveIntegerField(default=10)
-    significance = models.FloatField(default=0.001)
-    cooldown_hours = models.PositiveIntegerField(default=24)
+    min_count = models.PositiveIntegerField(default=DEFAULT_MIN_COUNT)
+    significance = models.FloatField(default=DEFAULT_SIGNIFICANCE)
+    cooldown_hours = models.PositiveIntegerField(default=DEFAULT_COOLDOWN_HOURS)
     # Channels (in-app is always on): email follows the user's alert-email setting.
     email = models.BooleanField(default=True)
     chat_webhook_urls = ArrayField(models.CharField(max_length=2048), default=list, blank=True)

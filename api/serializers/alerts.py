@@ -7,6 +7,7 @@ from rest_framework import serializers
 from api.serializers.fields import id_field, nullable_time_field, time_field
 from notifications.alerts import forms as rule_forms
 from notifications.alerts import rules
+from notifications.alerts.detection import DEFAULT_COOLDOWN_HOURS, DEFAULT_MIN_COUNT, DEFAULT_SIGNIFICANCE
 from notifications.models import SIGNIFICANCE_MAX, SIGNIFICANCE_MIN, AlertKind, AlertPeriod
 from projects.platforms import RESULT_PLATFORMS
 
@@ -53,15 +54,17 @@ class AlertRuleInputSerializer(serializers.Serializer):
     platforms = serializers.ListField(child=serializers.ChoiceField(choices=RESULT_PLATFORMS), default=list)
     query = serializers.CharField(max_length=500, allow_blank=True, default="")
     only_negative = serializers.BooleanField(default=False)
-    min_count = serializers.IntegerField(min_value=1, max_value=rule_forms.MAX_MIN_COUNT, default=10)
+    min_count = serializers.IntegerField(
+        min_value=1, max_value=rule_forms.MAX_MIN_COUNT, default=DEFAULT_MIN_COUNT
+    )
     significance = serializers.FloatField(
         min_value=SIGNIFICANCE_MIN,
         max_value=SIGNIFICANCE_MAX,
-        default=0.001,
+        default=DEFAULT_SIGNIFICANCE,
         help_text="The test's level: 0.001 strict, 0.01 normal, 0.05 sensitive.",
     )
     cooldown_hours = serializers.IntegerField(
-        min_value=0, max_value=rule_forms.MAX_COOLDOWN_HOURS, default=24
+        min_value=0, max_value=rule_forms.MAX_COOLDOWN_HOURS, default=DEFAULT_COOLDOWN_HOURS
     )
     email = serializers.BooleanField(default=True)
     chat_webhook_urls = serializers.ListField(

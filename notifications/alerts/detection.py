@@ -58,8 +58,10 @@ MIN_BASELINE_RESULTS = 20
 SENTIMENT_SD_FLOOR = 0.25  # scores run from -1 to 1
 RATING_SD_FLOOR = 0.5  # stars
 TOPIC_MIN_EXPECTED = 1.0
-#: The rule's defaults (the model's field defaults say the same).
+#: A rule's defaults: the model's field defaults, the form's and the API's initial values.
 DEFAULT_SIGNIFICANCE = 0.001
+DEFAULT_MIN_COUNT = 10
+DEFAULT_COOLDOWN_HOURS = 24
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from analysis.results_store.search import parse_query
 from notifications import services as webhook_services
 from notifications.alerts import rules
+from notifications.alerts.detection import DEFAULT_COOLDOWN_HOURS, DEFAULT_MIN_COUNT, DEFAULT_SIGNIFICANCE
 from notifications.models import (
     HOURLY_KINDS,
     HOURLY_KINDS_ONLY,
@@ -78,14 +79,14 @@ class AlertRuleForm(forms.Form):
         label="Minimum count",
         min_value=1,
         max_value=MAX_MIN_COUNT,
-        initial=10,
+        initial=DEFAULT_MIN_COUNT,
         help_text="A window with fewer results than this never alerts.",
     )
     significance = forms.FloatField(
         label="Sensitivity",
         min_value=SIGNIFICANCE_MIN,
         max_value=SIGNIFICANCE_MAX,
-        initial=0.001,
+        initial=DEFAULT_SIGNIFICANCE,
         widget=forms.Select(choices=SIGNIFICANCE_CHOICES),
         help_text="How unusual a window must be to alert (the test's significance level).",
     )
@@ -93,7 +94,7 @@ class AlertRuleForm(forms.Form):
         label="Cooldown (hours)",
         min_value=0,
         max_value=MAX_COOLDOWN_HOURS,
-        initial=24,
+        initial=DEFAULT_COOLDOWN_HOURS,
         help_text="After an alert, the rule stays quiet this long.",
     )
     email = forms.BooleanField(
