@@ -19,6 +19,7 @@ from analysis.results_store import filters
 from analysis.results_store import params as p
 from analysis.results_store.filters import DEFAULT_DATE_FIELD, DEFAULT_STATUS, STATUSES
 from analysis.results_store.sorting import DEFAULT_SORT, SORTS
+from sentimatrix.timeutil import zone_or_utc
 
 SORT_ERROR = "Unknown sort order."
 
@@ -148,10 +149,7 @@ class FilterState:
         return out
 
     def time_zone(self, default: str = "UTC") -> zoneinfo.ZoneInfo:
-        try:
-            return zoneinfo.ZoneInfo(self.tz or default or "UTC")
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo("UTC")
+        return zone_or_utc(self.tz or default)
 
 
 #: Parameter -> chip label, for the parameters that get a removable chip.

@@ -13,7 +13,6 @@ so a user gets at most one digest a day; a failed send puts the alerts back for 
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from datetime import datetime
 
 from bson import ObjectId
@@ -27,6 +26,7 @@ from notifications.alerts import mail
 from notifications.alerts.delivery import EMAIL
 from notifications.alerts.delivery import Status as DeliveryStatus
 from sentimatrix.mongo import collection
+from sentimatrix.timeutil import zone_or_utc
 
 logger = logging.getLogger(__name__)
 MAX_ALERTS = 50  # per digest; the rest wait for the next one (the page lists them all)
@@ -34,11 +34,7 @@ STATUS = f"deliveries.{EMAIL}.status"
 
 
 def local_hour(zone_name: str, now: datetime) -> int:
-    try:
-        zone = zoneinfo.ZoneInfo(zone_name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return now.astimezone(zone).hour
+    return now.astimezone(zone_or_utc(zone_name)).hour
 
 
 # Users who left the digest for immediate mail still get, once, the alerts that waited for it.

@@ -20,6 +20,7 @@ from notifications.models import AlertKind
 from projects.platforms import Platform
 from sentimatrix import when
 from sentimatrix.mongo import collection
+from sentimatrix.timeutil import zone_or_utc
 
 MAX_QUOTES = 3
 QUOTE_CHARS = 280
@@ -103,10 +104,7 @@ def quotes(alert: dict, limit: int = MAX_QUOTES) -> list[Quote]:
 def zone_of(user_id) -> zoneinfo.ZoneInfo:
     """The owner's time zone (UTC when unset or unknown)."""
     doc = collection("users").find_one({"_id": user_id}, {"settings.timezone": 1}) or {}
-    try:
-        return zoneinfo.ZoneInfo((doc.get("settings") or {}).get("timezone") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return zone_or_utc((doc.get("settings") or {}).get("timezone"))
 
 
 def window_text(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo) -> str:
