@@ -17,6 +17,7 @@ from scraping.collectors._text import html_to_text, squash
 from scraping.collectors.base import CollectedItem, Collector, FetchContext, LayoutChangedError
 from scraping.collectors.hackernews import ITEM_URL
 from scraping.collectors.search.base import SearchPage, SearchQuery, SearchSource
+from scraping.collectors.search.syntax import written
 from sentimatrix.search_syntax import ParsedQuery, parse_query
 
 HITS_PER_PAGE = 50
@@ -24,9 +25,7 @@ HITS_PER_PAGE = 50
 
 def algolia_query(parsed: ParsedQuery) -> str:
     """``parsed`` in Algolia's advanced query syntax."""
-    parts = [f'"{term}"' if " " in term else term for term in parsed.terms]
-    parts += [f'-"{term}"' if " " in term else f"-{term}" for term in parsed.excluded]
-    return " ".join(parts)
+    return written(parsed.terms, parsed.excluded)
 
 
 def mention(hit: dict) -> CollectedItem | None:

@@ -23,6 +23,7 @@ from scraping.collectors._text import squash
 from scraping.collectors.base import CollectedItem, Collector, FetchContext, LayoutChangedError
 from scraping.collectors.reddit import GONE, REDDIT_SITE, RedditApi
 from scraping.collectors.search.base import SearchPage, SearchQuery, SearchSource
+from scraping.collectors.search.syntax import written
 from sentimatrix.search_syntax import ParsedQuery, parse_query
 
 PAGE_LIMIT = 100  # the most a Reddit listing gives at once
@@ -33,9 +34,7 @@ FIRST_RUN_WINDOW = "week"  # a new monitor starts from the last week's mentions
 
 def reddit_query(parsed: ParsedQuery) -> str:
     """``parsed`` in Reddit's search syntax."""
-    parts = [f'"{term}"' if " " in term else term for term in parsed.terms]
-    parts += [f'NOT "{term}"' if " " in term else f"NOT {term}" for term in parsed.excluded]
-    return " ".join(parts)
+    return written(parsed.terms, parsed.excluded, exclude="NOT ")
 
 
 def window_for(since_ts: float | None, now: float) -> str:

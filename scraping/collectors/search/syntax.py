@@ -9,6 +9,7 @@ explorer and in a monitor; this module only writes it for each platform.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sentimatrix.search_syntax import ParsedQuery, matches
@@ -16,6 +17,16 @@ from sentimatrix.search_syntax import parse_query as read_query
 
 #: A hashtag as Mastodon accepts one in a tag timeline's path.
 _HASHTAG_RE = re.compile(r"#(\w+)")
+
+
+def written(terms: Sequence[str], excluded: Sequence[str], *, exclude: str = "-") -> str:
+    """Terms and excluded terms in a search engine's syntax: a term of several words in double
+    quotes, each excluded term after ``exclude`` ("-", or Reddit's "NOT ")."""
+
+    def quoted(term: str) -> str:
+        return f'"{term}"' if " " in term else term
+
+    return " ".join([*map(quoted, terms), *(f"{exclude}{quoted(term)}" for term in excluded)])
 
 
 @dataclass(frozen=True)
@@ -29,9 +40,7 @@ class QueryTerms:
     def search_syntax(self) -> str:
         """The query as the search engines with this syntax (YouTube, Mastodon, Bluesky) take
         it: words as they are, phrases in double quotes, exclusions with a leading minus."""
-        parts = [*self.words, *(f'"{phrase}"' for phrase in self.phrases)]
-        parts += [f'-"{term}"' if " " in term else f"-{term}" for term in self.excluded]
-        return " ".join(parts)
+        return written([*self.words, *self.phrases], self.excluded)
 
     def hashtag(self) -> str | None:
         """The tag (without ``#``) when the whole query is one hashtag, else None."""
