@@ -47,3 +47,17 @@ def embedded_django(name: str, migrate: bool = True):
     finally:
         embedded_db.stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def local_server():
+    """A local HTTP server (pytest-httpserver's) that serves a bench's recorded or constructed
+    answers, stopped when the bench ends."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import embedded_django
+from common import embedded_django, local_server
 
 
 def main() -> None:
@@ -28,15 +28,8 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    with embedded_django("googleplay"):
-        from pytest_httpserver import HTTPServer
-
-        server = HTTPServer(host="127.0.0.1", port=0)
-        server.start()
-        try:
-            run(server, args.reviews, args.repeat)
-        finally:
-            server.stop()
+    with embedded_django("googleplay"), local_server() as server:
+        run(server, args.reviews, args.repeat)
 
 
 def run(server, reviews: int, repeat: int) -> None:

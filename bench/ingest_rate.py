@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import embedded_django
+from common import embedded_django, local_server
 
 
 def main() -> None:
@@ -21,15 +21,8 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=5000)
     parser.add_argument("--targets", type=int, default=10)
     args = parser.parse_args()
-    with embedded_django("ingest"):
-        from pytest_httpserver import HTTPServer
-
-        server = HTTPServer(host="127.0.0.1", port=0)
-        server.start()
-        try:
-            run(server, args.reviews, args.targets)
-        finally:
-            server.stop()
+    with embedded_django("ingest"), local_server() as server:
+        run(server, args.reviews, args.targets)
 
 
 def run(server, reviews: int, targets: int) -> None:

@@ -27,7 +27,7 @@ import argparse
 import itertools
 import time
 
-from common import embedded_django
+from common import embedded_django, local_server
 
 
 def main() -> None:
@@ -36,20 +36,13 @@ def main() -> None:
     parser.add_argument("--overlap", type=float, default=0.2)
     parser.add_argument("--polite", action="store_true", help="keep Reddit's six seconds between requests")
     args = parser.parse_args()
-    with embedded_django("monitor"):
-        from pytest_httpserver import HTTPServer
+    with embedded_django("monitor"), local_server() as server:
+        if not args.polite:
+            from scraping.collectors import reddit
 
-        server = HTTPServer(host="127.0.0.1", port=0)
-        server.start()
-        try:
-            if not args.polite:
-                from scraping.collectors import reddit
-
-                reddit.PUBLIC_DELAY = 0.0
-            run(server, args.mentions, args.overlap)
-            run_search_platforms(server, args.mentions, args.overlap)
-        finally:
-            server.stop()
+            reddit.PUBLIC_DELAY = 0.0
+        run(server, args.mentions, args.overlap)
+        run_search_platforms(server, args.mentions, args.overlap)
 
 
 def run(server, mentions: int, overlap: float) -> None:

@@ -12,28 +12,20 @@ includes the de-duplication by status uri, and the share removed is printed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import time
 from datetime import timedelta
 
-from common import embedded_django
+from common import embedded_django, local_server
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with embedded_django("search", migrate=False):
-        from pytest_httpserver import HTTPServer
-
-        servers = [HTTPServer(host="127.0.0.1", port=0) for _ in range(4)]
-        for server in servers:
-            server.start()
-        try:
-            run(servers, args.rounds)
-        finally:
-            for server in servers:
-                server.stop()
+    with embedded_django("search", migrate=False), contextlib.ExitStack() as stack:
+        run([stack.enter_context(local_server()) for _ in range(4)], args.rounds)
 
 
 def timed(label: str, rounds: int, once) -> None:
