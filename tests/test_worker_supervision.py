@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 
 from scraping import job_progress, jobs
 from scraping.models import JobStatus
+from sentimatrix import worker_state
 from sentimatrix.mongo import collection
 from sentimatrix.tasks import worker_ping
 from tests.conftest import playback_env
@@ -169,6 +170,9 @@ def test_the_compose_health_check_passes_a_live_worker_and_kills_a_frozen_one(ou
         out = StringIO()
         call_command("probe_worker", "--name", "hc", "--timeout", "60", stdout=out)
         assert "worker hc took the probe" in out.getvalue()
+        # The probe's answer is written inside the task; its "busy" mark is cleared just after.
+        # Freezing the worker between the two would leave it looking busy with a young task.
+        wait_for(lambda: not worker_state.busy_tasks("hc"), timeout=30)
         (proc,) = worker.procs
         pidfile = tmp_path / "worker.pid"
         pidfile.write_text(str(proc.pid))
