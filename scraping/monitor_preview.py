@@ -59,7 +59,8 @@ def preview_monitor(project: Project, spec: MonitorSpec, limit: int = PREVIEW_IT
                 f"The project's limit of {daily_cap} requests per day is reached; it resets at midnight UTC."
             )
         return previews
-    http = HttpClient(max_retries=0)
+    # The project's own spacing between requests to one host, as in a run; a single attempt each.
+    http = HttpClient(rate_limit_delay=float(limits.get("rate_limit_delay") or 0), max_retries=0)
     ctx = FetchContext(
         http=http,
         max_items=limit,

@@ -106,6 +106,13 @@ def _no_post_flush_rebuild():
 
 
 @pytest.fixture
+def unpaced_reddit(monkeypatch):
+    """No six seconds between public Reddit requests: a local server stands in for Reddit and
+    the other search platforms at once, so Reddit's spacing would space all of them."""
+    monkeypatch.setattr("scraping.collectors.reddit.PUBLIC_DELAY", 0.0)
+
+
+@pytest.fixture
 def fast_passwords(settings):
     """A fast password hasher, for tests that sign users in without measuring passwords (the
     product's Argon2 takes a noticeable time per user)."""

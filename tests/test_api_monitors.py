@@ -11,7 +11,7 @@ from tests.api_helpers import all_ids, api_client, error_of, make_token, post_js
 from tests.factories import make_project, make_user
 from tests.monitor_playback import QUERY, serve_search
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unpaced_reddit")]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
 from tests.monitor_playback import KEPT, NEWEST, QUERY, rate_limited, serve_search
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unpaced_reddit")]
 
 
 def new_monitor(project, query=QUERY, platforms=("reddit", "hackernews"), **kwargs) -> Target:

@@ -33,7 +33,7 @@ from tests.monitor_all_playback import (
 )
 from tests.monitor_playback import rate_limited
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unpaced_reddit")]
 
 #: (found, new, duplicates) per platform on the first run: Reddit's "Refund process" post is
 #: left out by the query; Hacker News 9003 is Reddit's t3_r4 cross-posted; YouTube's comments
@@ -47,13 +47,6 @@ FIRST_RUN = {
     "bluesky": (6, 5, 1),
 }
 STORED = sum(new for _found, new, _dup in FIRST_RUN.values())
-
-
-@pytest.fixture(autouse=True)
-def unpaced(monkeypatch):
-    # Every platform is one local server here: Reddit's six seconds between requests would
-    # space the other platforms' requests too.
-    monkeypatch.setattr("scraping.collectors.reddit.PUBLIC_DELAY", 0.0)
 
 
 def run_job(project, user, target) -> ScrapeJob:
