@@ -72,7 +72,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, output_dir, make_h
             worker.wait_ready()
             yield worker
         finally:
-            worker.stop()
+            worker.kill()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def alert_worker(django_db_setup, django_db_blocker, output_dir, tmp_path_factor
             worker.mail_dir = mail_dir
             yield worker
         finally:
-            worker.stop()
+            worker.kill()
 
 
 @pytest.mark.worker

@@ -77,7 +77,7 @@ def test_rows_stored_by_a_killed_attempt_are_analysed_and_counted(httpserver, ou
         # A batch writes its results, then its statistics: stop the worker only after both.
         wait_for(lambda: daily_count(project.pk) == with_sentiment(project.pk), timeout=60)
     finally:
-        second.stop()
+        second.kill()
     assert analysed == (recorded, recorded)
     assert unanalysed({"target_id": target.pk}) == 0
     # The counters say what is stored, not what the finishing attempt inserted.

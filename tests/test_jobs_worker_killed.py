@@ -47,7 +47,7 @@ def test_kill_9_mid_job_then_a_new_worker_finishes_without_duplicates(httpserver
         second.wait_ready()
         job = wait_for(lambda: finished(job.pk), timeout=120)
     finally:
-        second.stop()
+        second.kill()
     assert job.status == JobStatus.COMPLETED
     assert job.targets[0].attempts == 2
     assert Result.objects.filter(target=target).count() == recorded

@@ -322,7 +322,7 @@ def webhook_worker(django_db_setup, django_db_blocker, output_dir, tmp_path_fact
             worker.mail_dir = mail_dir
             yield worker
         finally:
-            worker.stop()
+            worker.kill()
 
 
 @pytest.mark.worker

@@ -66,11 +66,11 @@ def child_env(**extra: str) -> dict[str, str]:
 class WorkerProcess:
     """Celery worker subprocesses as ``manage.py runstack`` starts them: ``concurrency``
     single-process workers on the solo pool (the MongoDB broker's), or one prefork worker with
-    that many pool processes. ``stop()`` or ``kill()`` ends them all."""
+    that many pool processes. ``kill()`` ends them all."""
 
     def __init__(self, log_path: Path, concurrency: int = 2, queues: str | None = None, **env: str):
         self.log_path = log_path
-        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in kill()
         solo = settings.CELERY_WORKER_POOL == "solo"
         self.procs = []
         for _ in range(concurrency if solo else 1):
@@ -103,16 +103,12 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def kill(self) -> None:
-        """SIGKILL the whole process group, as an out-of-memory killer would."""
+        """SIGKILL the whole process group, as an out-of-memory killer would. Tests end their
+        workers this way too: a cold shutdown of the solo pool takes about five seconds, and
+        the suite has nothing left for a worker to finish."""
 
         for proc in self.procs:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        self._log.close()
-
-    def stop(self, timeout: float = 10) -> None:
-        # SIGQUIT: cold shutdown; the suite has nothing left for the worker to finish.
-        for proc in self.procs:
-            end_process(proc, signal.SIGQUIT, timeout)
         self._log.close()
