@@ -2,7 +2,6 @@
 assets are served locally, and honoured by the API (schemathesis, in-process over WSGI)."""
 
 import re
-import time
 
 import hypothesis
 import pytest
@@ -152,7 +151,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world):
     Django application in this process; path ids are the owner's real objects."""
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
     headers = {"Authorization": f"Bearer {world['token']}"}
-    started = time.monotonic()
     operations, calls = 0, []
     # Operations that remove or freeze what the others need run last.
     ordered = sorted((r.ok() for r in schema.get_all_operations()), key=_destructive)
@@ -176,14 +174,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world):
 
         run()
         operations += 1
-    elapsed = time.monotonic() - started
     # 24, the target's PATCH, the saved views, the scheduled reports and the release markers (list,
     # create, read, change, delete each), and alerts: rules (list, create, read, change, delete,
     # mute, unmute) and alerts (list, read, acknowledge).
     assert operations == 50
     # The run reached the code behind the checks, not only the authentication in front.
     assert sum(200 <= code < 300 for code in calls) >= operations
-    assert elapsed < 60, f"schemathesis took {elapsed:.0f} s"
 
 
 def test_schema_is_public_but_the_api_is_not(client):
