@@ -37,8 +37,19 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     list_filter = ("enabled", "frequency")
     search_fields = ("name", "user__email")
     raw_id_fields = ("user", "project")
-    # Written by the sender's claim: editing it by hand would resend or skip a period.
-    readonly_fields = ("last_period_end", "last_sent_at", "created_at", "updated_at")
+    # Written by the sender (its claim and progress): editing them by hand would resend or
+    # skip a period.
+    readonly_fields = (
+        "last_period_end",
+        "last_sent_at",
+        "sending_period_end",
+        "sent_to",
+        "refused",
+        "claimed_by",
+        "claimed_at",
+        "created_at",
+        "updated_at",
+    )
     ordering = ("-created_at",)
 
 
