@@ -16,6 +16,7 @@ from notifications.reports.periods import due_period
 from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
 from tests.mail_backends import FlakyEmailBackend
+from tests.smtp_server import smtp_server
 
 pytestmark = pytest.mark.django_db
 # Monday 15 July 2030, 08:00 UTC: the weekly report of 8-14 July is due (the project is in UTC).
@@ -168,3 +169,22 @@ def test_a_temporary_refusal_is_tried_again_on_the_retry(schedule, flaky_mail, m
     flaky_mail.configure()  # the mailbox is free an hour later
     assert sending.send_due(schedule.pk, DUE + timedelta(hours=1)) == 3
     assert _received(mailoutbox) == Counter(FOUR)
+
+
+def test_through_a_real_smtp_server_a_refused_mailbox_is_recorded_and_the_others_delivered(
+    schedule, settings
+):
+    # The product's SMTP backend: smtplib raises SMTPRecipientsRefused for the refused RCPT, resets
+    # the transaction, and the same connection carries the next recipients' mail.
+    answer = "550 5.1.1 <cy@example.com>: Recipient address rejected: User unknown"
+    period = due_period(schedule, DUE)
+    with smtp_server(refuse={"cy@example.com": answer}) as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = server.server_address
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = False
+        assert sending.send_due(schedule.pk, DUE) == 3
+    assert server.delivered == ["ana@example.com", "bo@example.com", "di@example.com"]
+    stored = _stored(schedule)
+    assert [(r.address, r.reason) for r in stored.refused] == [("cy@example.com", answer)]
+    assert stored.last_period_end == period.end
