@@ -371,12 +371,14 @@ class ReportSchedule(ValidatedModel):
         return [address for address in self.recipients if address not in gone]
 
     def progress(self) -> dict | None:
-        """How far the last period taken for sending got: ``sent`` of ``total`` recipients (the
-        active ones and any reached or refused before they left), the refusals, and whether the
-        period is done. None before any period was taken."""
+        """How far the last period taken for sending got: ``sent`` of ``total`` recipients, the
+        refusals, and whether the period is done. Done, the total is whom it went to (sent or
+        refused); still going, the active recipients not reached yet count too. None before
+        any period was taken."""
         if self.sending_period_end is None:
             return None
         refused = list(self.refused)
-        reached = set(self.sent_to) | {r.address for r in refused} | set(self.active_recipients())
+        reached = set(self.sent_to) | {r.address for r in refused}
         done = self.last_period_end is not None and self.last_period_end >= self.sending_period_end
-        return {"sent": len(self.sent_to), "total": len(reached), "refused": refused, "done": done}
+        total = len(reached if done else reached | set(self.active_recipients()))
+        return {"sent": len(self.sent_to), "total": total, "refused": refused, "done": done}

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from notifications.models import ReportSchedule
-from notifications.reports import sending
+from notifications.reports import sending, services
 from notifications.reports.periods import due_period
 from sentimatrix.mongo import collection
 from tests.factories import make_project, make_user
@@ -157,6 +157,10 @@ def test_a_refused_address_is_recorded_and_shown_and_the_others_get_the_report(
     assert "Last report: sent to 3 of 4" in page
     assert "cy@example.com refused: 550 5.1.1 &lt;cy@example.com&gt;: Recipient address rejected" in page
     assert "<cy@example.com>" not in page
+    # An address added after the period was done waits for the next one: still "3 of 4".
+    services.update_schedule(stored, recipients=[*FOUR, "ed@example.com"])
+    assert _stored(schedule).progress()["total"] == 4
+    assert sending.send_due(schedule.pk, DUE + timedelta(hours=2)) == 0
 
 
 def test_a_temporary_refusal_is_tried_again_on_the_retry(schedule, flaky_mail, mailoutbox):
