@@ -3,12 +3,14 @@ address, or the worker dies after claiming a period; and never twice when two ta
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from smtplib import SMTPRecipientsRefused, SMTPServerDisconnected
 
 import pytest
 import time_machine
+from django.db import connections
 
 from notifications.models import ReportSchedule
 from notifications.reports import sending, services
@@ -95,6 +97,24 @@ def test_running_the_task_twice_sends_the_period_once(schedule, flaky_mail, mail
     with time_machine.travel(DUE, tick=False):
         assert sending.send_scheduled_report.delay(str(schedule.pk)).get() == 4
         assert sending.send_scheduled_report.delay(str(schedule.pk)).get() == 0
+    assert _received(mailoutbox) == Counter(FOUR)
+
+
+def test_two_tasks_at_the_same_moment_mail_each_recipient_once(schedule, flaky_mail, mailoutbox):
+    start = threading.Barrier(2)
+    counts = []
+
+    def task():
+        start.wait()
+        counts.append(sending.send_due(schedule.pk, DUE))
+        connections.close_all()
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == [0, 4]
     assert _received(mailoutbox) == Counter(FOUR)
 
 
