@@ -44,13 +44,18 @@ class ReportScheduleAdmin(admin.ModelAdmin):
         "last_sent_at",
         "sending_period_end",
         "sent_to",
-        "refused",
+        "refusals",
         "claimed_by",
         "claimed_at",
         "created_at",
         "updated_at",
     )
+    exclude = ("refused",)  # shown as text by refusals()
     ordering = ("-created_at",)
+
+    @admin.display(description="Refused")
+    def refusals(self, schedule):
+        return "; ".join(f"{r.address}: {r.reason}" for r in schedule.refused or []) or "-"
 
 
 @admin.register(AlertRule)

@@ -212,3 +212,10 @@ def test_through_a_real_smtp_server_a_refused_mailbox_is_recorded_and_the_others
     stored = _stored(schedule)
     assert [(r.address, r.reason) for r in stored.refused] == [("cy@example.com", answer)]
     assert stored.last_period_end == period.end
+
+
+def test_the_admin_shows_a_schedules_refusals_as_text(schedule, flaky_mail, admin_client):
+    flaky_mail.configure(refuse={"cy@example.com": (550, b"5.1.1 User <unknown>")})
+    sending.send_due(schedule.pk, DUE)
+    page = admin_client.get(f"/admin/notifications/reportschedule/{schedule.pk}/change/").content.decode()
+    assert "cy@example.com: 550 5.1.1 User &lt;unknown&gt;" in page
