@@ -219,3 +219,26 @@ def test_the_admin_shows_a_schedules_refusals_as_text(schedule, flaky_mail, admi
     sending.send_due(schedule.pk, DUE)
     page = admin_client.get(f"/admin/notifications/reportschedule/{schedule.pk}/change/").content.decode()
     assert "cy@example.com: 550 5.1.1 User &lt;unknown&gt;" in page
+
+
+def test_an_address_added_while_the_report_goes_out_gets_it_on_the_next_run(
+    schedule, flaky_mail, mailoutbox, client, eager
+):
+    def edit_once(mail):  # the owner adds an address while the second message goes out
+        if mail.to == ["bo@example.com"]:
+            services.update_schedule(_stored(schedule), recipients=[*FOUR, "ed@example.com"])
+
+    flaky_mail.configure(accepted=edit_once)
+    assert sending.send_due(schedule.pk, DUE) == 4
+    stored = _stored(schedule)
+    assert stored.last_period_end is None and stored.claimed_by == ""  # not done: one to go
+    assert stored.progress() == {"sent": 4, "total": 5, "refused": [], "done": False}
+    client.force_login(schedule.user)
+    assert (
+        "Report being sent: sent to 4 of 5"
+        in client.get(f"/projects/{schedule.project_id}/reports/").content.decode()
+    )
+    flaky_mail.configure()
+    assert _beat(DUE + timedelta(hours=1)) == 1
+    assert _received(mailoutbox) == Counter([*FOUR, "ed@example.com"])
+    assert _stored(schedule).progress()["done"] is True
