@@ -37,9 +37,25 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     list_filter = ("enabled", "frequency")
     search_fields = ("name", "user__email")
     raw_id_fields = ("user", "project")
-    # Written by the sender's claim: editing it by hand would resend or skip a period.
-    readonly_fields = ("last_period_end", "last_sent_at", "created_at", "updated_at")
+    # Written by the sender (its claim and progress): editing them by hand would resend or
+    # skip a period.
+    readonly_fields = (
+        "last_period_end",
+        "last_sent_at",
+        "sending_period_end",
+        "sent_to",
+        "refusals",
+        "claimed_by",
+        "claimed_at",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("refused",)  # shown as text by refusals()
     ordering = ("-created_at",)
+
+    @admin.display(description="Refused")
+    def refusals(self, schedule):
+        return "; ".join(f"{r.address}: {r.reason}" for r in schedule.refused or []) or "-"
 
 
 @admin.register(AlertRule)

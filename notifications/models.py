@@ -8,7 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
-from django_mongodb_backend.fields import ArrayField, EmbeddedModelField, ObjectIdField
+from django_mongodb_backend.fields import (
+    ArrayField,
+    EmbeddedModelArrayField,
+    EmbeddedModelField,
+    ObjectIdField,
+)
 
 from analysis.results_store.search import parse_query
 from notifications.alerts.detection import DEFAULT_COOLDOWN_HOURS, DEFAULT_MIN_COUNT, DEFAULT_SIGNIFICANCE
@@ -293,6 +298,13 @@ def normalise_addresses(addresses) -> list[str]:
     return [a.strip().lower() for a in addresses if a and a.strip()]
 
 
+class RefusedRecipient(ValidatedEmbeddedModel):
+    """A recipient the mail server refused for good (a 5xx answer) while a report was sent."""
+
+    address = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=500, blank=True)
+
+
 class ReportSchedule(ValidatedModel):
     """A weekly or monthly report of one project mailed to people who need no account (the
     ``report_schedules`` collection). The period and the send hour are in the project's time
@@ -316,10 +328,20 @@ class ReportSchedule(ValidatedModel):
     # Addresses that followed their unsubscribe link: kept so an edit cannot add them back silently.
     unsubscribed = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
     enabled = models.BooleanField(default=True)
-    # The end (exclusive, UTC) of the last period sent: claimed before sending, so a period
-    # is sent once however many tasks run for it.
+    # The end (exclusive, UTC) of the last period done: every active recipient was sent it
+    # (or refused it for good). A report is due while its period is not done.
     last_period_end = models.DateTimeField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)
+    # The period being sent (its end) and its progress, written as each message goes: a retry,
+    # or the run that takes over a dead worker's claim, mails only the rest.
+    sending_period_end = models.DateTimeField(null=True, blank=True)
+    sent_to = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
+    refused = EmbeddedModelArrayField(RefusedRecipient, default=list, blank=True)
+    # Who is sending that period (a token of one task run) and since when: one sender at a time;
+    # a claim older than the lease (notifications.reports.sending.claim_lease) was left by a
+    # worker that died and may be taken over.
+    claimed_by = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -347,3 +369,16 @@ class ReportSchedule(ValidatedModel):
         """The recipients who have not unsubscribed."""
         gone = set(self.unsubscribed)
         return [address for address in self.recipients if address not in gone]
+
+    def progress(self) -> dict | None:
+        """How far the last period taken for sending got: ``sent`` of ``total`` recipients, the
+        refusals, and whether the period is done. Done, the total is whom it went to (sent or
+        refused); still going, the active recipients not reached yet count too. None before
+        any period was taken."""
+        if self.sending_period_end is None:
+            return None
+        refused = list(self.refused)
+        reached = set(self.sent_to) | {r.address for r in refused}
+        done = self.last_period_end is not None and self.last_period_end >= self.sending_period_end
+        total = len(reached if done else reached | set(self.active_recipients()))
+        return {"sent": len(self.sent_to), "total": total, "refused": refused, "done": done}

@@ -1,21 +1,41 @@
 """Sending scheduled reports: beat's hourly look for due schedules, one task per schedule, and
 the mail itself (HTML with a plain-text part and CSV attachments, one message per recipient).
 
-A period is sent once: the task claims it with a conditional single-document update of
-``last_period_end`` before building anything, so a task run twice (a retry, two beats) finds
-the claim taken and sends nothing. A send that fails gives the claim back for the next try.
+What is guaranteed:
+
+- *One sender at a time.* A task claims the due period with a conditional single-document
+  update (a token and ``claimed_at``) before building anything; a second task (a retry, two
+  beats) finds the claim held and sends nothing. A claim older than :func:`claim_lease` (the
+  task time limit plus a margin: no live task is that old) was left by a worker that died, and
+  the next run takes it over.
+- *Each recipient once.* The progress of the period is written as each message goes: the
+  address is added (``$addToSet``) to ``sent_to`` as soon as the mail server accepted it, or
+  to ``refused`` with the server's answer when it refused the address for good (5xx). A
+  retry, or the run that takes over a dead worker's claim, mails only the active recipients
+  in neither list. The only double send left is the narrow window between the server
+  accepting a message and that ``$addToSet``: a worker killed right there mails that one
+  recipient again (at least once, not exactly once, for that one address).
+- *Nothing lost.* A mail server error gives the claim back (the progress stays) and beat's
+  next hourly look queues the schedule again, since its period is not done; a worker killed
+  mid-job leaves a claim that goes stale, and beat queues the schedule once it has. A period
+  is done (``last_period_end``) when every active recipient was sent it or refused it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from smtplib import SMTPRecipientsRefused
+from uuid import uuid4
 
 from bson import ObjectId
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
+from pymongo import ReturnDocument
 
 from notifications.models import ReportSchedule
 from notifications.reports import content, unsubscribe
@@ -25,6 +45,14 @@ from sentimatrix.when import format_day
 
 logger = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[Sentimatrix Studio]"
+# Beyond the task time limit: a solo worker's overrunning task is ended by runstack's restart,
+# which comes within its probe interval and stall time (30 s and 120 s by default).
+CLAIM_MARGIN = timedelta(minutes=5)
+REASON_LENGTH = 500  # RefusedRecipient.reason
+
+# What a sender does with each recipient's outcome: (address, the refusal or None when the
+# server accepted it) -> whether to go on with the next recipient.
+Record = Callable[[str, str | None], bool]
 
 
 def subject(data: dict) -> str:
@@ -69,72 +97,164 @@ def message(
     return mail
 
 
-def send(schedule: ReportSchedule, period: Period, recipients: list[str], *, test: bool = False) -> int:
-    """Build the report of ``period`` once and mail it to each recipient; returns how many. A
-    test says so in its subject and has no unsubscribe link (it goes to the owner)."""
+def permanent_refusal(error: SMTPRecipientsRefused) -> str | None:
+    """The server's answer when it refused the address for good (5xx), else None: a 4xx
+    (mailbox busy, greylisting) is temporary, and the retry tries the address again."""
+    answers = list(error.recipients.values())
+    if not answers or any(code < 500 for code, _ in answers):
+        return None
+    code, text = answers[0]
+    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {text}"[:REASON_LENGTH]
+
+
+def send(
+    schedule: ReportSchedule,
+    period: Period,
+    recipients: list[str],
+    *,
+    test: bool = False,
+    record: Record | None = None,
+) -> int:
+    """Build the report of ``period`` once and mail it to each recipient in turn; returns how
+    many the server accepted. ``record`` hears each outcome as it comes (a recipient refused
+    for good is then skipped, not raised) and may stop the sending. A test says so in its
+    subject and has no unsubscribe link (it goes to the owner)."""
     if not recipients:
         return 0
     data = report_for(schedule, period)
+    sent = 0
     with get_connection() as connection:
-        mails = [
-            message(
-                data,
-                address,
-                None if test else unsubscribe.link(schedule.pk, address),
-                connection,
-                test=test,
-            )
-            for address in recipients
-        ]
-        return connection.send_messages(mails) or 0
+        for address in recipients:
+            link = None if test else unsubscribe.link(schedule.pk, address)
+            mail = message(data, address, link, connection, test=test)
+            try:
+                accepted = connection.send_messages([mail]) or 0
+            except SMTPRecipientsRefused as error:
+                reason = permanent_refusal(error)
+                if record is None or reason is None:
+                    raise
+                if not record(address, reason):
+                    break
+                continue
+            sent += accepted
+            if record is not None and not record(address, None):
+                break
+    return sent
 
 
-def claim(schedule: ReportSchedule, period: Period) -> bool:
-    """Take the period for this sender: True for exactly one caller per (schedule, period)."""
-    taken = collection("report_schedules").update_one(
+def claim_lease() -> timedelta:
+    """How long a claim holds: no task runs longer than ``CELERY_TASK_TIME_LIMIT`` (the pool
+    ends it, or runstack restarts its worker), so an older claim's worker is gone."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
+
+
+def claim_is_fresh(schedule: ReportSchedule, now: datetime) -> bool:
+    """Whether someone holds the schedule's claim at ``now`` (taken within the lease)."""
+    return schedule.claimed_at is not None and schedule.claimed_at >= now - claim_lease()
+
+
+def claim(schedule: ReportSchedule, period: Period, now: datetime) -> tuple[str, set[str]] | None:
+    """Take the period for this run: its token and the recipients already done (sent or
+    refused) if it got it, None if the period is done or a fresh claim holds it. One caller
+    at a time gets it: a conditional single-document update."""
+    token = uuid4().hex
+    reports = collection("report_schedules")
+    held = reports.find_one_and_update(
         {
             "_id": schedule.pk,
-            "$or": [{"last_period_end": None}, {"last_period_end": {"$lt": period.end}}],
+            "$and": [
+                {"$or": [{"last_period_end": None}, {"last_period_end": {"$lt": period.end}}]},
+                {"$or": [{"claimed_at": None}, {"claimed_at": {"$lt": now - claim_lease()}}]},
+            ],
         },
-        {"$set": {"last_period_end": period.end}},
+        {"$set": {"claimed_by": token, "claimed_at": now}},
+        projection={"sending_period_end": 1, "sent_to": 1, "refused": 1},
+        return_document=ReturnDocument.AFTER,
     )
-    return taken.modified_count == 1
+    if held is None:
+        return None
+    if held.get("sending_period_end") != period.end:  # a new period: nobody has it yet
+        reports.update_one(
+            {"_id": schedule.pk, "claimed_by": token},
+            {"$set": {"sending_period_end": period.end, "sent_to": [], "refused": []}},
+        )
+        return token, set()
+    done = set(held.get("sent_to") or []) | {r["address"] for r in held.get("refused") or []}
+    return token, done
 
 
-def release(schedule: ReportSchedule, period: Period, previous_end: datetime | None) -> None:
-    """Give a claimed period back (the send failed), unless a later one was claimed since."""
+def release(schedule: ReportSchedule, token: str) -> None:
+    """Give the claim back (the send failed); the period's progress stays for the retry."""
     collection("report_schedules").update_one(
-        {"_id": schedule.pk, "last_period_end": period.end}, {"$set": {"last_period_end": previous_end}}
+        {"_id": schedule.pk, "claimed_by": token}, {"$set": {"claimed_by": "", "claimed_at": None}}
     )
+
+
+def recorder(schedule: ReportSchedule, period: Period, token: str) -> Record:
+    """Write each recipient's outcome to the period's progress as it comes (one single-document
+    update). Should the claim have been taken over meanwhile, the outcome is still written and
+    the sending stops: the run that holds the claim now sends the rest."""
+    reports = collection("report_schedules")
+
+    def record(address: str, refused: str | None) -> bool:
+        if refused is None:
+            update = {"$addToSet": {"sent_to": address}}
+        else:
+            update = {"$addToSet": {"refused": {"address": address, "reason": refused}}}
+        if reports.update_one({"_id": schedule.pk, "claimed_by": token}, update).matched_count:
+            return True
+        reports.update_one({"_id": schedule.pk, "sending_period_end": period.end}, update)
+        logger.warning("Report %s: its claim was taken over; stopping after %s", schedule.pk, address)
+        return False
+
+    return record
+
+
+def finish(schedule: ReportSchedule, period: Period, token: str, now: datetime, sent: int) -> None:
+    """Give the claim back, the period done if every active recipient (as the schedule reads
+    now: an edit may have added one meanwhile) was sent it or refused it."""
+    schedule.refresh_from_db(fields=["recipients", "unsubscribed", "sent_to", "refused"])
+    done = set(schedule.sent_to) | {r.address for r in schedule.refused}
+    update = {"claimed_by": "", "claimed_at": None}
+    if all(address in done for address in schedule.active_recipients()):
+        update["last_period_end"] = period.end
+    if sent:  # everyone may have unsubscribed: the period is done, but nothing was sent
+        update["last_sent_at"] = now
+    collection("report_schedules").update_one({"_id": schedule.pk, "claimed_by": token}, {"$set": update})
 
 
 def send_due(schedule_id, now: datetime) -> int:
-    """Send the schedule's due report, if one is due and not claimed; returns the mails sent."""
+    """Send the schedule's due report to the recipients who do not have it yet, if one is due
+    and not claimed; returns the mails sent by this run."""
     schedule = (
         ReportSchedule.objects.filter(pk=ObjectId(str(schedule_id))).select_related("project", "user").first()
     )
     if schedule is None:
         return 0
     period = due_period(schedule, now)
-    if period is None or not claim(schedule, period):
+    held = claim(schedule, period, now) if period is not None else None
+    if held is None:
         return 0
+    token, done = held
+    pending = [address for address in schedule.active_recipients() if address not in done]
     try:
-        sent = send(schedule, period, schedule.active_recipients())
+        sent = send(schedule, period, pending, record=recorder(schedule, period, token))
     except Exception:
-        release(schedule, period, schedule.last_period_end)
+        release(schedule, token)
         raise
-    if sent:  # everyone may have unsubscribed: the period is done, but nothing was sent
-        collection("report_schedules").update_one({"_id": schedule.pk}, {"$set": {"last_sent_at": now}})
+    finish(schedule, period, token, now, sent)
     logger.info("Report %s for %s to %s sent to %d recipients", schedule.pk, period.first, period.last, sent)
     return sent
 
 
 def due_schedules(now: datetime) -> list[ReportSchedule]:
-    """The enabled schedules with a report due at ``now``."""
+    """The enabled schedules with a report due at ``now``: not sent yet, or left part-way
+    (a failed send, or a claim gone stale because its worker died), and nobody sending it."""
     found = []
     for schedule in ReportSchedule.objects.filter(enabled=True).select_related("project", "user"):
         schedule.project.user = schedule.user  # the time zone may be the owner's
-        if due_period(schedule, now) is not None:
+        if due_period(schedule, now) is not None and not claim_is_fresh(schedule, now):
             found.append(schedule)
     return found
 
@@ -164,5 +284,6 @@ def send_scheduled_report(schedule_id: str) -> int:
 
 @shared_task(name="webhooks.queue_scheduled_reports")
 def queue_scheduled_reports() -> int:
-    """Fired by beat every hour: queue the reports whose local send time has come."""
+    """Fired by beat every hour: queue the reports whose local send time has come, and those
+    a failed send or a dead worker left part-way."""
     return queue_due(timezone.now())

@@ -35,8 +35,9 @@ def update_schedule(schedule: ReportSchedule, **fields) -> ReportSchedule:
         if name in FIELDS and value is not None:
             setattr(schedule, name, value)
     schedule.full_clean()
-    # Only what a person edits: the sender claims periods (last_period_end) and the unsubscribe
-    # page removes addresses while the form is open; a whole-document save would undo them.
+    # Only what a person edits: the sender claims periods and writes their progress (claimed_*,
+    # sent_to, refused, last_period_end) and the unsubscribe page removes addresses while the
+    # form is open; a whole-document save would undo them.
     schedule.save(update_fields=[*FIELDS, "updated_at"])
     schedule.refresh_from_db()  # as stored: the database keeps times to the millisecond
     return schedule
