@@ -3,7 +3,7 @@ from datetime import UTC
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 
-from analysis.models import Result, SentimentLabel
+from analysis.models import ReleaseMarker, Result, SentimentLabel
 from analysis.results_store import admin_list, filters
 from analysis.results_store.reads import WindowPaginator
 from analysis.results_store.state import FilterState
@@ -144,3 +144,21 @@ class ResultAdmin(admin.ModelAdmin):
     @admin.display(description="posted")
     def posted(self, obj):
         return obj.content.date
+
+
+@admin.register(ReleaseMarker)
+class ReleaseMarkerAdmin(admin.ModelAdmin):
+    """Markers are saved through the model's ``clean()`` (the label cleaned), as on the pages."""
+
+    list_display = ("project", "day", "label", "user", "whole_day", "created_at")
+    list_display_links = ("label",)
+    # Only the projects that have markers are offered.
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("label",)
+    raw_id_fields = ("project", "user")
+    readonly_fields = ("created_at", "updated_at")
+    ordering = ("-at",)
+
+    @admin.display(description="day", ordering="at")
+    def day(self, obj):
+        return obj.day

@@ -20,6 +20,9 @@ from sentimatrix.when import format_day
 MAX_DAYS = 3660
 DEFAULT_DAYS = 30
 DATES, MARKER = "dates", "marker"
+#: The parameters that choose the periods: with none of them a comparison takes the last 30 days
+#: and the 30 before (:func:`default_params`), in the targets and platforms given, if any.
+PERIOD_PARAMS = {"mode", "a_from", "a_to", "b_from", "b_to", "marker", "days"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class PeriodForm(forms.Form):
     def __init__(self, data, *, project_markers, targets: dict[str, str], platforms: list[str]):
         super().__init__(data)
         self.markers = {str(m.pk): m for m in project_markers}
+        self.target_labels = targets
         self.fields["marker"].choices = [("", "—")] + [
             (mid, f"{m.label} ({marker_service.when_text(m)})") for mid, m in self.markers.items()
         ]
@@ -144,6 +148,16 @@ def scope_query(scope) -> str:
         ("platform", p) for p in sorted(scope.platforms)
     ]
     return urlencode(pairs)
+
+
+def with_defaults(params, today: date):
+    """``params`` (a QueryDict) as given when they name a period, else with
+    :func:`default_params` added (the targets and platforms given are kept)."""
+    if PERIOD_PARAMS & set(params):
+        return params
+    params = params.copy()
+    params.update(default_params(today))
+    return params
 
 
 def default_params(today: date) -> dict[str, str]:

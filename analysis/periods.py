@@ -18,6 +18,7 @@ are: daily aggregates are kept per target and platform, so that costs nothing mo
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from bson import ObjectId
 from django.core.cache import cache
@@ -36,24 +37,29 @@ from analysis.period_form import (
     DEFAULT_DAYS,
     MARKER,
     MAX_DAYS,
+    PERIOD_PARAMS,
     Period,
     PeriodForm,
     default_params,
     scope_query,
+    with_defaults,
 )
 from analysis.results_store import reads
 from analysis.stats import BUCKETS
+from projects.models import Target
 
 __all__ = [
     "DATES",
     "DEFAULT_DAYS",
     "MARKER",
     "MAX_DAYS",
+    "PERIOD_PARAMS",
     "TOPIC_KINDS",
     "Period",
     "PeriodForm",
     "compare_periods",
     "default_params",
+    "period_form",
     "scope_query",
 ]
 
@@ -69,6 +75,23 @@ TOPIC_KINDS = {
     "appeared": "New in period B",
     "disappeared": "Gone in period B",
 }
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+def period_form(project, params, today: date) -> PeriodForm:
+    """The comparison's form of ``project`` bound to ``params`` (a QueryDict), as the page and
+    the API read it: the project's markers, targets and platforms are its choices, and without
+    any period named (:data:`PERIOD_PARAMS`) it compares the 30 days to ``today`` with the 30
+    before. Its ``target_labels`` name the targets for the charts."""
+    found = list(Target.objects.filter(project=project).order_by("created_at"))
+    return PeriodForm(
+        with_defaults(params, today),
+        project_markers=marker_service.markers_for(project),
+        targets={str(t.pk): str(t) for t in found},
+        platforms=sorted({t.platform for t in found}),
+    )
 
 
 # --- the comparison -------------------------------------------------------------------------
@@ -106,14 +129,17 @@ def _change_text(change, kind: str) -> str:
     return f"{change:+.2f}"
 
 
-def _figure(name: str, a, b, links: tuple[str, str], *, kind: str = "number", better: str = "") -> dict:
+def _figure(
+    key: str, name: str, a, b, links: tuple[str, str], *, kind: str = "number", better: str = ""
+) -> dict:
     """One row of the side-by-side table: both values, the change, and where their results are.
-    ``better`` ("up" or "down") says which way is good news, for the rows where one is: the
+    ``key`` names the row for machines (the API), ``name`` for people. ``better`` ("up" or "down") says which way is good news, for the rows where one is: the
     change is then marked ``tone`` "better" or "worse" (a volume's change is neither)."""
     change = _change(a, b) if kind != "count" else (b - a)
     direction = _direction(change)
     tone = "" if not better or not direction else ("better" if direction == better else "worse")
     return {
+        "key": key,
         "name": name,
         "a": a,
         "b": b,
@@ -226,11 +252,14 @@ def compare_periods(
         )
 
     figures = [
-        _figure("Analysed results", ta.count, tb.count, links(), kind="count"),
-        _figure("Results per day", round(ta.count / a.days, 2), round(tb.count / b.days, 2), links()),
-        _figure("Average sentiment", ta.average, tb.average, links(), kind="signed", better="up"),
+        _figure("count", "Analysed results", ta.count, tb.count, links(), kind="count"),
+        _figure(
+            "per_day", "Results per day", round(ta.count / a.days, 2), round(tb.count / b.days, 2), links()
+        ),
+        _figure("average", "Average sentiment", ta.average, tb.average, links(), kind="signed", better="up"),
         *[
             _figure(
+                f"{bucket}_share",
                 f"{LABEL_OF_BUCKET[bucket]} share",
                 ta.share(bucket),
                 tb.share(bucket),
@@ -241,6 +270,7 @@ def compare_periods(
             for bucket in BUCKETS
         ],
         _figure(
+            "average_rating",
             "Average rating",
             ta.average_rating,
             tb.average_rating,
@@ -248,7 +278,14 @@ def compare_periods(
             kind="rating",
             better="up",
         ),
-        _figure("Rated results", ta.rating_count, tb.rating_count, links(rating_min=0.0), kind="count"),
+        _figure(
+            "rating_count",
+            "Rated results",
+            ta.rating_count,
+            tb.rating_count,
+            links(rating_min=0.0),
+            kind="count",
+        ),
     ]
     stars = sorted({*ta.ratings, *tb.ratings}, key=int)
     ratings = [

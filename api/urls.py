@@ -32,6 +32,7 @@ v1 = [
     path(
         "projects/<oid:project_id>/markers/<oid:marker_id>/", views.MarkerDetailView.as_view(), name="marker"
     ),
+    path("projects/<oid:project_id>/periods/", views.ProjectPeriodsView.as_view(), name="project-periods"),
     path("projects/<oid:project_id>/stats/", views.ProjectStatsView.as_view(), name="project-stats"),
     path("projects/<oid:project_id>/insights/", views.ProjectInsightsView.as_view(), name="project-insights"),
     path("projects/<oid:project_id>/alert-rules/", views.AlertRuleListView.as_view(), name="alert-rules"),

@@ -13,6 +13,7 @@ from analysis.models import (
     DetectedEmotion,
     Emotions,
     Insights,
+    ReleaseMarker,
     Result,
     ResultFlags,
     Sentiment,
@@ -292,6 +293,11 @@ def everything(email: str = "ana@example.com") -> SimpleNamespace:
     )
     alert.full_clean()
     alert.save()
+    marker = ReleaseMarker(
+        project=proj, user=owner, at=WHEN, whole_day=False, label="v1.2 patch", note="Crash on start fixed"
+    )
+    marker.full_clean()
+    marker.save()
     return SimpleNamespace(
         user=owner,
         project=proj,
@@ -308,4 +314,5 @@ def everything(email: str = "ana@example.com") -> SimpleNamespace:
         report=report,
         alert_rule=rule,
         alert=alert,
+        marker=marker,
     )

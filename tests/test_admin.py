@@ -49,6 +49,7 @@ def test_every_model_of_the_specification_is_registered():
         "results",
         "alert_rules",
         "alerts",
+        "release_markers",
     }
 
 
@@ -221,3 +222,23 @@ def test_the_first_admin_is_created_once_with_its_generated_password_shown(monke
     again = io.StringIO()
     call_command("ensure_first_admin", stdout=again)
     assert again.getvalue() == "" and User.objects.filter(role=Role.ADMIN).count() == 1
+
+
+def test_release_markers_are_listed_searched_by_label_and_filtered_by_project(admin_client, data):
+    other = samples.everything("ben@example.com")
+    url = _url(type(data.marker), "changelist")
+
+    def shown(params) -> set:
+        response = admin_client.get(url, params)
+        assert response.status_code == 200
+        return {m.pk for m in response.context["cl"].result_list}
+
+    assert shown({}) == {data.marker.pk, other.marker.pk}
+    assert shown({"q": "patch"}) == {data.marker.pk, other.marker.pk}
+    assert shown({"q": "price change"}) == set()
+    assert shown({"project__id__exact": str(other.project.pk)}) == {other.marker.pk}
+    page = admin_client.get(url).content.decode()
+    # The project, day, label and owner columns; only projects with markers to filter on.
+    assert "v1.2 patch" in page and "14 Mar 2026" in page and data.user.email in page
+    filter_links = admin_client.get(url).context["cl"].filter_specs[0].lookup_choices
+    assert {str(pk) for pk, _ in filter_links} == {str(data.project.pk), str(other.project.pk)}

@@ -67,6 +67,7 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(client):
         "/api/v1/projects/{project_id}/reports/{report_id}/": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/markers/": {"get", "post"},
         "/api/v1/projects/{project_id}/markers/{marker_id}/": {"get", "patch", "delete"},
+        "/api/v1/projects/{project_id}/periods/": {"get"},
         "/api/v1/projects/{project_id}/stats/": {"get"},
         "/api/v1/projects/{project_id}/insights/": {"get"},
         "/api/v1/webhooks/": {"get", "post"},
@@ -176,8 +177,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(world):
         operations += 1
     # 24, the target's PATCH, the saved views, the scheduled reports and the release markers (list,
     # create, read, change, delete each), and alerts: rules (list, create, read, change, delete,
-    # mute, unmute) and alerts (list, read, acknowledge).
-    assert operations == 50
+    # mute, unmute) and alerts (list, read, acknowledge), and the period comparison.
+    assert operations == 51
     # The run reached the code behind the checks, not only the authentication in front.
     assert sum(200 <= code < 300 for code in calls) >= operations
 

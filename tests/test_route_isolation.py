@@ -141,6 +141,8 @@ def test_the_urlconf_has_id_routes_in_every_app():
     for prefix in ("projects/", "jobs/", "webhooks/", "settings/", "schedules/", "api/v1/", "api/tokens/"):
         assert any(route.startswith(prefix) for route in found), prefix
     assert len(found) >= 50
+    # Routes named here on purpose, so that their isolation is known to be checked.
+    assert "api/v1/projects/<oid:project_id>/periods/" in found
 
 
 def test_every_id_route_is_a_404_for_another_user(client, owned):

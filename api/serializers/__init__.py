@@ -19,6 +19,7 @@ from api.serializers.alerts import (
 from api.serializers.insights import InsightsSerializer
 from api.serializers.jobs import JobSerializer, JobStartSerializer
 from api.serializers.markers import MarkerInputSerializer, MarkerPatchSerializer, MarkerSerializer
+from api.serializers.periods import PeriodComparisonSerializer
 from api.serializers.projects import ProjectCreateSerializer, ProjectSerializer, ProjectUpdateSerializer
 from api.serializers.reports import (
     ReportScheduleInputSerializer,
@@ -62,6 +63,7 @@ __all__ = [
     "MarkerPatchSerializer",
     "MarkerSerializer",
     "MuteSerializer",
+    "PeriodComparisonSerializer",
     "ProjectCreateSerializer",
     "ProjectSerializer",
     "ProjectStatsResponseSerializer",

@@ -21,6 +21,7 @@ from api.views.base import STATUS_PARAM, ApiView
 from api.views.fallback import not_found
 from api.views.jobs import JOB_STATUS_PARAM, JobCancelView, JobDetailView, ProjectJobsView, own_job
 from api.views.markers import MarkerDetailView, MarkerListView, own_marker
+from api.views.periods import ProjectPeriodsView
 from api.views.projects import FORM_FIELD_OF_PATH, ProjectArchiveView, ProjectDetailView, ProjectListView
 from api.views.reports import ReportDetailView, ReportListView, own_report
 from api.views.results import RESULT_FILTERS, RESULT_ORDERINGS, ResultDetailView, ResultListView
@@ -52,6 +53,7 @@ __all__ = [
     "ProjectInsightsView",
     "ProjectJobsView",
     "ProjectListView",
+    "ProjectPeriodsView",
     "ProjectStatsView",
     "ReportDetailView",
     "ReportListView",

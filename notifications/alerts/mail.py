@@ -35,7 +35,7 @@ def email_mode(alert: dict, rule: dict | None) -> tuple[str, str]:
 
 
 def _send(user: User, subject: str, template: str, context: dict) -> None:
-    zone = message.zone_of(user.pk)
+    zone = message.user_zone(user.pk)
     context = {
         "user": user,
         "settings_url": emails.absolute("accounts:settings", "/settings/"),

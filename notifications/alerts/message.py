@@ -101,7 +101,7 @@ def quotes(alert: dict, limit: int = MAX_QUOTES) -> list[Quote]:
     return found
 
 
-def zone_of(user_id) -> zoneinfo.ZoneInfo:
+def user_zone(user_id) -> zoneinfo.ZoneInfo:
     """The owner's time zone (UTC when unset or unknown)."""
     doc = collection("users").find_one({"_id": user_id}, {"settings.timezone": 1}) or {}
     return zone_or_utc((doc.get("settings") or {}).get("timezone"))
@@ -114,7 +114,7 @@ def window_text(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo) -> str:
 
 def build(alert: dict, zone: zoneinfo.ZoneInfo | None = None) -> AlertMessage:
     """The message of a raw ``alerts`` document (its project and rule are read by id)."""
-    zone = zone or zone_of(alert["user_id"])
+    zone = zone or user_zone(alert["user_id"])
     project = collection("projects").find_one({"_id": alert["project_id"]}, {"name": 1}) or {}
     rule = collection("alert_rules").find_one({"_id": alert["rule_id"]}, {"name": 1}) or {}
     kind = alert.get("kind", "")
