@@ -108,7 +108,8 @@ def _sweep_channel(alert_id: ObjectId, channel: str, entry: dict, now: datetime,
     status = entry.get("status")
     alerts = collection("alerts")
     if status in FINISHED or status is None:
-        # Recorded, but still listed (a record written before the list existed): take it off.
+        # Listed with nothing under way (an outcome written by another path, such as the admin):
+        # taken off, so the list and its index hold deliveries under way only.
         alerts.update_one({"_id": alert_id, f"{prefix}.status": status}, {"$pull": {DELIVERING: channel}})
         return
     if not is_stalled(entry, now):
