@@ -117,6 +117,7 @@ class AlertAdmin(admin.ModelAdmin):
         "details",
         "result_ids",
         "deliveries",
+        "delivering",  # written by the delivery tasks and their sweep only
         "created_at",
     )
     ordering = ("-created_at",)

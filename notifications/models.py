@@ -256,6 +256,10 @@ class Alert(ValidatedModel):
     result_ids = ArrayField(ObjectIdField(), default=list, blank=True)
     # Per channel: {"email": {"status": "sent", "attempts": 1, "error": ""}, ...}
     deliveries = models.JSONField(default=dict, blank=True)
+    # Channels whose delivery is under way (claimed by a worker, or waiting for a retry): the
+    # stalled-delivery sweep finds an attempt whose worker died through this list and its
+    # partial index, without scanning every alert or querying the channel keys above.
+    delivering = ArrayField(models.CharField(max_length=80), default=list, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -268,6 +272,10 @@ class Alert(ValidatedModel):
             models.Index(fields=["rule", "-created_at"], name="alerts_rule_created"),
             # The bell's unread count and the unread filter read this range only.
             models.Index(fields=["user", "read_at"], name="alerts_user_unread"),
+            # Only alerts with a delivery under way are in it (a non-empty list is ``> []``).
+            models.Index(
+                fields=["delivering"], name="alerts_delivering", condition=models.Q(delivering__gt=[])
+            ),
         ]
 
     def __str__(self):

@@ -152,6 +152,13 @@ def test_unique_indexes_of_the_specification():
 
 
 @pytest.mark.django_db
+def test_only_alerts_with_a_delivery_under_way_are_in_the_sweeps_partial_index():
+    info = indexes("alerts")["alerts_delivering"]
+    assert list(info["key"]) == [("delivering", 1)]
+    assert info["partialFilterExpression"] == {"delivering": {"$gt": []}}
+
+
+@pytest.mark.django_db
 def test_ttl_indexes_expire_deliveries_after_7_days_and_audit_logs_after_a_year():
     def ttl(collection):
         return {

@@ -19,6 +19,13 @@ made), so a task run twice, or the whole delivery run twice, sends once. Failed 
 retried with the webhooks' policy (:func:`notifications.delivery.retry_delay`,
 ``WEBHOOKS_MAX_ATTEMPTS``); an answer that no retry can change (a 4xx other than 408 and 429, a
 URL removed from the rule) fails at once.
+
+A worker killed mid-attempt (the OOM killer) loses nothing: the claim writes ``claimed_at`` and
+adds the channel to the alert's ``delivering`` list, which only the attempt's final outcome
+(sent, failed, skipped) takes it off, and the stalled-delivery sweep
+(:mod:`notifications.alerts.stalled`) queues the next attempt of a claim older than its lease.
+Delivery is therefore at least once: a send that succeeded on a worker that died before
+recording it is sent again by the next attempt.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ from sentimatrix.mongo import collection
 logger = logging.getLogger(__name__)
 
 EMAIL = "email"
+# The alert's list of channels whose delivery is under way (see the module's docstring).
+DELIVERING = "delivering"
 WEBHOOKS = "webhooks"
 CHAT_PREFIX = "chat-"
 MAX_ERROR = 500
@@ -150,15 +159,25 @@ def _claim(alert_id: ObjectId, channel: str, attempt_number: int) -> dict | None
                 {f"{prefix}.attempts": {"$lt": attempt_number}},
             ],
         },
-        {"$set": {f"{prefix}.status": Status.SENDING, f"{prefix}.attempts": attempt_number}},
+        {
+            "$set": {
+                f"{prefix}.status": Status.SENDING,
+                f"{prefix}.attempts": attempt_number,
+                # The lease starts here: a claim this old with nothing recorded lost its worker.
+                f"{prefix}.claimed_at": payloads.iso(timezone.now()),
+            },
+            "$addToSet": {DELIVERING: channel},
+        },
         return_document=ReturnDocument.AFTER,
     )
 
 
-def _record(alert_id: ObjectId, channel: str, values: dict) -> None:
-    collection("alerts").update_one(
-        {"_id": alert_id}, {"$set": {f"deliveries.{channel}.{name}": value for name, value in values.items()}}
-    )
+def _record(alert_id: ObjectId, channel: str, values: dict, done: bool = True) -> None:
+    """Write an attempt's outcome; ``done`` (no attempt follows) takes the channel off ``delivering``."""
+    update: dict = {"$set": {f"deliveries.{channel}.{name}": value for name, value in values.items()}}
+    if done:
+        update["$pull"] = {DELIVERING: channel}
+    collection("alerts").update_one({"_id": alert_id}, update)
 
 
 def attempt(alert_id: ObjectId, channel: str, attempt_number: int = 1) -> Outcome:
@@ -189,6 +208,7 @@ def attempt(alert_id: ObjectId, channel: str, attempt_number: int = 1) -> Outcom
             "status": Status.RETRYING,
             "next_attempt_at": payloads.iso(now + timedelta(seconds=delay)),
         },
+        done=False,  # the retry's message may die with its worker too: the sweep watches it
     )
     return Outcome(Status.RETRYING, delay)
 

@@ -8,6 +8,11 @@ holds the user's alerts whose ``deliveries.email.status`` is ``digest`` (set whe
 delivered); it claims them in one update (``digest`` to ``sending``, with a token of this run),
 sends one email, then marks them ``sent``. A second run the same hour finds nothing left to send,
 so a user gets at most one digest a day; a failed send puts the alerts back for the next one.
+The claim writes ``claimed_at`` and lists ``email`` in the alert's ``delivering``: when the worker
+dies before the digest is recorded, the stalled-delivery sweep
+(:mod:`notifications.alerts.stalled`) puts the alerts back to ``digest`` once the claim's lease
+has run out, so the next digest holds them (at least once: a digest mailed just before its
+worker died goes again).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.utils import timezone
 from accounts.models import AlertEmail, Status
 from notifications import emails, payloads
 from notifications.alerts import mail
-from notifications.alerts.delivery import EMAIL
+from notifications.alerts.delivery import DELIVERING, EMAIL
 from notifications.alerts.delivery import Status as DeliveryStatus
 from sentimatrix.mongo import collection
 from sentimatrix.timeutil import zone_or_utc
@@ -84,7 +89,14 @@ def send_digest(user_id: ObjectId | str) -> int:
     token = str(ObjectId())
     alerts.update_many(
         {"_id": {"$in": waiting}, STATUS: DeliveryStatus.DIGEST},
-        {"$set": {STATUS: DeliveryStatus.SENDING, f"deliveries.{EMAIL}.digest": token}},
+        {
+            "$set": {
+                STATUS: DeliveryStatus.SENDING,
+                f"deliveries.{EMAIL}.digest": token,
+                f"deliveries.{EMAIL}.claimed_at": payloads.iso(timezone.now()),
+            },
+            "$addToSet": {DELIVERING: EMAIL},
+        },
     )
     claimed = list(
         alerts.find({"_id": {"$in": waiting}, f"deliveries.{EMAIL}.digest": token}).sort("created_at", -1)
@@ -95,7 +107,9 @@ def send_digest(user_id: ObjectId | str) -> int:
     try:
         mail.send_digest(user, claimed)
     except Exception:
-        alerts.update_many({"_id": {"$in": ids}}, {"$set": {STATUS: DeliveryStatus.DIGEST}})
+        alerts.update_many(
+            {"_id": {"$in": ids}}, {"$set": {STATUS: DeliveryStatus.DIGEST}, "$pull": {DELIVERING: EMAIL}}
+        )
         raise
     now = payloads.iso(timezone.now())  # a JSON field: an ISO string, as the delivery tasks write
     alerts.update_many(
@@ -103,6 +117,7 @@ def send_digest(user_id: ObjectId | str) -> int:
         {
             "$set": {STATUS: DeliveryStatus.SENT, f"deliveries.{EMAIL}.sent_at": now},
             "$inc": {f"deliveries.{EMAIL}.attempts": 1},
+            "$pull": {DELIVERING: EMAIL},
         },
     )
     return len(ids)

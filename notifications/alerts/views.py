@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications.alerts import inbox, rules
+from notifications.alerts import inbox, rules, stalled
 from notifications.alerts.forms import AlertRuleForm
 from notifications.models import Alert, AlertRule
 from projects.models import Project
@@ -187,6 +187,7 @@ def alert_detail(request, alert_id):
             "explorer_url": inbox.explorer_url(alert, project),
             "muted": rules.is_muted(alert.rule),
             "mute_choices": rules.MUTE_CHOICES,
+            "stalled": stalled.stalled_channels(alert.deliveries),
         },
     )
 

@@ -464,6 +464,13 @@ CELERY_BEAT_SCHEDULE["alert-digests"] = {
     "schedule": crontab(minute=0),
 }
 
+# Alert deliveries whose worker died mid-attempt (claim older than CELERY_TASK_TIME_LIMIT plus
+# a margin) are sent on, or failed when no attempt is left, by this sweep.
+CELERY_BEAT_SCHEDULE["sweep-stalled-alert-deliveries"] = {
+    "task": "notifications.sweep_stalled_alert_deliveries",
+    "schedule": float(env_int("ALERT_SWEEP_INTERVAL_SECONDS", 300)),
+}
+
 # Alert rules: the day that just ended is judged again with all its results in, shortly after
 # midnight UTC; hour rules the hour that just ended.
 CELERY_BEAT_SCHEDULE["alerts-closed-day"] = {
