@@ -522,7 +522,7 @@ class MonitorForm(forms.Form):
         required=False,
         label="Mastodon instances",
         initial=DEFAULT_INSTANCE,
-        help_text="One host name a line; empty: mastodon.social.",
+        help_text="One host name a line, with its port when it is not 443; empty: mastodon.social.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     language = forms.CharField(

@@ -129,6 +129,11 @@ def test_the_form_checks_and_defaults_instances():
         {"query": "acme", "platforms": ["mastodon"], "instances": "https://Fosstodon.org/\nhachyderm.io"}
     )
     assert form.is_valid() and form.cleaned_data["spec"].instances == ("fosstodon.org", "hachyderm.io")
+    form = MonitorForm({"query": "acme", "platforms": ["mastodon"], "instances": "social.example.org:8443"})
+    assert form.is_valid() and form.cleaned_data["spec"].instances == ("social.example.org:8443",)
+    for refused in ("social.example.org:0", "social.example.org:70000", "social.example.org:", "a:b.org"):
+        form = MonitorForm({"query": "acme", "platforms": ["mastodon"], "instances": refused})
+        assert not form.is_valid() and "host name" in " ".join(form.errors["instances"]), refused
 
 
 def test_the_same_query_twice_and_the_plans_limit_are_refused():

@@ -27,7 +27,10 @@ DEFAULT_INSTANCE = "mastodon.social"
 MAX_INSTANCES = 10
 #: Platforms whose search needs a key the user stores on the API keys page.
 NEEDS_KEY = {Platform.YOUTUBE.value: "youtube"}
-_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# A host name with an optional port: self-hosted instances sometimes listen on another one.
+_HOST = re.compile(
+    r"^(?=.{1,253}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:(?P<port>\d{1,5}))?$"
+)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 PREFIX = "keyword:"
 
@@ -89,7 +92,8 @@ def check_instances(instances, platforms: tuple[str, ...]) -> tuple[str, ...]:
         host = str(raw).strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
         if not host:
             continue
-        if not _HOST.match(host):
+        found = _HOST.match(host)
+        if not found or not 0 < int(found["port"] or 443) < 65536:
             raise ActionRefused(f"“{raw}” is not a host name such as mastodon.social.", field="instances")
         if host not in hosts:
             hosts.append(host)
