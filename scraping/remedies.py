@@ -125,6 +125,13 @@ _KINDS: list[tuple[str, re.Pattern, str]] = [
         "The target was removed before it ran: nothing to do.",
     ),
     (
+        "language",
+        re.compile(r"no review in “[^”]*” although", re.I),
+        "Google Play keeps reviews per language and gave none in this one: add the app again "
+        "with a language its users write in (hl= in the store link); if it surely has reviews "
+        "in this one, retry later.",
+    ),
+    (
         "nothing_collected",
         re.compile(r"0 collected of", re.I),
         "The platform reports reviews but none came back (a temporary block or a changed page): "
@@ -191,4 +198,8 @@ def remedy_for(
         actions.append(Action("Check the target", target_url(project_id, target_id)))
     if kind == "file":
         actions.append(Action("Upload the file again", reverse("projects:add_target", args=[project_id])))
+    if kind == "language":
+        actions.append(
+            Action("Add it in another language", reverse("projects:add_target", args=[project_id]))
+        )
     return Remedy(kind, advice, actions)

@@ -121,19 +121,13 @@ def test_a_review_without_a_reply_has_no_reply_fields(settings, httpserver):
     assert items[2].author == "A Google user"
 
 
-def test_an_empty_first_page_is_zero_items_with_what_the_app_page_reports(settings, httpserver):
+def test_an_empty_first_page_of_an_app_with_reviews_says_why(settings, httpserver):
     use_server(settings, httpserver, "googleplay")
     served = serve_pages(httpserver, {None: "constructed_googleplay_reviews_empty.txt"}, details=DETAILS)
 
-    pages = collect(target())
-
-    assert len(pages) == 1
-    assert pages[0].items == []
-    assert pages[0].next_cursor is None
-    # The app page shows 412,877 reviews: the runner sees "0 collected of 412877 reported".
-    assert pages[0].reported_total == 412877
-    assert pages[0].target_name == "Harmony Music: Songs & Podcasts"
-    assert pages[0].requests_made == 2
+    # The app page counts 412,877 reviews in all languages; the answer is for one language.
+    with pytest.raises(CollectorError, match=r"no review in “en” although the app's page counts 412,877"):
+        collect(target())
     assert served.details_requests == 1
 
 

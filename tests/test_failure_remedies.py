@@ -57,6 +57,7 @@ PROJECT_EDIT = f"/projects/{'0' * 24}/edit/"
         ("the worker stopped responding 3 times; giving up", "worker", [RETRY]),
         ("the target was removed before it ran", "removed", []),
         ("0 collected of 120 reported", "nothing_collected", [RETRY]),
+        ("Google Play returned no review in “de” although the app's page counts 12 in all languages", "language", [RETRY, f"/projects/{'0' * 24}/targets/add/"]),
         ("something nobody foresaw", "other", [RETRY, TARGET]),
     ],
 )  # fmt: skip

@@ -90,7 +90,7 @@ def test_the_next_run_stops_at_reviews_it_already_has(settings, httpserver):
     assert Result.objects.filter(target=target).count() == 5
 
 
-def test_an_empty_answer_for_an_app_with_reviews_fails_as_a_silent_zero(settings, httpserver):
+def test_an_empty_answer_for_an_app_with_reviews_fails_and_says_why(settings, httpserver):
     use_server(settings, httpserver, "googleplay")
     serve_pages(
         httpserver,
@@ -104,7 +104,8 @@ def test_an_empty_answer_for_an_app_with_reviews_fails_as_a_silent_zero(settings
     job = run(project, user, target)
 
     assert job.status == JobStatus.FAILED
-    assert job.targets[0].error == "0 collected of 412877 reported"
+    assert job.targets[0].error.startswith("Google Play returned no review in “en” although the app's page")
+    assert "another one" in job.targets[0].error
 
 
 def test_a_blocked_direct_fetch_is_retried_through_scraperapi(settings, httpserver):

@@ -315,14 +315,19 @@ class GooglePlayCollector(Collector):
         return [item for item in kept if query.rating is None or item.rating == query.rating]
 
     def _empty_first_page(self, ctx: FetchContext, query: Query, before: int) -> Page:
-        """No review at all: what the app's page says exists, so the runner can tell an app
-        without reviews from an answer that lost them."""
+        """No review at all: an app without reviews is zero items; an app whose page counts
+        reviews is an error that says why (the count covers every language, the answer one)."""
         page = self._app_page(ctx, query)
+        if page.reviews and query.rating is None:  # a rating filter may rightly find nothing
+            raise CollectorError(
+                f"Google Play returned no review in “{query.language}” although the app's page counts "
+                f"{page.reviews:,} in all languages: the app may have none in this language (add it "
+                "again with another one), or the store's answer changed shape"
+            )
         return Page(
             items=[],
             next_cursor=None,
-            # A rating filter may rightly find nothing among many reviews.
-            reported_total=page.reviews if query.rating is None else None,
+            reported_total=None if query.rating is not None else page.reviews,
             requests_made=ctx.http.requests_made - before,
             target_name=page.name,
         )
