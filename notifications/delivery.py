@@ -1,10 +1,16 @@
 """Sending webhook deliveries: one signed POST per attempt, logged, counted, retried.
 
 Each attempt is one ``webhook_deliveries`` document: created ``pending`` (attempts 0)
-when queued, claimed by the worker that sends it (attempts set to the attempt number,
-in one conditional update, so a task run twice sends once), then completed with the
-request as sent, the answer (status, headers, a truncated body, time) and any error.
-Documents expire after 7 days (TTL index).
+when queued, with its attempt number, whether failures are retried and the time it is due
+(a retry's backoff ends); claimed by the worker that sends it (attempts set to the attempt
+number and ``claimed_at`` to the time, in one conditional update, so a task run twice sends
+once), then completed with the request as sent, the answer (status, headers, a truncated
+body, time) and any error. Documents expire after 7 days (TTL index).
+
+A worker killed between the claim and the record, or a queued message lost with a worker
+(the broker hands a message over when a worker fetches it; a retry waits in the worker's
+memory for its countdown), leaves the document ``pending``: the stalled-delivery sweep
+(:mod:`notifications.webhook_sweep`) sends it on once its lease ran out.
 
 Rules:
 
@@ -33,7 +39,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import SplitResult, urlsplit
 
 import urllib3
@@ -210,11 +216,23 @@ def retry_delay(
 # --- queueing and attempts ---------------------------------------------------------------
 
 
-def prepare(webhook: Webhook | dict, event: str, body: str, message_id: str | None = None) -> WebhookDelivery:
-    """A pending delivery of ``body`` to ``webhook`` (``webhook`` may be a model or a raw doc)."""
+def prepare(
+    webhook: Webhook | dict,
+    event: str,
+    body: str,
+    message_id: str | None = None,
+    *,
+    attempt_number: int = 1,
+    retries: bool = True,
+    delay: float | None = None,
+) -> WebhookDelivery:
+    """A pending delivery of ``body`` to ``webhook`` (``webhook`` may be a model or a raw doc):
+    attempt ``attempt_number``, due ``delay`` seconds from now; ``retries`` False for a manual
+    send (one attempt, see :func:`attempt`)."""
     webhook_id = webhook["_id"] if isinstance(webhook, dict) else webhook.pk
     user_id = webhook["user_id"] if isinstance(webhook, dict) else webhook.user_id
     url = webhook["url"] if isinstance(webhook, dict) else webhook.url
+    now = timezone.now()
     return WebhookDelivery.objects.create(
         webhook_id=webhook_id,
         user_id=user_id,
@@ -224,22 +242,32 @@ def prepare(webhook: Webhook | dict, event: str, body: str, message_id: str | No
             url=url, headers={"webhook-id": message_id or signing.new_message_id()}, body=body
         ),
         attempts=0,
+        attempt_number=attempt_number,
+        retries=retries,
+        due_at=now + timedelta(seconds=delay or 0),
+        created_at=now,
     )
 
 
-def enqueue(delivery: WebhookDelivery, *, retries: bool) -> None:
-    deliver.delay(str(delivery.pk), 1, retries)
+def enqueue(delivery: WebhookDelivery) -> None:
+    """Queue the attempt of a delivery from :func:`prepare` (the number and retry flag it holds)."""
+    deliver.delay(str(delivery.pk), delivery.attempt_number, delivery.retries)
 
 
 @shared_task(name="webhooks.deliver", acks_late=True)
 def deliver(delivery_id: str, attempt_number: int = 1, retries: bool = True) -> str:
     """Send one attempt; a failed one with attempts left queues the next after a backoff."""
     outcome = attempt(ObjectId(delivery_id), attempt_number, retries=retries)
+    queue_next(outcome, attempt_number)
+    return outcome.status
+
+
+def queue_next(outcome: Outcome, attempt_number: int) -> None:
+    """Queue the attempt after ``attempt_number`` that ``outcome`` prepared, once its backoff ends."""
     if outcome.next_delivery_id is not None:
         deliver.apply_async(
             (str(outcome.next_delivery_id), attempt_number + 1, True), countdown=outcome.delay
         )
-    return outcome.status
 
 
 @dataclass
@@ -261,7 +289,7 @@ def attempt(delivery_id: ObjectId, attempt_number: int = 1, *, retries: bool = T
     deliveries = collection("webhook_deliveries")
     claimed = deliveries.find_one_and_update(
         {"_id": delivery_id, "attempts": 0, "status": DeliveryStatus.PENDING},
-        {"$set": {"attempts": attempt_number}},
+        {"$set": {"attempts": attempt_number, "claimed_at": timezone.now()}},
         return_document=ReturnDocument.AFTER,
     )
     if claimed is None:
@@ -314,6 +342,33 @@ def attempt(delivery_id: ObjectId, attempt_number: int = 1, *, retries: bool = T
     disabled = _count(webhook, answer, now)
     if answer.ok:
         return Outcome("success")
+    return follow_up(
+        webhook,
+        claimed["event"],
+        body,
+        message_id,
+        attempt_number,
+        retries=retries,
+        answer=answer,
+        disabled=disabled,
+    )
+
+
+def follow_up(
+    webhook: Webhook,
+    event: str,
+    body: str,
+    message_id: str,
+    attempt_number: int,
+    *,
+    retries: bool,
+    answer: Answer,
+    disabled: bool = False,
+) -> Outcome:
+    """After failed attempt ``attempt_number``: the next attempt of the same message (same
+    ``webhook-id``), prepared with its backoff for :func:`queue_next`, or none when it was a
+    manual send, the webhook was disabled (``disabled``: by this attempt), the endpoint answered
+    410 or no attempt is left."""
     if (
         disabled
         or not retries
@@ -324,8 +379,9 @@ def attempt(delivery_id: ObjectId, attempt_number: int = 1, *, retries: bool = T
     retry_after = None
     if answer.status_code in RETRY_AFTER_STATUSES:
         retry_after = parse_retry_after(answer.headers.get("retry-after"))
-    following = prepare(webhook, claimed["event"], body, message_id)
-    return Outcome("failed", following.pk, retry_delay(attempt_number, retry_after))
+    delay = retry_delay(attempt_number, retry_after)
+    following = prepare(webhook, event, body, message_id, attempt_number=attempt_number + 1, delay=delay)
+    return Outcome("failed", following.pk, delay)
 
 
 def _status_error(answer: Answer) -> str:

@@ -115,6 +115,14 @@ class WebhookDelivery(ValidatedModel):
     response = EmbeddedModelField(DeliveryResponse, null=True, blank=True)  # none until a server answers
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The attempt this document is for and whether a failure is retried (False: a manual send):
+    # what the stalled-delivery sweep queues again when the task's broker message was lost.
+    attempt_number = models.PositiveSmallIntegerField(default=1)
+    retries = models.BooleanField(default=True)
+    # When the attempt may start (a retry waits for its backoff) and when a worker claimed it:
+    # the sweep's lease runs from these (``notifications.webhook_sweep``).
+    due_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
@@ -125,6 +133,13 @@ class WebhookDelivery(ValidatedModel):
             models.Index(fields=["webhook", "-created_at"], name="deliveries_webhook_created"),
             models.Index(fields=["user"], name="deliveries_user"),
             models.Index(fields=["status"], name="deliveries_status"),
+            # Pending deliveries only (those under way), by due time: the stalled-delivery
+            # sweep reads this index alone.
+            models.Index(
+                fields=["due_at"],
+                name="deliveries_pending",
+                condition=models.Q(status=DeliveryStatus.PENDING),
+            ),
         ]
 
     def __str__(self):

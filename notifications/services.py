@@ -154,8 +154,9 @@ def deliveries_of(webhook: Webhook, limit: int = 100) -> QuerySet[WebhookDeliver
 
 def send_test(webhook: Webhook) -> WebhookDelivery:
     """Queue one ``test`` delivery (sent even while the webhook is disabled; no retries)."""
-    pending = delivery.prepare(webhook, WebhookEvent.TEST, payloads.dumps(payloads.test_event(webhook)))
-    delivery.enqueue(pending, retries=False)
+    body = payloads.dumps(payloads.test_event(webhook))
+    pending = delivery.prepare(webhook, WebhookEvent.TEST, body, retries=False)
+    delivery.enqueue(pending)
     return pending
 
 
@@ -163,8 +164,10 @@ def redeliver(previous: WebhookDelivery) -> WebhookDelivery:
     """Send a logged delivery again: same event, body and ``webhook-id`` (receivers that
     already processed it can tell), a fresh timestamp and signature; one attempt."""
     message_id = (previous.request.headers or {}).get("webhook-id") if previous.request else None
-    pending = delivery.prepare(previous.webhook, previous.event, previous.request.body, message_id)
-    delivery.enqueue(pending, retries=False)
+    pending = delivery.prepare(
+        previous.webhook, previous.event, previous.request.body, message_id, retries=False
+    )
+    delivery.enqueue(pending)
     return pending
 
 
@@ -176,7 +179,7 @@ def emit(user_id: ObjectId, event: str, payload: dict) -> int:
         {"user_id": user_id, "enabled": True, "events": event}, {"_id": 1, "user_id": 1, "url": 1}
     ):
         body = body or payloads.dumps(payload)
-        delivery.enqueue(delivery.prepare(webhook, event, body), retries=True)
+        delivery.enqueue(delivery.prepare(webhook, event, body, retries=True))
         queued += 1
     return queued
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications import services, vault
+from notifications import services, vault, webhook_sweep
 from notifications.forms import WebhookForm
 from notifications.models import Webhook, WebhookDelivery
 from sentimatrix.ownership import owned_or_404
@@ -98,10 +98,11 @@ def webhook_test(request, webhook_id):
 @login_required
 def webhook_deliveries(request, webhook_id):
     webhook = _own(request, webhook_id)
+    deliveries = list(services.deliveries_of(webhook))
     return render(
         request,
         "notifications/webhooks/deliveries.html",
-        {"webhook": webhook, "deliveries": services.deliveries_of(webhook)},
+        {"webhook": webhook, "deliveries": deliveries, "stalled": webhook_sweep.stalled_ids(deliveries)},
     )
 
 

@@ -159,6 +159,13 @@ def test_only_alerts_with_a_delivery_under_way_are_in_the_sweeps_partial_index()
 
 
 @pytest.mark.django_db
+def test_only_pending_webhook_deliveries_are_in_the_sweeps_partial_index():
+    info = indexes("webhook_deliveries")["deliveries_pending"]
+    assert list(info["key"]) == [("due_at", 1)]
+    assert info["partialFilterExpression"] == {"status": {"$eq": "pending"}}
+
+
+@pytest.mark.django_db
 def test_ttl_indexes_expire_deliveries_after_7_days_and_audit_logs_after_a_year():
     def ttl(collection):
         return {

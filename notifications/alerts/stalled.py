@@ -6,9 +6,10 @@ and list the channel in the alert's ``delivering``. A worker killed between the 
 record (the OOM killer) takes the task's broker message with it, and the claim refuses a second
 run of the same attempt, so without this sweep the channel would read ``sending`` for ever.
 
-A claim older than its :func:`lease` lost its worker: no live worker runs a task longer than
-``CELERY_TASK_TIME_LIMIT``. Beat runs ``notifications.sweep_stalled_alert_deliveries`` every
-``ALERT_SWEEP_INTERVAL_SECONDS``; for each stalled channel it
+A claim older than its lease (:func:`notifications.leases.lease`, the rule the webhook sweep
+follows too) lost its worker: no live worker runs a task longer than ``CELERY_TASK_TIME_LIMIT``.
+Beat runs ``notifications.sweep_stalled_alert_deliveries`` every ``ALERT_SWEEP_INTERVAL_SECONDS``;
+for each stalled channel it
 
 - queues the next attempt (``deliver_alert_channel(alert, channel, attempts + 1)``), the channel
   reading ``retrying`` with "The worker stopped during attempt N.", or marks it ``failed`` with
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bson import ObjectId
 from celery import shared_task
@@ -36,22 +37,15 @@ from django.utils import timezone
 
 from notifications import payloads
 from notifications.alerts.delivery import DELIVERING, EMAIL, Status, deliver_alert_channel
+from notifications.leases import LEASE_MARGIN_SECONDS, lease  # noqa: F401 (both read here too)
 from sentimatrix.mongo import collection
 
 logger = logging.getLogger(__name__)
 
-# Time for the broker and the clocks of different machines, beyond the hard time limit.
-LEASE_MARGIN_SECONDS = 5 * 60
 FINISHED = (Status.SENT, Status.FAILED, Status.SKIPPED, Status.DIGEST)
 # Alerts with a delivery under way: the condition of the partial index ``alerts_delivering``
 # (a non-empty list is greater than the empty one), so the sweep reads that index alone.
 UNDER_WAY = {DELIVERING: {"$gt": []}}
-
-
-def lease() -> timedelta:
-    """How long a claim lives without a record before its worker is taken for dead: the hard
-    time limit of a task (a live worker has been killed by then) plus a margin."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + LEASE_MARGIN_SECONDS)
 
 
 @dataclass

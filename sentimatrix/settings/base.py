@@ -470,6 +470,12 @@ CELERY_BEAT_SCHEDULE["sweep-stalled-alert-deliveries"] = {
     "task": "notifications.sweep_stalled_alert_deliveries",
     "schedule": float(env_int("ALERT_SWEEP_INTERVAL_SECONDS", 300)),
 }
+# Signed webhook deliveries whose worker died (a claim older than the same lease) or whose
+# queued message was lost with a worker: sent on by their own sweep, at the same interval.
+CELERY_BEAT_SCHEDULE["sweep-stalled-webhook-deliveries"] = {
+    "task": "webhooks.sweep_stalled_deliveries",
+    "schedule": CELERY_BEAT_SCHEDULE["sweep-stalled-alert-deliveries"]["schedule"],
+}
 
 # Alert rules: the day that just ended is judged again with all its results in, shortly after
 # midnight UTC; hour rules the hour that just ended.
