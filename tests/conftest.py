@@ -5,10 +5,9 @@ from django.contrib.contenttypes.management import create_contenttypes
 from django.core.cache import cache
 from django.db.models.signals import post_migrate
 
-from sentimatrix.celery import app
 from tests.clock import SEED_NOW
 from tests.factories import make_project, make_user
-from tests.workers import WorkerProcess
+from tests.workers import WorkerProcess, eager_tasks
 
 
 def shared_redis_stores() -> list[str]:
@@ -141,9 +140,8 @@ def project(owner):
 @pytest.fixture
 def eager():
     """Run queued tasks inline (no worker): what they would do happens in the test."""
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = app.conf.task_eager_propagates = False
+    with eager_tasks():
+        yield
 
 
 @pytest.fixture

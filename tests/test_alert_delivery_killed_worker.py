@@ -11,10 +11,9 @@ from werkzeug.wrappers import Response
 from notifications.alerts import chat, stalled
 from sentimatrix.celery import app
 from sentimatrix.mongo import collection
-from sentimatrix.tasks import worker_ping
 from tests.factories import make_user
 from tests.test_alert_delivery import deliveries_of, make_alert
-from tests.workers import WorkerProcess, wait_for
+from tests.workers import eager_tasks, loopback_webhooks_worker
 
 
 @pytest.mark.worker
@@ -35,16 +34,8 @@ def test_a_worker_killed_mid_send_leaves_a_claim_the_sweep_sends_on(output_dir, 
     url = httpserver.url_for("/chat")
     alert = make_alert(make_user(), urls=[url], email=False)
     key = chat.channel_key(url)
-    worker = WorkerProcess(
-        output_dir / "worker-alert-killed.log",
-        concurrency=1,
-        queues="webhooks",
-        WEBHOOKS_ALLOW_LOOPBACK="1",
-        WEBHOOKS_ALLOW_HTTP="1",
-    )
+    worker = loopback_webhooks_worker(output_dir / "worker-alert-killed.log")
     try:
-        ping = worker_ping.apply_async(("alert-killed-ready",), queue="webhooks")
-        wait_for(ping.ready, timeout=90)
         app.send_task("notifications.deliver_alert", args=[str(alert.pk)])
         assert arrived.wait(60), worker.log()
     finally:
@@ -58,11 +49,8 @@ def test_a_worker_killed_mid_send_leaves_a_claim_the_sweep_sends_on(output_dir, 
     claimed = datetime.fromisoformat(entry["claimed_at"])
     assert stalled.sweep(now=claimed + timedelta(seconds=30)) == stalled.Swept()
     # The next attempt runs here, in the test, rather than on another worker.
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    try:
+    with eager_tasks():
         assert stalled.sweep(now=claimed + stalled.lease() + timedelta(seconds=1)) == stalled.Swept(queued=1)
-    finally:
-        app.conf.task_always_eager = app.conf.task_eager_propagates = False
 
     entry = deliveries_of(alert)[key]
     assert (entry["status"], entry["attempts"]) == ("sent", 2) and len(posts) == 2

@@ -20,17 +20,10 @@ from notifications.models import Alert
 from sentimatrix.celery import app
 from sentimatrix.mongo import collection
 from tests.test_alert_delivery import deliveries_of, make_alert
+from tests.workers import WorkerKilled, die, eager_tasks
 
 CLAIMED_AT = datetime(2030, 7, 17, 10, 0, tzinfo=UTC)
 CLAIMED_ISO = "2030-07-17T10:00:00Z"
-
-
-class WorkerKilled(BaseException):
-    """The process ends in the middle of a send: no handler runs, nothing is recorded."""
-
-
-def die(*args, **kwargs):
-    raise WorkerKilled
 
 
 @pytest.fixture
@@ -163,13 +156,10 @@ def test_a_retry_whose_message_was_lost_is_queued_again(user, chat_receiver, mon
     claimed_back(alert, key)  # the retry was due at CLAIMED_AT
     assert stalled.sweep(now=CLAIMED_AT + timedelta(minutes=1)) == stalled.Swept()  # not overdue yet
 
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    try:
+    with eager_tasks():
         assert stalled.sweep(now=CLAIMED_AT + stalled.lease() + timedelta(seconds=1)) == stalled.Swept(
             queued=1
         )
-    finally:
-        app.conf.task_always_eager = app.conf.task_eager_propagates = False
 
     entry = deliveries_of(alert)[key]
     assert (entry["status"], entry["attempts"]) == ("sent", 2) and delivering(alert) == []

@@ -10,11 +10,9 @@ from werkzeug.wrappers import Response
 
 from notifications import delivery, leases, services, webhook_sweep
 from notifications.models import WebhookDelivery, WebhookEvent
-from sentimatrix.celery import app
 from sentimatrix.mongo import collection
-from sentimatrix.tasks import worker_ping
 from tests.factories import make_user
-from tests.workers import WorkerProcess, wait_for
+from tests.workers import eager_tasks, loopback_webhooks_worker
 
 
 @pytest.mark.worker
@@ -36,16 +34,8 @@ def test_a_worker_killed_mid_post_leaves_a_claim_the_sweep_sends_on(output_dir, 
         make_user(), url=httpserver.url_for("/hook"), events=[WebhookEvent.JOB_COMPLETED]
     ).webhook
     pending = delivery.prepare(webhook, WebhookEvent.JOB_COMPLETED, '{"type":"job.completed"}')
-    worker = WorkerProcess(
-        output_dir / "worker-webhook-killed.log",
-        concurrency=1,
-        queues="webhooks",
-        WEBHOOKS_ALLOW_LOOPBACK="1",
-        WEBHOOKS_ALLOW_HTTP="1",
-    )
+    worker = loopback_webhooks_worker(output_dir / "worker-webhook-killed.log")
     try:
-        ping = worker_ping.apply_async(("webhook-killed-ready",), queue="webhooks")
-        wait_for(ping.ready, timeout=90)
         delivery.enqueue(pending)
         assert arrived.wait(60), worker.log()
     finally:
@@ -57,11 +47,8 @@ def test_a_worker_killed_mid_post_leaves_a_claim_the_sweep_sends_on(output_dir, 
     claimed = doc["claimed_at"]
     assert webhook_sweep.sweep(now=claimed + timedelta(seconds=30)) == webhook_sweep.Swept()
     # The next attempt runs here, in the test, rather than on another worker.
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    try:
+    with eager_tasks():
         swept = webhook_sweep.sweep(now=claimed + leases.lease() + timedelta(seconds=1))
-    finally:
-        app.conf.task_always_eager = app.conf.task_eager_propagates = False
 
     assert swept == webhook_sweep.Swept(failed=1, retried=1)
     killed = WebhookDelivery.objects.get(pk=pending.pk)

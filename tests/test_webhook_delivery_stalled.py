@@ -23,17 +23,10 @@ from notifications.webhook_sweep import Swept
 from sentimatrix.celery import app
 from sentimatrix.mongo import collection
 from tests.test_webhook_delivery import hook, logged, received
+from tests.workers import WorkerKilled, die, eager_tasks
 
 CLAIMED_AT = datetime(2030, 7, 17, 10, 0, tzinfo=UTC)
 BODY = '{"type":"job.completed","data":{"n":1}}'
-
-
-class WorkerKilled(BaseException):
-    """The process ends in the middle of a POST: no handler runs, nothing is recorded."""
-
-
-def die(*args, **kwargs):
-    raise WorkerKilled
 
 
 @pytest.fixture
@@ -132,11 +125,8 @@ def test_a_retry_whose_message_was_lost_is_queued_again_and_sent(user, httpserve
     assert webhook_sweep.sweep(now=stale() - timedelta(seconds=2)) == Swept()
     assert raw(following)["due_at"] == CLAIMED_AT and len(httpserver.log) == 1
 
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    try:
+    with eager_tasks():
         assert webhook_sweep.sweep(now=stale()) == Swept(requeued=1)
-    finally:
-        app.conf.task_always_eager = app.conf.task_eager_propagates = False
 
     following = logged(following)
     assert (following.status, following.attempts, following.error) == ("success", 2, "")

@@ -8,11 +8,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
+from sentimatrix.celery import app
 from sentimatrix.tasks import worker_ping
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,3 +115,37 @@ class WorkerProcess:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self._log.close()
+
+
+class WorkerKilled(BaseException):
+    """A process ending in the middle of a send: no ``except Exception`` handler runs, nothing
+    is recorded (what the OOM killer leaves, played in the test's own process)."""
+
+
+def die(*_args, **_kwargs):
+    """Stands in for a send that never returns because its worker was killed."""
+    raise WorkerKilled
+
+
+@contextmanager
+def eager_tasks() -> Iterator[None]:
+    """Tasks queued inside the block run inline, in the test (the ``eager`` fixture, for a part of a test)."""
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = app.conf.task_eager_propagates = False
+
+
+def loopback_webhooks_worker(log_path: Path) -> WorkerProcess:
+    """One worker on the ``webhooks`` queue that may post to this machine's receivers, ready."""
+    worker = WorkerProcess(
+        log_path, concurrency=1, queues="webhooks", WEBHOOKS_ALLOW_LOOPBACK="1", WEBHOOKS_ALLOW_HTTP="1"
+    )
+    try:
+        ping = worker_ping.apply_async((f"ready-{uuid.uuid4().hex}",), queue="webhooks")
+        wait_for(ping.ready, timeout=90)
+    except BaseException:
+        worker.kill()
+        raise
+    return worker
