@@ -361,7 +361,7 @@ class ReportSchedule(ValidatedModel):
     sent_to = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
     refused = EmbeddedModelArrayField(RefusedRecipient, default=list, blank=True)
     # Who is sending that period (a token of one task run) and since when: one sender at a time;
-    # a claim older than the lease (notifications.reports.sending.claim_lease) was left by a
+    # a claim older than the lease (notifications.leases.lease) was left by a
     # worker that died and may be taken over.
     claimed_by = models.CharField(max_length=32, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.db import connections
 
+from notifications.leases import lease
 from notifications.models import ReportSchedule
 from notifications.reports import sending, services
 from notifications.reports.periods import due_period
@@ -125,7 +126,7 @@ def test_a_fresh_claim_is_not_taken_over(schedule, flaky_mail, mailoutbox, eager
     token, done = sending.claim(schedule, period, DUE)
     assert done == set()
     assert sending.claim(schedule, period, DUE) is None
-    almost = DUE + sending.claim_lease() - timedelta(minutes=1)
+    almost = DUE + lease() - timedelta(minutes=1)
     assert sending.send_due(schedule.pk, almost) == 0
     assert _beat(almost) == 0
     assert mailoutbox == []
@@ -145,7 +146,7 @@ def test_a_dead_workers_stale_claim_is_taken_over_by_the_next_beat_which_sends_t
     assert _beat(DUE + timedelta(minutes=10)) == 0
     # ...and once the claim is older than the lease (moved back in the database here), the
     # next beat queues the schedule and its task takes the claim over and sends the rest.
-    stale = DUE - sending.claim_lease() - timedelta(minutes=1)
+    stale = DUE - lease() - timedelta(minutes=1)
     collection("report_schedules").update_one({"_id": schedule.pk}, {"$set": {"claimed_at": stale}})
     assert [s.pk for s in sending.due_schedules(DUE + timedelta(minutes=20))] == [schedule.pk]
     assert _beat(DUE + timedelta(minutes=20)) == 1

@@ -5,9 +5,10 @@ What is guaranteed:
 
 - *One sender at a time.* A task claims the due period with a conditional single-document
   update (a token and ``claimed_at``) before building anything; a second task (a retry, two
-  beats) finds the claim held and sends nothing. A claim older than :func:`claim_lease` (the
-  task time limit plus a margin: no live task is that old) was left by a worker that died, and
-  the next run takes it over.
+  beats) finds the claim held and sends nothing. A claim older than the lease
+  (:func:`notifications.leases.lease`, the rule of the delivery sweeps too: the task time limit
+  plus a margin, so no live task is that old) was left by a worker that died, and the next run
+  takes it over.
 - *Each recipient once.* The progress of the period is written as each message goes: the
   address is added (``$addToSet``) to ``sent_to`` as soon as the mail server accepted it, or
   to ``refused`` with the server's answer when it refused the address for good (5xx). A
@@ -25,18 +26,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from smtplib import SMTPRecipientsRefused
 from uuid import uuid4
 
 from bson import ObjectId
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from pymongo import ReturnDocument
 
+from notifications.leases import lease
 from notifications.models import ReportSchedule
 from notifications.reports import content, unsubscribe
 from notifications.reports.periods import Period, due_period, last_full_period, zone_of
@@ -45,9 +46,6 @@ from sentimatrix.when import format_day
 
 logger = logging.getLogger(__name__)
 SUBJECT_PREFIX = "[Sentimatrix Studio]"
-# Beyond the task time limit: a solo worker's overrunning task is ended by runstack's restart,
-# which comes within its probe interval and stall time (30 s and 120 s by default).
-CLAIM_MARGIN = timedelta(minutes=5)
 REASON_LENGTH = 500  # RefusedRecipient.reason
 
 # What a sender does with each recipient's outcome: (address, the refusal or None when the
@@ -143,15 +141,9 @@ def send(
     return sent
 
 
-def claim_lease() -> timedelta:
-    """How long a claim holds: no task runs longer than ``CELERY_TASK_TIME_LIMIT`` (the pool
-    ends it, or runstack restarts its worker), so an older claim's worker is gone."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
-
-
 def claim_is_fresh(schedule: ReportSchedule, now: datetime) -> bool:
     """Whether someone holds the schedule's claim at ``now`` (taken within the lease)."""
-    return schedule.claimed_at is not None and schedule.claimed_at >= now - claim_lease()
+    return schedule.claimed_at is not None and schedule.claimed_at >= now - lease()
 
 
 def claim(schedule: ReportSchedule, period: Period, now: datetime) -> tuple[str, set[str]] | None:
@@ -165,7 +157,7 @@ def claim(schedule: ReportSchedule, period: Period, now: datetime) -> tuple[str,
             "_id": schedule.pk,
             "$and": [
                 {"$or": [{"last_period_end": None}, {"last_period_end": {"$lt": period.end}}]},
-                {"$or": [{"claimed_at": None}, {"claimed_at": {"$lt": now - claim_lease()}}]},
+                {"$or": [{"claimed_at": None}, {"claimed_at": {"$lt": now - lease()}}]},
             ],
         },
         {"$set": {"claimed_by": token, "claimed_at": now}},
