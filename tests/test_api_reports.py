@@ -35,6 +35,7 @@ def test_create_read_list_change_and_delete(seeded):
         8,
     )
     assert body["recipients"] == ["a@example.com"] and body["unsubscribed"] == [] and body["enabled"] is True
+    assert body["progress"] is None  # no period taken for sending yet
     url = f"{base}{body['id']}/"
     assert api.get(url).json() == body
     assert all_ids(api, base) == [body["id"]]

@@ -17,6 +17,7 @@ from notifications.models import ReportSchedule
 from notifications.reports import sending, services
 from notifications.reports.periods import due_period
 from sentimatrix.mongo import collection
+from tests.api_helpers import api_client, make_token
 from tests.factories import make_project, make_user
 from tests.mail_backends import FlakyEmailBackend
 from tests.smtp_server import smtp_server
@@ -178,6 +179,17 @@ def test_a_refused_address_is_recorded_and_shown_and_the_others_get_the_report(
     assert "Last report: sent to 3 of 4" in page
     assert "cy@example.com refused: 550 5.1.1 &lt;cy@example.com&gt;: Recipient address rejected" in page
     assert "<cy@example.com>" not in page
+    # The API says the same.
+    api = api_client(make_token(schedule.user))
+    body = api.get(f"/api/v1/projects/{schedule.project_id}/reports/{schedule.pk}/").json()
+    assert body["progress"] == {
+        "period_end": "2030-07-15T00:00:00Z",
+        "sent": 3,
+        "total": 4,
+        "done": True,
+        "refused": [{"address": "cy@example.com", "reason": f"550 {answer.decode()}"}],
+    }
+    assert body["last_period_end"] == body["progress"]["period_end"]
     # An address added after the period was done waits for the next one: still "3 of 4".
     services.update_schedule(stored, recipients=[*FOUR, "ed@example.com"])
     assert _stored(schedule).progress()["total"] == 4

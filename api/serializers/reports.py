@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.fields import id_field, time_field
 from notifications.models import MAX_REPORT_RECIPIENTS, ReportFrequency, Weekday
+
+
+class ReportRefusalSerializer(serializers.Serializer):
+    address = serializers.EmailField()
+    reason = serializers.CharField(help_text="The mail server's answer (a 5xx code and its text).")
+
+
+class ReportProgressSerializer(serializers.Serializer):
+    period_end = time_field(help_text="The end (exclusive, UTC) of the period taken for sending.")
+    sent = serializers.IntegerField(help_text="Recipients the mail server accepted the report for.")
+    total = serializers.IntegerField(
+        help_text="Done: whom the period went to (sent or refused); still going: the active recipients too."
+    )
+    done = serializers.BooleanField(help_text="Every active recipient was sent the period or refused it.")
+    refused = ReportRefusalSerializer(many=True)
 
 
 class ReportScheduleSerializer(serializers.Serializer):
@@ -22,10 +38,22 @@ class ReportScheduleSerializer(serializers.Serializer):
         child=serializers.EmailField(), help_text="Recipients who unsubscribed: they get no mail."
     )
     enabled = serializers.BooleanField()
-    last_period_end = time_field(allow_null=True, help_text="The end of the last period sent.")
+    last_period_end = time_field(
+        allow_null=True, help_text="The end of the last period sent to every recipient (or refused)."
+    )
     last_sent_at = time_field(allow_null=True)
+    progress = serializers.SerializerMethodField(
+        help_text="How far the last period taken for sending got; null before the first."
+    )
     created_at = time_field()
     updated_at = time_field()
+
+    @extend_schema_field(ReportProgressSerializer(allow_null=True))
+    def get_progress(self, schedule) -> dict | None:
+        progress = schedule.progress()
+        if progress is None:
+            return None
+        return ReportProgressSerializer({**progress, "period_end": schedule.sending_period_end}).data
 
 
 class ReportScheduleInputSerializer(serializers.Serializer):
