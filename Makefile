@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 ASSETS := node_modules/.assets-installed
-# Test processes, each with its own throw-away embedded database.
-TEST_PROCESSES ?= 2
+# Test processes, each with its own throw-away embedded database. Three on two cores: much of
+# the suite waits on worker processes, servers and subprocesses, so a third keeps the cores busy.
+TEST_PROCESSES ?= 3
 # The type checker's Django plugin loads the settings: they are pointed at a database address
 # nothing listens on (it is never contacted), so checking starts no database server.
 TYPECHECK := $(PY) -m mypy
