@@ -7,6 +7,8 @@ import itertools
 from accounts.models import User
 from accounts.services import mark_email_verified
 from projects.models import PlatformData, Project, Target
+from scraping import jobs
+from scraping.models import ScrapeJob
 
 PASSWORD = "a-Long-pass-phrase-42"
 _counter = itertools.count(1)
@@ -37,3 +39,10 @@ def add_steam_target(project: Project, app_id: int, label: str = "") -> Target:
         detected_type="game",
         platform_data=PlatformData(app_id=app_id),
     )
+
+
+def run_in_process(project: Project, user: User, target: Target) -> ScrapeJob:
+    """One job of ``project`` that runs ``target`` here, in the test (no worker); the job as stored."""
+    job = jobs.start_job(project, triggered_by=user)
+    jobs.run_target(job.pk, target.pk)
+    return ScrapeJob.objects.get(pk=job.pk)

@@ -13,10 +13,9 @@ from analysis.models import Result
 from projects.models import Target
 from projects.platforms import CAVEATS, Platform
 from projects.services.targets import add_url_target
-from scraping import jobs
-from scraping.models import JobStatus, ScrapeJob
+from scraping.models import JobStatus
 from sentimatrix.mongo import collection
-from tests.factories import make_project, make_user
+from tests.factories import make_project, make_user, run_in_process
 from tests.googleplay_server import BATCH_PATH, PACKAGE, decode_call, fixture, serve_generated, serve_pages
 from tests.playback import use_server
 
@@ -25,12 +24,6 @@ pytestmark = pytest.mark.django_db
 TOKEN = "CpEBCgk4NTAwMDA1MDASEgoQCgwIwLWxrwYQwJ3ZyAMQABgBIgEyKkQK-EXAMPLE-TOKEN-PAGE-2"
 PAGES = {None: "constructed_googleplay_reviews_page1.txt", TOKEN: "constructed_googleplay_reviews_page2.txt"}
 LINK = f"https://play.google.com/store/apps/details?id={PACKAGE}&hl=en&gl=us"
-
-
-def run(project, user, target) -> ScrapeJob:
-    job = jobs.start_job(project, triggered_by=user)
-    jobs.run_target(job.pk, target.pk)
-    return ScrapeJob.objects.get(pk=job.pk)
 
 
 def test_a_pasted_link_is_collected_stored_named_and_analysed(settings, httpserver):
@@ -46,7 +39,7 @@ def test_a_pasted_link_is_collected_stored_named_and_analysed(settings, httpserv
     assert (target.options.language, target.options.country, target.options.sort_by) == ("en", "us", "newest")
     assert target.caveat == CAVEATS[Platform.GOOGLE_PLAY]
 
-    job = run(project, user, target)
+    job = run_in_process(project, user, target)
 
     assert job.status == JobStatus.COMPLETED
     entry = job.targets[0]
@@ -77,10 +70,10 @@ def test_the_next_run_stops_at_reviews_it_already_has(settings, httpserver):
     user = make_user()
     project = make_project(user, max_reviews_per_target=1000)
     target = add_url_target(project, LINK)
-    assert run(project, user, target).targets[0].results_count == 5
+    assert run_in_process(project, user, target).targets[0].results_count == 5
     calls_before = len(served.calls)
 
-    again = run(project, user, target)
+    again = run_in_process(project, user, target)
 
     assert again.status == JobStatus.COMPLETED
     assert again.targets[0].results_count == 0
@@ -101,7 +94,7 @@ def test_an_empty_answer_for_an_app_with_reviews_fails_and_says_why(settings, ht
     project = make_project(user)
     target = add_url_target(project, LINK)
 
-    job = run(project, user, target)
+    job = run_in_process(project, user, target)
 
     assert job.status == JobStatus.FAILED
     assert job.targets[0].error.startswith("Google Play returned no review in “en” although the app's page")
@@ -131,7 +124,7 @@ def test_a_blocked_direct_fetch_is_retried_through_scraperapi(settings, httpserv
     project.save()
     target = add_url_target(project, LINK)
 
-    job = run(project, user, target)
+    job = run_in_process(project, user, target)
 
     assert job.status == JobStatus.COMPLETED
     assert job.targets[0].results_count == 5
@@ -145,7 +138,7 @@ def test_a_blocked_fetch_without_a_provider_says_what_to_do(settings, httpserver
     project = make_project(user)
     target = add_url_target(project, LINK)
 
-    job = run(project, user, target)
+    job = run_in_process(project, user, target)
 
     assert job.status == JobStatus.FAILED
     assert "Google Play refused automated requests (HTTP 403)" in job.targets[0].error
@@ -159,7 +152,7 @@ def test_the_project_limit_caps_what_is_collected(settings, httpserver):
     project = make_project(user, max_reviews_per_target=200)
     target = Target.objects.get(pk=add_url_target(project, LINK).pk)
 
-    job = run(project, user, target)
+    job = run_in_process(project, user, target)
 
     entry = job.targets[0]
     assert entry.results_count == 200 and entry.partial

@@ -14,10 +14,9 @@ from projects.forms import MonitorForm
 from projects.models import Target
 from projects.services import ActionRefused
 from projects.services.monitors import add_monitor, edit_monitor, monitor_spec
-from scraping import jobs
 from scraping.models import JobStatus, ScrapeJob
 from sentimatrix.mongo import collection
-from tests.factories import make_project, make_user
+from tests.factories import make_project, make_user, run_in_process
 from tests.monitor_playback import KEPT, NEWEST, QUERY, rate_limited, serve_search
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unpaced_reddit")]
@@ -25,12 +24,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unpaced_reddit")]
 
 def new_monitor(project, query=QUERY, platforms=("reddit", "hackernews"), **kwargs) -> Target:
     return add_monitor(project, monitor_spec(query, platforms, **kwargs))
-
-
-def run_job(project, user, target) -> ScrapeJob:
-    job = jobs.start_job(project, triggered_by=user)
-    jobs.run_target(job.pk, target.pk)
-    return ScrapeJob.objects.get(pk=job.pk)
 
 
 def test_a_monitor_job_stores_analysed_mentions_with_their_platform_and_query(settings, httpserver):
@@ -44,7 +37,7 @@ def test_a_monitor_job_stores_analysed_mentions_with_their_platform_and_query(se
         "keyword:battery -refund",
     )
 
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     assert job.status == JobStatus.COMPLETED and job.targets[0].results_count == 5
     assert {p: (c["found"], c["new"]) for p, c in job.targets[0].coverage.items()} == {
         "reddit": (5, 3), "hackernews": (4, 2),
@@ -69,7 +62,7 @@ def test_a_monitor_job_stores_analysed_mentions_with_their_platform_and_query(se
     # The next run asks each platform only for what is newer than its cursor.
     served.requests["reddit"].clear()
     served.requests["hackernews"].clear()
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     assert job.status == JobStatus.COMPLETED and job.targets[0].results_count == 0
     assert len(served.requests["reddit"]) == 1
     assert served.requests["hackernews"][0]["numericFilters"] == f"created_at_i>{NEWEST['hackernews']}"
@@ -82,7 +75,7 @@ def test_a_rate_limited_platform_makes_the_run_partial_with_a_clear_message(sett
     user = make_user()
     project = make_project(user)
     target = new_monitor(project)
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert entry.status == JobStatus.COMPLETED and entry.partial
     assert entry.error == "Reddit: rate limited, try later"
@@ -202,7 +195,7 @@ def test_the_page_adds_a_monitor_and_the_project_page_shows_its_counts(client, s
         "reddit",
         "hackernews",
     ]
-    run_job(project, user, target)
+    run_in_process(project, user, target)
     html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "Reddit 5 found, 3 new" in html and "Hacker News 4 found, 2 new" in html
     assert reverse("jobs:monitor_edit", args=[project.pk, target.pk]) in html

@@ -14,14 +14,13 @@ from django.urls import reverse
 from analysis.models import Result
 from analysis.pipeline import analyze_results
 from projects.services.monitors import MonitorSpec
-from scraping import jobs
 from scraping.collectors._dates import parse_date
 from scraping.collectors.search.mastodon import snowflake
 from scraping.collectors.youtube import MISSING_KEY
-from scraping.models import JobStatus, ScrapeJob
+from scraping.models import JobStatus
 from scraping.monitor_preview import preview_monitor
 from sentimatrix.search_syntax import matches, parse_query
-from tests.factories import make_project, make_user
+from tests.factories import make_project, make_user, run_in_process
 from tests.monitor_all_playback import (
     CROSS_POST_URI,
     CROSS_POSTED,
@@ -49,12 +48,6 @@ FIRST_RUN = {
 STORED = sum(new for _found, new, _dup in FIRST_RUN.values())
 
 
-def run_job(project, user, target) -> ScrapeJob:
-    job = jobs.start_job(project, triggered_by=user)
-    jobs.run_target(job.pk, target.pk)
-    return ScrapeJob.objects.get(pk=job.pk)
-
-
 def monitor_of_all_five(settings, httpserver):
     served = serve_all_five(settings, httpserver)
     user = make_user()
@@ -66,7 +59,7 @@ def monitor_of_all_five(settings, httpserver):
 def test_one_monitor_collects_analyses_and_counts_all_five_platforms(settings, httpserver):
     served, user, project, target = monitor_of_all_five(settings, httpserver)
 
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert job.status == JobStatus.COMPLETED and not entry.partial and entry.error == ""
     assert entry.results_count == STORED
@@ -119,7 +112,7 @@ def test_one_monitor_collects_analyses_and_counts_all_five_platforms(settings, h
     served.reddit_hn.requests["hackernews"].clear()
     for recorded in (served.youtube, served.mastodon, served.bluesky):
         recorded.requests.clear()
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert job.status == JobStatus.COMPLETED and entry.results_count == 0 and not entry.partial
     assert {p: c["new"] for p, c in entry.coverage.items()} == dict.fromkeys(PLATFORMS, 0)
@@ -137,7 +130,7 @@ def test_one_platform_rate_limited_leaves_the_other_four_collected(settings, htt
     rate_limited(httpserver, "/xrpc/app.bsky.feed.searchPosts")
     served, user, project, target = monitor_of_all_five(settings, httpserver)
 
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert entry.status == JobStatus.COMPLETED and entry.partial
     assert entry.error == "Bluesky: rate limited, try later"
@@ -186,7 +179,7 @@ def test_the_cap_per_run_applies_to_each_platform_and_the_cursors_are_still_stor
     store_credentials(user)
     project = make_project(user)
     target = add_all_five(project, served, max_results=2)
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert job.status == JobStatus.COMPLETED and entry.error == ""
     assert {p: c["new"] for p, c in entry.coverage.items()} == dict.fromkeys(PLATFORMS, 2)
@@ -204,7 +197,7 @@ def test_the_daily_request_cap_reached_part_way_makes_the_run_partial_and_keeps_
     # Reddit's two pages leave one request of three; Hacker News' two pages use it up.
     project = make_project(user, max_requests_per_day=3)
     target = add_all_five(project, served)
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert entry.status == JobStatus.COMPLETED and entry.partial
     assert entry.error == "stopped at the project's limit of 3 requests per day"
@@ -220,7 +213,7 @@ def test_without_the_youtube_key_and_bluesky_password_those_two_say_what_to_add(
     user = make_user()
     project = make_project(user)
     target = add_all_five(project, served)
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert entry.status == JobStatus.COMPLETED and entry.partial
     assert entry.coverage["youtube"]["error"] == f"YouTube: {MISSING_KEY}"
@@ -232,7 +225,7 @@ def test_without_the_youtube_key_and_bluesky_password_those_two_say_what_to_add(
 
 def test_a_later_run_collects_only_what_is_new_on_each_platform(settings, httpserver):
     served, user, project, target = monitor_of_all_five(settings, httpserver)
-    run_job(project, user, target)
+    run_in_process(project, user, target)
     first = {r.content.platform_id for r in Result.objects.filter(target=target)}
 
     # One newer mention on each platform but YouTube (whose next search finds no newer video),
@@ -264,7 +257,7 @@ def test_a_later_run_collects_only_what_is_new_on_each_platform(settings, httpse
         fresh["indexedAt"] = f"2026-11-22T09:0{n}:01.000Z"
         served.bluesky_posts.insert(0, fresh)
 
-    job = run_job(project, user, target)
+    job = run_in_process(project, user, target)
     entry = job.targets[0]
     assert entry.status == JobStatus.COMPLETED and not entry.partial
     assert {p: (c["new"], c["duplicates"]) for p, c in entry.coverage.items()} == {
