@@ -49,7 +49,6 @@ def run(server, mentions: int, overlap: float) -> None:
     from django.conf import settings
 
     from analysis.models import Result
-    from analysis.pipeline import analyze_results
     from projects.models import Target
     from projects.services.monitors import add_monitor, monitor_spec
     from scraping import jobs
@@ -67,24 +66,15 @@ def run(server, mentions: int, overlap: float) -> None:
     # 1. Results per second.
     served = serve_search(settings, server, count=mentions, page_size=100)
     project, target = monitor("rate")
-    job = jobs.start_job(project, triggered_by=user)
-    started = time.perf_counter()
-    jobs.run_target(job.pk, target.pk)
-    collected = time.perf_counter() - started
-    ids = list(Result.objects.filter(target=target).values_list("pk", flat=True))
-    started = time.perf_counter()
-    for start in range(0, len(ids), settings.ANALYSIS_BATCH_SIZE):
-        analyze_results(project.pk, ids[start : start + settings.ANALYSIS_BATCH_SIZE])
-    analysed = time.perf_counter() - started
+    stored, collected, analysed, summary = pipeline(project, target, user)
     total = collected + analysed
-    summary = Target.objects.get(pk=target.pk).metadata["monitor_summary"]["platforms"]
     requests = sum(p["requests"] for p in summary.values())
     print(f"served: {len(served.reddit_posts)} Reddit + {len(served.hn_hits)} Hacker News mentions")
     print(
-        f"collected: {len(ids)} results in {collected:.2f}s = {len(ids) / collected:,.0f} results/s ({requests} requests)"
+        f"collected: {stored} results in {collected:.2f}s = {stored / collected:,.0f} results/s ({requests} requests)"
     )
-    print(f"analysed:  {len(ids)} results in {analysed:.2f}s = {len(ids) / analysed:,.0f} results/s")
-    print(f"whole pipeline: {len(ids) / total:,.0f} results/s")
+    print(f"analysed:  {stored} results in {analysed:.2f}s = {stored / analysed:,.0f} results/s")
+    print(f"whole pipeline: {stored / total:,.0f} results/s")
     for platform, entry in summary.items():
         print(
             f"  {platform}: found {entry['found']}, new {entry['new']}, not matching {entry['not_matching']}, "
