@@ -77,6 +77,14 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def from_iso(value: object) -> datetime | None:
+    """The moment :func:`iso` wrote (JSON fields hold times so); None for anything else."""
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def absolute_url(name: str, fallback: str, **kwargs: object) -> str:
     """``SITE_URL`` + the path of a named route (``fallback`` when it is not routed)."""
     try:

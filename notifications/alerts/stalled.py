@@ -57,13 +57,6 @@ class Swept:
     digest: int = 0
 
 
-def _time(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _stamp_field(entry: dict) -> str:
     """The time a delivery's lease runs from: its claim, or the retry it waits for."""
     return "next_attempt_at" if entry.get("status") == Status.RETRYING else "claimed_at"
@@ -73,7 +66,7 @@ def is_stalled(entry: dict, now: datetime) -> bool:
     """Whether a channel's delivery (``alert.deliveries[channel]``) outlived its lease at ``now``."""
     if entry.get("status") not in (Status.SENDING, Status.RETRYING):
         return False
-    since = _time(entry.get(_stamp_field(entry)))
+    since = payloads.from_iso(entry.get(_stamp_field(entry)))
     return since is not None and since < now - lease()
 
 
