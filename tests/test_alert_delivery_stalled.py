@@ -103,6 +103,7 @@ def test_the_lease_is_the_tasks_hard_time_limit_and_a_margin(settings):
     assert not stalled.is_stalled({**entry, "status": "sent"}, CLAIMED_AT + timedelta(days=1))
 
 
+@pytest.mark.usefixtures("seed_clock")  # the clock, fixed and ticking: the claims are from now
 def test_a_fresh_claim_is_not_touched_and_delivered_channels_leave_the_list(
     user, chat_receiver, eager, monkeypatch, mailoutbox
 ):
@@ -117,7 +118,7 @@ def test_a_fresh_claim_is_not_touched_and_delivered_channels_leave_the_list(
 
     other = make_alert(user, urls=[url], email=False, key="other")
     killed_attempt(other, key, 1, monkeypatch)
-    # Swept a second after its claim (a real clock: the claim is from now).
+    # Swept a second after its claim (the claim is from now).
     assert stalled.sweep(now=datetime.now(UTC) + timedelta(seconds=1)) == stalled.Swept()
     assert deliveries_of(other)[key]["status"] == "sending" and delivering(other) == [key]
     assert len(chat_receiver.log) == 1
@@ -228,6 +229,7 @@ def test_a_digest_whose_worker_died_goes_back_to_the_next_digest(user, eager, mo
     assert (entry["status"], entry["attempts"]) == ("sent", 1) and delivering(alert) == []
 
 
+@pytest.mark.usefixtures("seed_clock")  # the clock, fixed and ticking: the claims are from now
 def test_the_alert_page_shows_a_sending_channel_with_its_time_and_a_stalled_one(
     owner, client, chat_receiver, monkeypatch
 ):
@@ -239,7 +241,7 @@ def test_the_alert_page_shows_a_sending_channel_with_its_time_and_a_stalled_one(
     page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert f"{key} sending since <time" in page and "its worker stopped" not in page
 
-    # The page reads the real clock: the claim is dated one lease and a minute before it.
+    # The page reads the clock: the claim is dated one lease and a minute before it.
     claimed_back(alert, key, payloads.iso(timezone.now() - stalled.lease() - timedelta(minutes=1)))
     page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert f"{key} sending since <time" in page

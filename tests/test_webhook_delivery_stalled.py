@@ -135,6 +135,7 @@ def test_a_retry_whose_message_was_lost_is_queued_again_and_sent(user, httpserve
     assert others(webhook, pending) == [following]  # no further document
 
 
+@pytest.mark.usefixtures("seed_clock")  # the clock, fixed and ticking: the claims are from now
 def test_a_fresh_claim_and_a_retry_not_yet_due_are_left_alone(user, httpserver, receivers, monkeypatch):
     webhook = hook(user, httpserver)
     claimed = delivery.prepare(webhook, WebhookEvent.JOB_COMPLETED, BODY)
@@ -144,7 +145,7 @@ def test_a_fresh_claim_and_a_retry_not_yet_due_are_left_alone(user, httpserver, 
     monkeypatch.setattr(delivery.deliver, "delay", lambda *args: queued.append(args))
     monkeypatch.setattr(delivery.deliver, "apply_async", lambda args, countdown: queued.append(args))
 
-    # Swept a second after the claim (a real clock: the claim is from now); the retry is due in
+    # Swept a second after the claim (the claim is from now); the retry is due in
     # an hour, and a lease after it is not over either (the claim's is, by then).
     assert webhook_sweep.sweep(now=datetime.now(UTC) + timedelta(seconds=1)) == Swept()
     assert raw(claimed)["status"] == "pending" and queued == []
@@ -205,6 +206,7 @@ def test_a_disabled_or_deleted_webhook_is_not_sent_to_again(user, httpserver, re
     assert collection("webhook_deliveries").count_documents({}) == 4 and not httpserver.log
 
 
+@pytest.mark.usefixtures("seed_clock")  # the clock, fixed and ticking: the claims are from now
 def test_two_sweeps_act_once_and_a_lost_requeue_is_queued_again_after_the_lease(
     user, httpserver, receivers, monkeypatch
 ):
@@ -212,7 +214,7 @@ def test_two_sweeps_act_once_and_a_lost_requeue_is_queued_again_after_the_lease(
     claimed = delivery.prepare(webhook, WebhookEvent.JOB_COMPLETED, BODY)
     killed_attempt(claimed, 1, monkeypatch)
     lost = delivery.prepare(webhook, WebhookEvent.JOB_COMPLETED, BODY, attempt_number=4)
-    # Dated from the real clock: the next attempt the sweep prepares is due from it too.
+    # Dated from the clock: the next attempt the sweep prepares is due from it too.
     claimed_at = timezone.now().replace(microsecond=0) - leases.lease() - timedelta(minutes=1)
     dated_back(claimed, claimed_at)
     dated_back(lost, claimed_at)
@@ -292,6 +294,7 @@ def test_queueing_records_the_attempt_its_retry_flag_and_due_time(user, httpserv
     assert queued == [(str(manual.pk), 1, False), (str(automatic.pk), 1, True)]
 
 
+@pytest.mark.usefixtures("seed_clock")  # the clock, fixed and ticking: the claims are from now
 def test_the_deliveries_page_shows_a_pending_one_since_its_claim_and_a_stalled_one(
     owner, client, httpserver, receivers, monkeypatch
 ):
@@ -303,7 +306,7 @@ def test_the_deliveries_page_shows_a_pending_one_since_its_claim_and_a_stalled_o
     page = client.get(url).content.decode()
     assert "pending since <time" in page and "Its worker stopped" not in page
 
-    # The page reads the real clock: the claim is dated one lease and a minute before it.
+    # The page reads the clock: the claim is dated one lease and a minute before it.
     dated_back(pending, timezone.now() - leases.lease() - timedelta(minutes=1))
     page = client.get(url).content.decode()
     assert "pending since <time" in page
